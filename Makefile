@@ -1,0 +1,106 @@
+# armz: a small VMM for AArch64 guests.
+#
+#   make                          ./armz for this host
+#   make O=out/arm64 CROSS_COMPILE=aarch64-linux-gnu- STATIC=1
+#                                 static out/arm64/armz; the target's -dev
+#                                 packages are unpacked into out/arm64/sysroot
+#   make check                    unit tests, then the end-to-end tests
+#   make unit                     unit tests only (under qemu-user when cross)
+#   make bench                    benchmarks in the emulated arm64 KVM host
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION		:= 0.1.0
+O		?= .
+PREFIX		?= /usr/local
+CROSS_COMPILE	?=
+CC		:= $(CROSS_COMPILE)gcc
+PKG_CONFIG	?= pkg-config
+
+MACHINE		:= $(shell $(CC) -dumpmachine)
+HOST_ARCH	:= $(firstword $(subst -, ,$(MACHINE)))
+
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+		   -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		   -D_GNU_SOURCE -DARMZ_VERSION='"$(VERSION)"' -Iinclude \
+		   -pthread -MMD -MP
+LDFLAGS		+= -pthread
+
+ifneq ($(CROSS_COMPILE),)
+DEB_ARCH_aarch64 := arm64
+DEB_ARCH_s390x	 := s390x
+DEB_ARCH	:= $(DEB_ARCH_$(HOST_ARCH))
+SYSROOT		:= $(O)/sysroot
+SYSROOT_STAMP	:= $(SYSROOT)/.stamp
+PKG_ENV		:= PKG_CONFIG_SYSROOT_DIR=$(abspath $(SYSROOT)) \
+		   PKG_CONFIG_LIBDIR=$(abspath $(SYSROOT))/usr/lib/$(MACHINE)/pkgconfig
+CFLAGS		+= -isystem $(SYSROOT)/usr/include
+LDFLAGS		+= -L$(SYSROOT)/usr/lib/$(MACHINE)
+QEMU_USER	:= qemu-$(HOST_ARCH)-static
+endif
+
+ifneq ($(STATIC),)
+LDFLAGS		+= -static
+PKG_STATIC	:= --static
+endif
+
+ifneq ($(SANITIZE),)
+CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+LDFLAGS		+= -fsanitize=address,undefined
+endif
+
+pkg_libs = $(shell $(PKG_ENV) $(PKG_CONFIG) $(PKG_STATIC) --libs $(1) 2>/dev/null || echo $(2))
+
+LIBFDT		= $(call pkg_libs,libfdt,-lfdt)
+LIBCAPNG	= $(call pkg_libs,libcap-ng,-lcap-ng)
+LIBCUNIT	= $(call pkg_libs,cunit,-lcunit)
+
+# loader/ and devices/ know nothing of KVM: they build into the unit tests.
+CORE_SRCS	:= $(wildcard loader/*.c devices/*.c)
+VMM_SRCS	:= $(wildcard vmm/*.c)
+UNIT_SRCS	:= $(wildcard tests/unit/*.c)
+
+CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/obj/%.o)
+VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
+UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o)
+
+ARMZ		:= $(O)/armz
+UNIT		:= $(O)/armz-unit
+
+all: $(ARMZ)
+
+$(ARMZ): $(CORE_OBJS) $(VMM_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCAPNG)
+
+$(UNIT): $(CORE_OBJS) $(UNIT_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT)
+
+$(O)/obj/%.o: %.c $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+ifneq ($(SYSROOT_STAMP),)
+$(SYSROOT_STAMP): guests/debian-fetch.sh
+	guests/debian-fetch.sh $(DEB_ARCH) $(SYSROOT) \
+		libfdt-dev libcap-ng-dev libcunit1-dev
+	@touch $@
+endif
+
+unit: $(UNIT)
+	$(QEMU_USER) $(UNIT)
+
+check: unit $(ARMZ)
+	tests/e2e/run.sh
+
+bench:
+	tests/e2e/bench.sh
+
+install: $(ARMZ)
+	install -D -m 0755 $(ARMZ) $(DESTDIR)$(PREFIX)/bin/armz
+
+clean:
+	rm -rf $(O)/obj $(ARMZ) $(UNIT)
+
+.PHONY: all unit check bench install clean
+-include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
