@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include <armz/err.h>
+#include <armz/fdt.h>
+#include <armz/le.h>
+#include <armz/memmap.h>
+#include <armz/test-exit.h>
+
+struct test_exit {
+	test_exit_fn exit_cb;
+	void *ctx;
+};
+
+static bool test_exit_len_ok(unsigned int len)
+{
+	return len == 1 || len == 2 || len == 4 || len == 8;
+}
+
+/*
+ * The registers behave as a little byte array, so a load of any width or
+ * alignment inside it returns the bytes it covers (a byte-wise probe of
+ * the ID works as well as a 32-bit one).
+ */
+static void test_exit_read(void *opaque, uint64_t offset, void *data,
+			   unsigned int len)
+{
+	uint8_t regs[TEST_EXIT_REG_ID + 4] = { 0 };
+	size_t n;
+
+	memset(data, 0, len);
+	if (offset >= sizeof(regs))
+		return;
+	le32_write(regs + TEST_EXIT_REG_ID, TEST_EXIT_ID);
+	n = sizeof(regs) - offset;
+	memcpy(data, regs + offset, n < len ? n : len);
+}
+
+static void test_exit_write(void *opaque, uint64_t offset, const void *data,
+			    unsigned int len)
+{
+	struct test_exit *t = opaque;
+	uint64_t v;
+
+	if (offset != TEST_EXIT_REG_STATUS || !test_exit_len_ok(len))
+		return;
+	v = le_read_sized(data, len);
+	if (t->exit_cb)
+		t->exit_cb(t->ctx, (int)(v & TEST_EXIT_STATUS_MASK));
+}
+
+const struct mmio_ops test_exit_mmio_ops = {
+	.read = test_exit_read,
+	.write = test_exit_write,
+};
+
+struct test_exit *test_exit_new(test_exit_fn exit_cb, void *ctx)
+{
+	struct test_exit *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		err_set(ENOMEM, "test-exit: out of memory");
+		return NULL;
+	}
+	t->exit_cb = exit_cb;
+	t->ctx = ctx;
+	return t;
+}
+
+void test_exit_free(struct test_exit *t)
+{
+	free(t);
+}
+
+int test_exit_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx)
+{
+	int ret;
+
+	ret = fdt_begin_mmio_node(fdt, "test-exit", MEMMAP_TEST_EXIT_BASE,
+				  MEMMAP_TEST_EXIT_SIZE);
+	if (!ret)
+		ret = fdt_property_string(fdt, "compatible", "armz,test-exit");
+	if (!ret)
+		ret = fdt_end_node(fdt);
+	return ret;
+}

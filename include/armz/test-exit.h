@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef ARMZ_TEST_EXIT_H
+#define ARMZ_TEST_EXIT_H
+
+#include <stdint.h>
+
+#include <armz/bus.h>
+
+/*
+ * A register a bare-metal payload writes to end the run with a status, the
+ * way a test harness needs: MEMMAP_TEST_EXIT_SIZE bytes of MMIO, DT node
+ * compatible "armz,test-exit" (reg only).
+ *
+ *   offset  access  meaning
+ *   0x0     write   STATUS: end the run. Bits 7:0 are the exit status
+ *                   (0 = pass, 1-255 = fail with that code); bits 63:8 are
+ *                   reserved, write them as zero, they are ignored. A
+ *                   32-bit store is the documented form; any width works.
+ *   0x4     read    ID: "ARMZ" (bytes 'A' 'R' 'M' 'Z', so 0x5a4d5241 as a
+ *                   little-endian 32-bit load), to probe for the device.
+ *   other   read    zero; writes anywhere but STATUS are ignored.
+ *
+ * The device reports every STATUS write to its callback, on the writing
+ * vCPU; ending the run, and what a second write from another vCPU means,
+ * is up to the callback.
+ */
+#define TEST_EXIT_REG_STATUS	0x0
+#define TEST_EXIT_REG_ID	0x4
+#define TEST_EXIT_ID		0x5a4d5241u	/* "ARMZ" */
+#define TEST_EXIT_STATUS_MASK	0xffu
+#define TEST_EXIT_PASS		0
+#define TEST_EXIT_FAIL		1
+
+struct test_exit;
+struct fdt_ctx;
+
+typedef void (*test_exit_fn)(void *ctx, int status);
+
+/* NULL with err_msg() set on failure. */
+struct test_exit *test_exit_new(test_exit_fn exit_cb, void *ctx);
+void test_exit_free(struct test_exit *t);
+
+/* opaque = struct test_exit *. Runs exit_cb on the writing vCPU thread. */
+extern const struct mmio_ops test_exit_mmio_ops;
+
+/* An fdt_node_writer; opaque is unused. */
+int test_exit_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx);
+
+#endif
