@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef ARMZ_KVM_ARM64_ABI_H
+#define ARMZ_KVM_ARM64_ABI_H
+
+/*
+ * The arm64 KVM ABI, as far as armz uses it, defined here rather than taken
+ * from <linux/kvm.h>: s390 hosts install no arm64 KVM headers, and their
+ * own struct kvm_run carries s390 fields (psw_mask, psw_addr) that the
+ * arm64 ABI of /dev/kvm-arm64 does not have. On aarch64 builds
+ * vmm/abi-check.c compares every definition here with the system headers.
+ *
+ * Only fixed-width types: the same layout on every host.
+ */
+
+#include <stdint.h>
+
+/* ioctl encoding shared by arm64, s390x and x86_64 (asm-generic). */
+#define AZ_IOC(dir, nr, size) \
+	(((unsigned long)(dir) << 30) | ((unsigned long)(size) << 16) | \
+	 (0xAEUL << 8) | (unsigned long)(nr))
+#define AZ_IO(nr)		AZ_IOC(0, nr, 0)
+#define AZ_IOW(nr, type)	AZ_IOC(1, nr, sizeof(type))
+#define AZ_IOR(nr, type)	AZ_IOC(2, nr, sizeof(type))
+#define AZ_IOWR(nr, type)	AZ_IOC(3, nr, sizeof(type))
+
+struct az_kvm_userspace_memory_region {
+	uint32_t slot;
+	uint32_t flags;
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;
+	uint64_t userspace_addr;
+};
+
+struct az_kvm_vcpu_init {
+	uint32_t target;
+	uint32_t features[7];
+};
+
+struct az_kvm_one_reg {
+	uint64_t id;
+	uint64_t addr;
+};
+
+struct az_kvm_irq_level {
+	uint32_t irq;
+	int32_t level;
+};
+
+struct az_kvm_irqfd {
+	uint32_t fd;
+	uint32_t gsi;
+	uint32_t flags;
+	uint32_t resamplefd;
+	uint8_t pad[16];
+};
+
+struct az_kvm_ioeventfd {
+	uint64_t datamatch;
+	uint64_t addr;
+	uint32_t len;
+	int32_t fd;
+	uint32_t flags;
+	uint8_t pad[36];
+};
+
+struct az_kvm_create_device {
+	uint32_t type;
+	uint32_t fd;
+	uint32_t flags;
+};
+
+struct az_kvm_device_attr {
+	uint32_t flags;
+	uint32_t group;
+	uint64_t attr;
+	uint64_t addr;
+};
+
+/* The part of struct kvm_run armz reads; the kernel maps more behind it. */
+struct az_kvm_run {
+	uint8_t request_interrupt_window;
+	uint8_t immediate_exit;
+	uint8_t padding1[6];
+	uint32_t exit_reason;
+	uint8_t ready_for_interrupt_injection;
+	uint8_t if_flag;
+	uint16_t flags;
+	uint64_t cr8;
+	uint64_t apic_base;
+	union {
+		struct {
+			uint64_t hardware_exit_reason;
+		} hw;
+		struct {
+			uint64_t hardware_entry_failure_reason;
+			uint32_t cpu;
+		} fail_entry;
+		struct {
+			uint64_t phys_addr;
+			uint8_t data[8];
+			uint32_t len;
+			uint8_t is_write;
+		} mmio;
+		struct {
+			uint32_t suberror;
+			uint32_t ndata;
+			uint64_t data[16];
+		} internal;
+		struct {
+			uint32_t type;
+			uint32_t ndata;
+			uint64_t data[16];
+		} system_event;
+		struct {
+			uint64_t esr_iss;
+			uint64_t fault_ipa;
+		} arm_nisv;
+		char padding[256];
+	};
+};
+
+#define AZ_KVM_API_VERSION		12
+
+/* System ioctls */
+#define AZ_KVM_GET_API_VERSION		AZ_IO(0x00)
+#define AZ_KVM_CREATE_VM		AZ_IO(0x01)
+#define AZ_KVM_CHECK_EXTENSION		AZ_IO(0x03)
+#define AZ_KVM_GET_VCPU_MMAP_SIZE	AZ_IO(0x04)
+
+/* VM ioctls */
+#define AZ_KVM_CREATE_VCPU		AZ_IO(0x41)
+#define AZ_KVM_SET_USER_MEMORY_REGION \
+	AZ_IOW(0x46, struct az_kvm_userspace_memory_region)
+#define AZ_KVM_IRQ_LINE			AZ_IOW(0x61, struct az_kvm_irq_level)
+#define AZ_KVM_IRQFD			AZ_IOW(0x76, struct az_kvm_irqfd)
+#define AZ_KVM_IOEVENTFD		AZ_IOW(0x79, struct az_kvm_ioeventfd)
+#define AZ_KVM_ARM_PREFERRED_TARGET	AZ_IOR(0xaf, struct az_kvm_vcpu_init)
+#define AZ_KVM_CREATE_DEVICE		AZ_IOWR(0xe0, struct az_kvm_create_device)
+
+/* vCPU ioctls */
+#define AZ_KVM_RUN			AZ_IO(0x80)
+#define AZ_KVM_GET_ONE_REG		AZ_IOW(0xab, struct az_kvm_one_reg)
+#define AZ_KVM_SET_ONE_REG		AZ_IOW(0xac, struct az_kvm_one_reg)
+#define AZ_KVM_ARM_VCPU_INIT		AZ_IOW(0xae, struct az_kvm_vcpu_init)
+
+/* Device ioctls */
+#define AZ_KVM_SET_DEVICE_ATTR		AZ_IOW(0xe1, struct az_kvm_device_attr)
+#define AZ_KVM_HAS_DEVICE_ATTR		AZ_IOW(0xe3, struct az_kvm_device_attr)
+
+/* Capabilities */
+#define AZ_KVM_CAP_IRQCHIP		0
+#define AZ_KVM_CAP_USER_MEMORY		3
+#define AZ_KVM_CAP_NR_VCPUS		9
+#define AZ_KVM_CAP_IRQFD		32
+#define AZ_KVM_CAP_IOEVENTFD		36
+#define AZ_KVM_CAP_MAX_VCPUS		66
+#define AZ_KVM_CAP_ONE_REG		70
+#define AZ_KVM_CAP_ARM_PSCI		87
+#define AZ_KVM_CAP_DEVICE_CTRL		89
+#define AZ_KVM_CAP_ARM_PSCI_0_2		102
+#define AZ_KVM_CAP_IMMEDIATE_EXIT	136
+#define AZ_KVM_CAP_ARM_VM_IPA_SIZE	165
+#define AZ_KVM_CAP_ARM_SVE		170
+#define AZ_KVM_CAP_ARM_PTRAUTH_ADDRESS	171
+#define AZ_KVM_CAP_ARM_PTRAUTH_GENERIC	172
+
+#define AZ_KVM_VM_TYPE_ARM_IPA_SIZE(bits)	((bits) & 0xffUL)
+
+#define AZ_KVM_MEM_LOG_DIRTY_PAGES	(1U << 0)
+#define AZ_KVM_IOEVENTFD_FLAG_DATAMATCH	(1U << 0)
+
+/* Exit reasons */
+#define AZ_KVM_EXIT_UNKNOWN		0
+#define AZ_KVM_EXIT_EXCEPTION		1
+#define AZ_KVM_EXIT_HYPERCALL		3
+#define AZ_KVM_EXIT_DEBUG		4
+#define AZ_KVM_EXIT_MMIO		6
+#define AZ_KVM_EXIT_SHUTDOWN		8
+#define AZ_KVM_EXIT_FAIL_ENTRY		9
+#define AZ_KVM_EXIT_INTR		10
+#define AZ_KVM_EXIT_INTERNAL_ERROR	17
+#define AZ_KVM_EXIT_SYSTEM_EVENT	24
+#define AZ_KVM_EXIT_ARM_NISV		28
+
+#define AZ_KVM_SYSTEM_EVENT_SHUTDOWN	1
+#define AZ_KVM_SYSTEM_EVENT_RESET	2
+#define AZ_KVM_SYSTEM_EVENT_CRASH	3
+
+/* KVM_ARM_VCPU_INIT */
+#define AZ_KVM_ARM_TARGET_GENERIC_V8	5
+#define AZ_KVM_ARM_VCPU_POWER_OFF	0
+#define AZ_KVM_ARM_VCPU_EL1_32BIT	1
+#define AZ_KVM_ARM_VCPU_PSCI_0_2	2
+#define AZ_KVM_ARM_VCPU_PMU_V3		3
+#define AZ_KVM_ARM_VCPU_SVE		4
+#define AZ_KVM_ARM_VCPU_PTRAUTH_ADDRESS	5
+#define AZ_KVM_ARM_VCPU_PTRAUTH_GENERIC	6
+
+/*
+ * ONE_REG ids of the core registers: offsets in 32-bit words into
+ * struct kvm_regs, whose first member is x0..x30, sp, pc, pstate.
+ */
+#define AZ_KVM_REG_ARM64		0x6000000000000000ULL
+#define AZ_KVM_REG_SIZE_U64		0x0030000000000000ULL
+#define AZ_KVM_REG_ARM_CORE		(0x0010ULL << 16)
+#define AZ_KVM_REG_CORE(word) \
+	(AZ_KVM_REG_ARM64 | AZ_KVM_REG_SIZE_U64 | AZ_KVM_REG_ARM_CORE | \
+	 (uint64_t)(word))
+#define AZ_REG_X(n)			AZ_KVM_REG_CORE((n) * 2)
+#define AZ_REG_SP			AZ_KVM_REG_CORE(31 * 2)
+#define AZ_REG_PC			AZ_KVM_REG_CORE(32 * 2)
+#define AZ_REG_PSTATE			AZ_KVM_REG_CORE(33 * 2)
+
+/* PSTATE for the boot CPU: EL1h, D, A, I and F masked. */
+#define AZ_PSR_MODE_EL1H		0x5ULL
+#define AZ_PSR_DAIF			0x3c0ULL
+
+/* In-kernel interrupt controllers */
+#define AZ_KVM_DEV_TYPE_ARM_VGIC_V2	5
+#define AZ_KVM_DEV_TYPE_ARM_VGIC_V3	7
+#define AZ_KVM_CREATE_DEVICE_TEST	1
+#define AZ_KVM_DEV_ARM_VGIC_GRP_ADDR	0
+#define AZ_KVM_DEV_ARM_VGIC_GRP_NR_IRQS	3
+#define AZ_KVM_DEV_ARM_VGIC_GRP_CTRL	4
+#define AZ_KVM_DEV_ARM_VGIC_CTRL_INIT	0
+#define AZ_KVM_VGIC_V2_ADDR_TYPE_DIST	0
+#define AZ_KVM_VGIC_V2_ADDR_TYPE_CPU	1
+#define AZ_KVM_VGIC_V3_ADDR_TYPE_DIST	2
+#define AZ_KVM_VGIC_V3_ADDR_TYPE_REDIST	3
+
+/* KVM_IRQ_LINE numbering: type, vCPU and interrupt id in one word. */
+#define AZ_KVM_ARM_IRQ_TYPE_SHIFT	24
+#define AZ_KVM_ARM_IRQ_TYPE_SPI		1
+#define AZ_GIC_SPI_BASE			32
+
+/* PSCI function ids armz names in messages. */
+#define AZ_PSCI_0_2_FN64_CPU_ON		0xc4000003U
+#define AZ_PSCI_0_2_FN_SYSTEM_OFF	0x84000008U
+#define AZ_PSCI_0_2_FN_SYSTEM_RESET	0x84000009U
+
+#endif

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The command line, turned into a struct vm_config. Every mistake is a
+ * usage error (exit 2) with one line naming the option and the reason;
+ * whether the files exist is checked later, by the code that opens them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <armz/err.h>
+#include <armz/memmap.h>
+#include "cli.h"
+
+enum {
+	OPT_NAME = 0x100,
+	OPT_DTB_DUMP,
+	OPT_KVM_DEV,
+	OPT_NO_REBOOT,
+	OPT_PAYLOAD,
+	OPT_LOAD_ADDR,
+	OPT_ENTRY,
+	OPT_HELP,
+};
+
+static const struct option run_options[] = {
+	{ "kernel",	required_argument, NULL, 'k' },
+	{ "initrd",	required_argument, NULL, 'i' },
+	{ "params",	required_argument, NULL, 'p' },
+	{ "cpus",	required_argument, NULL, 'c' },
+	{ "mem",	required_argument, NULL, 'm' },
+	{ "name",	required_argument, NULL, OPT_NAME },
+	{ "dtb-dump",	required_argument, NULL, OPT_DTB_DUMP },
+	{ "kvm-dev",	required_argument, NULL, OPT_KVM_DEV },
+	{ "no-reboot",	no_argument,	   NULL, OPT_NO_REBOOT },
+	{ "payload",	required_argument, NULL, OPT_PAYLOAD },
+	{ "load-addr",	required_argument, NULL, OPT_LOAD_ADDR },
+	{ "entry",	required_argument, NULL, OPT_ENTRY },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *option_name(int opt, char *buf, size_t len)
+{
+	for (const struct option *o = run_options; o->name; o++)
+		if (o->val == opt) {
+			snprintf(buf, len, "--%s", o->name);
+			return buf;
+		}
+	snprintf(buf, len, "-%c", opt);
+	return buf;
+}
+
+/* A size such as 512M, 2G or 65536; K, M, G and T are powers of 1024. */
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	unsigned int shift = 0;
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+static int cli_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	*out = strtoull(s, &end, 0);
+	return errno || *end ? -EINVAL : 0;
+}
+
+static int cli_check_value(int opt, const char *arg, struct vm_config *cfg)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'c':
+		if (cli_parse_u64(arg, &v) || v < 1 || v > MEMMAP_MAX_CPUS)
+			return err_set(EINVAL, "--cpus '%s': give a number from 1 to %llu",
+				       arg, (unsigned long long)MEMMAP_MAX_CPUS);
+		cfg->cpus = (unsigned int)v;
+		return 0;
+	case 'm':
+		if (cli_parse_size(arg, &v) || v < MEMMAP_RAM_MIN ||
+		    v > MEMMAP_RAM_MAX || v % (64 << 10))
+			return err_set(EINVAL, "--mem '%s': give a size from %lluM to %lluG in whole 64K pages, e.g. 512M or 2G",
+				       arg,
+				       (unsigned long long)(MEMMAP_RAM_MIN >> 20),
+				       (unsigned long long)(MEMMAP_RAM_MAX >> 30));
+		cfg->mem_size = v;
+		return 0;
+	case OPT_LOAD_ADDR:
+	case OPT_ENTRY:
+		if (cli_parse_u64(arg, &v))
+			return err_set(EINVAL, "%s '%s': give an address, e.g. 0x40080000",
+				       opt == OPT_ENTRY ? "--entry" : "--load-addr",
+				       arg);
+		if (opt == OPT_ENTRY) {
+			cfg->has_entry = true;
+			cfg->entry = v;
+		} else {
+			cfg->has_load_addr = true;
+			cfg->load_addr = v;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+static int cli_set(int opt, const char *arg, struct vm_config *cfg)
+{
+	switch (opt) {
+	case 'k': cfg->kernel = arg; return 0;
+	case 'i': cfg->initrd = arg; return 0;
+	case 'p': cfg->params = arg; return 0;
+	case OPT_NAME: cfg->name = arg; return 0;
+	case OPT_DTB_DUMP: cfg->dtb_dump = arg; return 0;
+	case OPT_KVM_DEV: cfg->kvm_dev = arg; return 0;
+	case OPT_NO_REBOOT: cfg->no_reboot = true; return 0;
+	case OPT_PAYLOAD: cfg->payload = arg; return 0;
+	default: return cli_check_value(opt, arg, cfg);
+	}
+}
+
+static int cli_check_config(const struct vm_config *cfg)
+{
+	if (cfg->kernel && cfg->payload)
+		return err_set(EINVAL, "--kernel and --payload exclude each other: boot Linux or run a payload");
+	if (!cfg->kernel && !cfg->payload)
+		return err_set(EINVAL, "no kernel given: use --kernel IMAGE (or --payload FILE)");
+	if (cfg->payload && cfg->initrd)
+		return err_set(EINVAL, "--initrd needs --kernel; a payload has no initrd");
+	if (!cfg->payload && (cfg->has_entry || cfg->has_load_addr))
+		return err_set(EINVAL, "--load-addr and --entry go with --payload");
+	if (cfg->payload && cfg->cpus > 1)
+		return err_set(EINVAL, "--payload runs on 1 vCPU");
+	return 0;
+}
+
+/*
+ * argv starts after "run". Returns 0, 1 when help was printed, or a
+ * negative errno for a usage error.
+ */
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
+{
+	bool seen[OPT_HELP + 1] = { false };
+	char name[32];
+	int opt, r;
+
+	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 256ULL << 20 };
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:k:i:p:c:m:h", run_options,
+				  NULL)) != -1) {
+		if (opt == 'h')
+			return 1;
+		if (opt == '?')
+			return err_set(EINVAL, "unknown option '%s'",
+				       argv[optind - 1]);
+		if (opt == ':')
+			return err_set(EINVAL, "option '%s' needs a value",
+				       argv[optind - 1]);
+		if (seen[opt])
+			return err_set(EINVAL, "option %s given twice",
+				       option_name(opt, name, sizeof(name)));
+		seen[opt] = true;
+		r = cli_set(opt, optarg, cfg);
+		if (r)
+			return r;
+	}
+	if (optind < argc)
+		return err_set(EINVAL, "unexpected argument '%s'",
+			       argv[optind]);
+	return cli_check_config(cfg);
+}
+
+void cli_usage_run(FILE *f)
+{
+	fprintf(f,
+"usage: armz run --kernel IMAGE [options]\n"
+"       armz run --payload FILE [--load-addr ADDR] [--entry ADDR] [options]\n"
+"\n"
+"Boot an AArch64 Linux kernel Image, or a bare-metal payload, on arm64 KVM.\n"
+"\n"
+"  -k, --kernel IMAGE     arm64 Linux Image (uncompressed, little-endian)\n"
+"  -i, --initrd FILE      initial ramdisk\n"
+"  -p, --params CMDLINE   kernel command line; armz appends\n"
+"                         'console=ttyS0 earlycon=uart8250,mmio,0x%llx'\n"
+"                         unless it already names a console=\n"
+"  -c, --cpus N           vCPUs (default 1)\n"
+"  -m, --mem SIZE         RAM, with K/M/G suffix (default 256M)\n"
+"      --name NAME        name of this VM\n"
+"      --dtb-dump FILE    write the device tree to FILE and exit\n"
+"      --kvm-dev PATH     KVM device (default %s)\n"
+"      --no-reboot        exit when the guest resets instead of rebooting\n"
+"      --payload FILE     raw AArch64 binary or ELF to run without Linux:\n"
+"                         1 vCPU, no interrupt controller, UART and test-exit\n"
+"      --load-addr ADDR   where a raw payload goes (default 0x%llx)\n"
+"      --entry ADDR       first instruction (default: ELF entry or load address)\n"
+"  -h, --help             this text\n"
+"\n"
+"Devices: ns16550a UART at 0x%llx; test-exit register at 0x%llx (a 32-bit\n"
+"write of V ends the run with exit status V & 0xff); pvpanic at 0x%llx.\n"
+"The console escape is Ctrl-A x when stdin is a terminal.\n"
+"\n", (unsigned long long)MEMMAP_UART_BASE, kvm_default_device(),
+		(unsigned long long)MEMMAP_RAM_BASE,
+		(unsigned long long)MEMMAP_UART_BASE,
+		(unsigned long long)MEMMAP_TEST_EXIT_BASE,
+		(unsigned long long)MEMMAP_PVPANIC_BASE);
+	cli_exit_statuses(f);
+}
+
+void cli_exit_statuses(FILE *f)
+{
+	fprintf(f,
+"Exit status:\n"
+"    0  the guest powered off\n"
+"    1  armz failed: a file, KVM or the host could not do what was asked\n"
+"    2  usage error: the command line is wrong\n"
+"  %3d  the guest touched an address outside its memory map, or its vCPU failed\n"
+"  %3d  the guest panicked\n"
+"  %3d  the guest reset and --no-reboot was given\n"
+"  %3d  timeout\n"
+"  128+N  stopped by signal N (SIGTERM, SIGINT)\n"
+"  In --payload mode a test-exit write's status is passed through.\n",
+		ARMZ_EXIT_GUEST_FAULT, ARMZ_EXIT_GUEST_PANIC,
+		ARMZ_EXIT_GUEST_RESET, ARMZ_EXIT_TIMEOUT);
+}

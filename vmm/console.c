@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest console on the host's terminal: guest output to stdout, stdin
+ * to the guest. Input runs in its own thread that waits for room in the
+ * UART rather than dropping bytes. When stdin is a terminal it is put in
+ * raw mode and Ctrl-A x ends the VM; raw mode is undone on every way out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <armz/err.h>
+#include <armz/uart.h>
+#include "machine.h"
+
+#define CONSOLE_ESCAPE 0x01	/* Ctrl-A */
+
+static struct {
+	struct machine *machine;
+	pthread_t thread;
+	bool running;
+	int stop_fd;
+	int room_fd;
+	bool escape;		/* the last byte was the escape */
+} console = { .stop_fd = -1, .room_fd = -1 };
+
+static struct termios term_saved;
+static volatile sig_atomic_t term_is_raw;
+
+void term_raw_leave(void)
+{
+	if (term_is_raw) {
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &term_saved);
+		term_is_raw = 0;
+	}
+}
+
+static void term_fatal_signal(int sig)
+{
+	term_raw_leave();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int term_raw_enter(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &term_saved))
+		return 0;
+	raw = term_saved;
+	cfmakeraw(&raw);
+	/* Keep output post-processing: the guest's \n still needs no \r. */
+	raw.c_oflag |= OPOST;
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw))
+		return err_set(errno, "cannot put the terminal in raw mode: %s",
+			       strerror(errno));
+	term_is_raw = 1;
+	atexit(term_raw_leave);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], term_fatal_signal);
+	return 0;
+}
+
+int console_write(void *ctx, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { STDOUT_FILENO, POLLOUT, 0 };
+
+			poll(&p, 1, -1);
+			continue;
+		}
+		if (n <= 0)
+			return -errno;	/* stdout is gone: drop, like a cut wire */
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void console_room(void *ctx)
+{
+	uint64_t one = 1;
+
+	if (write(console.room_fd, &one, sizeof(one)) < 0)
+		return;		/* the counter is already non-zero */
+}
+
+/* Waits for fd or the stop request; false when it is time to stop. */
+static bool console_wait(int fd)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = console.stop_fd, .events = POLLIN },
+	};
+	uint64_t v;
+
+	while (poll(p, 2, -1) < 0)
+		if (errno != EINTR)
+			return false;
+	if (p[1].revents)
+		return false;
+	if (fd == console.room_fd && read(fd, &v, sizeof(v)) < 0)
+		return true;
+	return true;
+}
+
+/* Strips the escape sequence; returns false when the user asked to quit. */
+static bool console_filter(uint8_t *buf, size_t *len)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < *len; i++) {
+		if (console.escape) {
+			console.escape = false;
+			if (buf[i] == 'x' || buf[i] == 'X')
+				return false;
+			if (buf[i] != CONSOLE_ESCAPE)
+				continue;
+		} else if (buf[i] == CONSOLE_ESCAPE && term_is_raw) {
+			console.escape = true;
+			continue;
+		}
+		buf[out++] = buf[i];
+	}
+	*len = out;
+	return true;
+}
+
+static void console_push(struct uart *uart, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		size_t n = uart_receive(uart, buf, len);
+
+		buf += n;
+		len -= n;
+		if (len && !uart_rx_room(uart) && !console_wait(console.room_fd))
+			return;
+	}
+}
+
+static void *console_thread(void *arg)
+{
+	struct machine *m = arg;
+	uint8_t buf[256];
+
+	while (console_wait(STDIN_FILENO)) {
+		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+		size_t len;
+
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;		/* EOF: the guest just gets no input */
+		len = (size_t)n;
+		if (!console_filter(buf, &len)) {
+			machine_request_stop(m, STOP_USER, 128 + SIGINT,
+					     "console escape: stopping the guest");
+			break;
+		}
+		console_push(m->uart, buf, len);
+	}
+	return NULL;
+}
+
+int console_start(struct machine *m)
+{
+	int r;
+
+	/* No stdin at all (a CI job's closed descriptor) means no input. */
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
+		return 0;
+	console.machine = m;
+	console.stop_fd = eventfd(0, EFD_CLOEXEC);
+	console.room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (console.stop_fd < 0 || console.room_fd < 0)
+		return err_set(errno, "eventfd: %s", strerror(errno));
+	uart_set_rx_notify(m->uart, console_room, NULL);
+	r = pthread_create(&console.thread, NULL, console_thread, m);
+	if (r)
+		return err_set(r, "cannot start the console thread: %s",
+			       strerror(r));
+	console.running = true;
+	return 0;
+}
+
+void console_stop(void)
+{
+	uint64_t one = 1;
+
+	if (console.running) {
+		if (write(console.stop_fd, &one, sizeof(one)) < 0)
+			abort();
+		pthread_join(console.thread, NULL);
+		console.running = false;
+	}
+	if (console.machine)
+		uart_set_rx_notify(console.machine->uart, NULL, NULL);
+	if (console.stop_fd >= 0)
+		close(console.stop_fd);
+	if (console.room_fd >= 0)
+		close(console.room_fd);
+	console.stop_fd = console.room_fd = -1;
+	console.machine = NULL;
+}

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A machine is one boot of the guest: RAM, the interrupt controller, the
+ * devices on the MMIO bus, what the loader put in RAM, and the vCPUs. A
+ * guest reset throws the whole machine away and builds a new one, so no
+ * state can leak from one boot into the next.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <armz/err.h>
+#include <armz/fdt.h>
+#include <armz/loader.h>
+#include <armz/memmap.h>
+#include <armz/pvpanic.h>
+#include <armz/test-exit.h>
+#include <armz/uart.h>
+#include "machine.h"
+
+#define HUGE_2M (2UL << 20)
+
+void machine_request_stop(struct machine *m, enum stop_reason reason,
+			  int status, const char *fmt, ...)
+{
+	uint64_t one = 1;
+	va_list ap;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->reason == STOP_NONE) {
+		m->reason = reason;
+		m->status = status;
+		if (fmt) {
+			va_start(ap, fmt);
+			fprintf(stderr, "armz: ");
+			vfprintf(stderr, fmt, ap);
+			fprintf(stderr, "\n");
+			va_end(ap);
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	atomic_store(&m->stopping, true);
+	if (write(m->event_fd, &one, sizeof(one)) < 0)
+		abort();	/* an eventfd write cannot fail short of a bug */
+}
+
+/*
+ * Anonymous memory, 2 MiB aligned so transparent huge pages can back it:
+ * fewer TLB misses in the guest, fewer page faults at boot.
+ */
+static int machine_alloc_ram(struct machine *m)
+{
+	uint64_t size = m->cfg->mem_size;
+	uint8_t *p;
+
+	m->mem_map_size = size + HUGE_2M;
+	m->mem_map = mmap(NULL, m->mem_map_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->mem_map == MAP_FAILED) {
+		m->mem_map = NULL;
+		return err_set(errno, "cannot reserve %llu MiB for guest RAM: %s",
+			       (unsigned long long)(size >> 20),
+			       strerror(errno));
+	}
+	p = (uint8_t *)(((uintptr_t)m->mem_map + HUGE_2M - 1) &
+			~(uintptr_t)(HUGE_2M - 1));
+	madvise(p, size, MADV_HUGEPAGE);
+	m->mem = (struct guest_mem){
+		.gpa = MEMMAP_RAM_BASE, .size = size, .host = p,
+	};
+	return kvm_add_memory(m->kvm, 0, MEMMAP_RAM_BASE, size, p);
+}
+
+static int machine_uart_irq(struct irq_line *line, int level)
+{
+	struct machine *m = line->ctx;
+
+	if (!m->gic_version)
+		return 0;
+	return kvm_irq_line(m->kvm, line->spi, level);
+}
+
+static const struct irq_ops machine_level_irq_ops = {
+	.set_level = machine_uart_irq,
+};
+
+static void machine_test_exit(void *ctx, int status)
+{
+	machine_request_stop(ctx, STOP_TEST_EXIT, status, NULL);
+}
+
+static void machine_panic(void *ctx, uint32_t events)
+{
+	machine_request_stop(ctx, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
+			     "the guest kernel panicked (pvpanic event 0x%x)",
+			     events);
+}
+
+static int machine_add_devices(struct machine *m)
+{
+	int r;
+
+	m->uart_irq = (struct irq_line){
+		.ops = &machine_level_irq_ops, .ctx = m,
+		.spi = MEMMAP_SPI_UART, .fd = -1,
+	};
+	m->uart = uart_new(&m->uart_irq, console_write, m);
+	m->test_exit = test_exit_new(machine_test_exit, m);
+	m->pvpanic = pvpanic_new(machine_panic, m);
+	if (!m->uart || !m->test_exit || !m->pvpanic)
+		return err_set(ENOMEM, "out of memory for devices");
+	r = mmio_bus_add(&m->bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE,
+			 &uart_mmio_ops, m->uart);
+	if (!r)
+		r = mmio_bus_add(&m->bus, MEMMAP_TEST_EXIT_BASE,
+				 MEMMAP_TEST_EXIT_SIZE, &test_exit_mmio_ops,
+				 m->test_exit);
+	if (!r)
+		r = mmio_bus_add(&m->bus, MEMMAP_PVPANIC_BASE,
+				 MEMMAP_PVPANIC_SIZE, &pvpanic_mmio_ops,
+				 m->pvpanic);
+	return r;
+}
+
+/* Adds the console options a user expects unless they chose their own. */
+static char *machine_bootargs(const struct vm_config *cfg)
+{
+	const char *user = cfg->params ? cfg->params : "";
+	char *args;
+	int n;
+
+	if (strstr(user, "console="))
+		n = asprintf(&args, "%s", user);
+	else
+		n = asprintf(&args, "console=ttyS0 earlycon=uart8250,mmio,0x%llx%s%s",
+			     (unsigned long long)MEMMAP_UART_BASE,
+			     *user ? " " : "", user);
+	return n < 0 ? NULL : args;
+}
+
+/* Only the device nodes: the machine nodes are fdt_build's own. */
+static void machine_fdt_nodes(struct machine *m, struct fdt_node_writer *w,
+			      unsigned int *n)
+{
+	w[(*n)++] = (struct fdt_node_writer){ uart_fdt_node, m->uart };
+	w[(*n)++] = (struct fdt_node_writer){ test_exit_fdt_node,
+					      m->test_exit };
+	w[(*n)++] = (struct fdt_node_writer){ pvpanic_fdt_node, m->pvpanic };
+}
+
+static int machine_build_fdt(struct machine *m, void *buf, size_t size,
+			     const struct boot_layout *layout,
+			     const char *bootargs)
+{
+	struct fdt_node_writer nodes[8];
+	struct fdt_config fc = {
+		.ram_base = m->mem.gpa,
+		.ram_size = m->mem.size,
+		.ncpus = m->ncpus,
+		.gic_version = m->gic_version,
+		.psci = m->gic_version && m->kvm->caps.psci_0_2,
+		.bootargs = bootargs,
+		.stdout_path = UART_FDT_PATH,
+		.nodes = nodes,
+	};
+
+	if (layout && layout->initrd_size) {
+		fc.initrd_start = layout->initrd_gpa;
+		fc.initrd_size = layout->initrd_size;
+	}
+	if (getrandom(fc.kaslr_seed, sizeof(fc.kaslr_seed), 0) < 0 ||
+	    getrandom(fc.rng_seed, sizeof(fc.rng_seed), 0) < 0)
+		return err_set(errno, "getrandom: %s", strerror(errno));
+	machine_fdt_nodes(m, nodes, &fc.nnodes);
+	return fdt_build(&fc, buf, size);
+}
+
+static int machine_write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	const uint8_t *p = buf;
+
+	if (fd < 0)
+		return err_set(errno, "cannot write device tree '%s': %s",
+			       path, strerror(errno));
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return err_set(errno, "cannot write device tree '%s': %s",
+				       path, strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return close(fd) ? err_set(errno, "cannot write device tree '%s': %s",
+				   path, strerror(errno)) : 0;
+}
+
+static size_t fdt_size(const void *fdt)
+{
+	const uint8_t *b = fdt;
+
+	/* totalsize: big-endian, the second word of the header */
+	return (size_t)b[4] << 24 | (size_t)b[5] << 16 | (size_t)b[6] << 8 |
+	       b[7];
+}
+
+static int machine_load_linux(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct file_buf kernel = { 0 }, initrd = { 0 };
+	struct arm64_image img;
+	struct boot_layout layout;
+	char *bootargs = NULL;
+	int r;
+
+	r = file_map("kernel", cfg->kernel, &kernel);
+	if (!r)
+		r = image_parse(kernel.data, kernel.size, &img);
+	if (!r && cfg->initrd)
+		r = file_map("initrd", cfg->initrd, &initrd);
+	if (!r)
+		r = layout_plan(m->mem.gpa, m->mem.size, &img, initrd.size,
+				&layout);
+	if (!r) {
+		memcpy(guest_mem_at(&m->mem, layout.kernel_gpa, kernel.size),
+		       kernel.data, kernel.size);
+		if (initrd.size)
+			memcpy(guest_mem_at(&m->mem, layout.initrd_gpa,
+					    initrd.size),
+			       initrd.data, initrd.size);
+		bootargs = machine_bootargs(cfg);
+		if (!bootargs)
+			r = err_set(ENOMEM, "out of memory");
+	}
+	if (!r)
+		r = machine_build_fdt(m, guest_mem_at(&m->mem, layout.dtb_gpa,
+						      layout.dtb_max),
+				      layout.dtb_max, &layout, bootargs);
+	if (!r) {
+		m->entry = layout.kernel_gpa;
+		m->dtb_gpa = layout.dtb_gpa;
+	}
+	free(bootargs);
+	file_unmap(&kernel);
+	file_unmap(&initrd);
+	return r;
+}
+
+/* A bare-metal payload gets the same DTB, at the top of RAM. */
+static int machine_load_payload(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct file_buf payload = { 0 };
+	uint64_t dtb_gpa = guest_mem_end(&m->mem) - LOADER_DTB_MAX;
+	uint64_t entry;
+	int r;
+
+	r = file_map("payload", cfg->payload, &payload);
+	if (!r)
+		r = payload_load(&m->mem, payload.data, payload.size,
+				 cfg->has_load_addr, cfg->load_addr, &entry);
+	file_unmap(&payload);
+	if (!r)
+		r = machine_build_fdt(m, guest_mem_at(&m->mem, dtb_gpa,
+						      LOADER_DTB_MAX),
+				      LOADER_DTB_MAX, NULL, cfg->params);
+	m->entry = cfg->has_entry ? cfg->entry : entry;
+	m->dtb_gpa = dtb_gpa;
+	return r;
+}
+
+/* Checks the request against what this KVM offers, in the user's terms. */
+static int machine_check_host(struct machine *m)
+{
+	const struct kvm_caps *c = &m->kvm->caps;
+
+	if (m->ncpus > c->max_vcpus)
+		return err_set(ENOTSUP, "this arm64 KVM offers %u vCPU%s; use --cpus %u",
+			       c->max_vcpus, c->max_vcpus == 1 ? "" : "s",
+			       c->max_vcpus);
+	if (!m->cfg->payload && !c->gic_version)
+		return err_set(ENOTSUP, "no in-kernel interrupt controller on %s: a Linux guest cannot run here yet; use --payload",
+			       m->kvm->path);
+	return 0;
+}
+
+int machine_create(struct machine *m, const struct vm_config *cfg,
+		   struct kvm *kvm, unsigned int reset_count)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	m->kvm = kvm;
+	m->reset_count = reset_count;
+	m->ncpus = cfg->payload ? 1 : cfg->cpus;
+	m->gic_fd = -1;
+	pthread_mutex_init(&m->lock, NULL);
+	m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->event_fd < 0)
+		return err_set(errno, "eventfd: %s", strerror(errno));
+
+	r = machine_check_host(m);
+	if (!r)
+		r = kvm_create_vm(kvm, MEMMAP_RAM_BASE + cfg->mem_size);
+	if (!r)
+		r = machine_alloc_ram(m);
+	if (!r && !cfg->payload) {
+		m->gic_fd = gic_create(kvm, m->ncpus, &m->gic_version);
+		r = m->gic_fd < 0 ? m->gic_fd : 0;
+	}
+	if (!r)
+		r = machine_add_devices(m);
+	if (!r)
+		r = cfg->payload ? machine_load_payload(m)
+				 : machine_load_linux(m);
+	if (!r && cfg->dtb_dump)
+		return machine_write_file(cfg->dtb_dump,
+					  guest_mem_at(&m->mem, m->dtb_gpa, 64),
+					  fdt_size(guest_mem_at(&m->mem,
+								m->dtb_gpa,
+								64)));
+	if (r)
+		return r;
+
+	m->vcpus = calloc(m->ncpus, sizeof(*m->vcpus));
+	if (!m->vcpus)
+		return err_set(ENOMEM, "out of memory for vCPUs");
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		m->vcpus[i].fd = -1;
+	for (unsigned int i = 0; !r && i < m->ncpus; i++)
+		r = vcpu_create(m, &m->vcpus[i], i);
+	if (!r && m->gic_fd >= 0)
+		r = gic_finalize(m->gic_fd);
+	return r;
+}
+
+static void machine_stop_vcpus(struct machine *m)
+{
+	atomic_store(&m->stopping, true);
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		vcpu_kick(&m->vcpus[i]);
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		vcpu_join(&m->vcpus[i]);
+}
+
+static void machine_on_signal(struct machine *m, int signal_fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	machine_request_stop(m, STOP_SIGNAL, 128 + (int)si.ssi_signo,
+			     "stopping the guest on %s",
+			     strsignal((int)si.ssi_signo));
+}
+
+/* Runs until something asks the machine to stop; returns why. */
+enum stop_reason machine_run(struct machine *m, int signal_fd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = m->event_fd, .events = POLLIN },
+		{ .fd = signal_fd, .events = POLLIN },
+	};
+	int r = 0;
+
+	for (unsigned int i = 0; !r && i < m->ncpus; i++)
+		r = vcpu_start(&m->vcpus[i]);
+	if (!r)
+		r = console_start(m);
+	if (r)
+		machine_request_stop(m, STOP_ERROR, ARMZ_EXIT_ERROR, "%s",
+				     err_msg());
+	while (!atomic_load(&m->stopping)) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN)
+			machine_on_signal(m, signal_fd);
+	}
+	console_stop();
+	machine_stop_vcpus(m);
+	return m->reason;
+}
+
+void machine_destroy(struct machine *m)
+{
+	for (unsigned int i = 0; m->vcpus && i < m->ncpus; i++)
+		vcpu_destroy(&m->vcpus[i]);
+	free(m->vcpus);
+	uart_free(m->uart);
+	test_exit_free(m->test_exit);
+	pvpanic_free(m->pvpanic);
+	if (m->gic_fd >= 0)
+		close(m->gic_fd);
+	kvm_destroy_vm(m->kvm);
+	if (m->mem_map)
+		munmap(m->mem_map, m->mem_map_size);
+	if (m->event_fd >= 0)
+		close(m->event_fd);
+	pthread_mutex_destroy(&m->lock);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU threads: one KVM_RUN loop each, MMIO dispatched to the bus, system
+ * events turned into a machine stop. Secondaries start powered off and the
+ * in-kernel PSCI brings them up when the guest asks.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <armz/err.h>
+#include <armz/le.h>
+#include "machine.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+/*
+ * The kick handler sets immediate_exit, so a kick that lands between the
+ * stop check and KVM_RUN still makes KVM_RUN return at once.
+ */
+static __thread struct az_kvm_run *vcpu_current_run;
+
+static void vcpu_kick_handler(int sig)
+{
+	if (vcpu_current_run)
+		vcpu_current_run->immediate_exit = 1;
+}
+
+void vcpu_install_kick_handler(void)
+{
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+}
+
+static int vcpu_set_reg(struct vcpu *v, uint64_t id, uint64_t value)
+{
+	struct az_kvm_one_reg reg = {
+		.id = id, .addr = (uint64_t)(uintptr_t)&value,
+	};
+
+	if (ioctl(v->fd, AZ_KVM_SET_ONE_REG, &reg) < 0)
+		return err_set(errno, "vCPU %u: cannot set register 0x%llx: %s",
+			       v->id, (unsigned long long)id, strerror(errno));
+	return 0;
+}
+
+static uint64_t vcpu_get_reg(struct vcpu *v, uint64_t id)
+{
+	uint64_t value = 0;
+	struct az_kvm_one_reg reg = {
+		.id = id, .addr = (uint64_t)(uintptr_t)&value,
+	};
+
+	if (ioctl(v->fd, AZ_KVM_GET_ONE_REG, &reg) < 0)
+		return ~0ULL;
+	return value;
+}
+
+static int vcpu_init(struct vcpu *v)
+{
+	struct machine *m = v->machine;
+	struct az_kvm_vcpu_init init = {
+		.target = m->kvm->caps.preferred_target,
+	};
+
+	if (m->kvm->caps.psci_0_2)
+		init.features[0] |= 1U << AZ_KVM_ARM_VCPU_PSCI_0_2;
+	if (v->id)
+		init.features[0] |= 1U << AZ_KVM_ARM_VCPU_POWER_OFF;
+	if (ioctl(v->fd, AZ_KVM_ARM_VCPU_INIT, &init) < 0)
+		return err_set(errno, "vCPU %u: KVM_ARM_VCPU_INIT (target %u, features 0x%x): %s",
+			       v->id, init.target, init.features[0],
+			       strerror(errno));
+	return 0;
+}
+
+/* The arm64 boot protocol: x0 = DTB, x1..x3 = 0, EL1h, DAIF masked. */
+static int vcpu_set_boot_regs(struct vcpu *v)
+{
+	struct machine *m = v->machine;
+	int r;
+
+	r = vcpu_set_reg(v, AZ_REG_PSTATE, AZ_PSR_MODE_EL1H | AZ_PSR_DAIF);
+	if (!r)
+		r = vcpu_set_reg(v, AZ_REG_X(0), m->dtb_gpa);
+	for (unsigned int i = 1; !r && i < 4; i++)
+		r = vcpu_set_reg(v, AZ_REG_X(i), 0);
+	if (!r)
+		r = vcpu_set_reg(v, AZ_REG_PC, m->entry);
+	return r;
+}
+
+int vcpu_create(struct machine *m, struct vcpu *v, unsigned int id)
+{
+	void *run;
+	int r;
+
+	v->machine = m;
+	v->id = id;
+	v->fd = ioctl(m->kvm->vm_fd, AZ_KVM_CREATE_VCPU, (unsigned long)id);
+	if (v->fd < 0)
+		return err_set(errno, "cannot create vCPU %u: %s", id,
+			       strerror(errno));
+	run = mmap(NULL, (size_t)m->kvm->run_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, v->fd, 0);
+	if (run == MAP_FAILED)
+		return err_set(errno, "vCPU %u: cannot map its run area: %s",
+			       id, strerror(errno));
+	v->run = run;
+	r = vcpu_init(v);
+	if (!r && id == 0)
+		r = vcpu_set_boot_regs(v);
+	return r;
+}
+
+static void vcpu_fault(struct vcpu *v, const char *what, uint64_t addr,
+		       unsigned int len)
+{
+	uint64_t pc = vcpu_get_reg(v, AZ_REG_PC);
+
+	machine_request_stop(v->machine, STOP_FAULT, ARMZ_EXIT_GUEST_FAULT,
+			     "guest %s of %u bytes at unmapped address 0x%llx (vCPU %u, PC 0x%llx)",
+			     what, len, (unsigned long long)addr, v->id,
+			     (unsigned long long)pc);
+}
+
+static void vcpu_handle_mmio(struct vcpu *v)
+{
+	struct az_kvm_run *run = v->run;
+	unsigned int len = run->mmio.len;
+
+	v->exits_mmio++;
+	if (len != 1 && len != 2 && len != 4 && len != 8) {
+		vcpu_fault(v, "access of bad size", run->mmio.phys_addr, len);
+		return;
+	}
+	if (mmio_bus_access(&v->machine->bus, run->mmio.phys_addr,
+			    run->mmio.data, len, run->mmio.is_write))
+		vcpu_fault(v, run->mmio.is_write ? "write" : "read",
+			   run->mmio.phys_addr, len);
+}
+
+static void vcpu_handle_system_event(struct vcpu *v)
+{
+	struct machine *m = v->machine;
+
+	switch (v->run->system_event.type) {
+	case AZ_KVM_SYSTEM_EVENT_SHUTDOWN:
+		machine_request_stop(m, STOP_POWEROFF, ARMZ_EXIT_POWEROFF,
+				     NULL);
+		break;
+	case AZ_KVM_SYSTEM_EVENT_RESET:
+		machine_request_stop(m, STOP_RESET, ARMZ_EXIT_GUEST_RESET,
+				     NULL);
+		break;
+	case AZ_KVM_SYSTEM_EVENT_CRASH:
+		machine_request_stop(m, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
+				     "the guest reported a crash (vCPU %u)",
+				     v->id);
+		break;
+	default:
+		/* Suspend and wakeup requests need no action from us. */
+		break;
+	}
+}
+
+/* Returns false when the loop must end. */
+static bool vcpu_handle_exit(struct vcpu *v)
+{
+	struct az_kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case AZ_KVM_EXIT_MMIO:
+		vcpu_handle_mmio(v);
+		return true;
+	case AZ_KVM_EXIT_SYSTEM_EVENT:
+		v->exits_other++;
+		vcpu_handle_system_event(v);
+		return false;
+	case AZ_KVM_EXIT_INTR:
+		return true;
+	case AZ_KVM_EXIT_ARM_NISV:
+		machine_request_stop(v->machine, STOP_FAULT,
+				     ARMZ_EXIT_GUEST_FAULT,
+				     "guest access to 0x%llx that KVM cannot decode (vCPU %u, PC 0x%llx)",
+				     (unsigned long long)run->arm_nisv.fault_ipa,
+				     v->id,
+				     (unsigned long long)vcpu_get_reg(v, AZ_REG_PC));
+		return false;
+	case AZ_KVM_EXIT_FAIL_ENTRY:
+		machine_request_stop(v->machine, STOP_FAULT,
+				     ARMZ_EXIT_GUEST_FAULT,
+				     "vCPU %u failed to enter the guest (reason 0x%llx)",
+				     v->id,
+				     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return false;
+	default:
+		machine_request_stop(v->machine, STOP_FAULT,
+				     ARMZ_EXIT_GUEST_FAULT,
+				     "vCPU %u stopped with unexpected KVM exit %u (PC 0x%llx)",
+				     v->id, run->exit_reason,
+				     (unsigned long long)vcpu_get_reg(v, AZ_REG_PC));
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct machine *m = v->machine;
+	sigset_t set;
+
+	vcpu_current_run = v->run;
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!atomic_load(&m->stopping)) {
+		if (ioctl(v->fd, AZ_KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->run->immediate_exit = 0;
+				continue;
+			}
+			machine_request_stop(m, STOP_ERROR, ARMZ_EXIT_ERROR,
+					     "vCPU %u: KVM_RUN failed: %s",
+					     v->id, strerror(errno));
+			break;
+		}
+		if (!vcpu_handle_exit(v))
+			break;
+	}
+	vcpu_current_run = NULL;
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+
+	if (r)
+		return err_set(r, "cannot start vCPU %u: %s", v->id,
+			       strerror(r));
+	v->started = true;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->started)
+		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_join(struct vcpu *v)
+{
+	if (v->started)
+		pthread_join(v->thread, NULL);
+	v->started = false;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, (size_t)v->machine->kvm->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}
