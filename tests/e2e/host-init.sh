@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the emulated arm64 KVM host. The host kernel command line says
+# what to do:
+#
+#   armz_mode=e2e     (default) run /e2e/cases.sh; armz_e2e=LIST selects
+#   armz_mode=boot    boot one guest with its console on ours
+#   armz_mode=shell   a shell on the console, for poking around by hand
+#
+# Whatever happens it ends with E2E-DONE and powers off: a missing E2E-DONE
+# tells the outer runner that the host crashed or ran out of time.
+
+PATH=/bin:/sbin
+export PATH
+
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+if (: </dev/console >/dev/console) 2>/dev/null; then
+	exec </dev/console >/dev/console 2>&1
+fi
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs tmpfs /tmp
+
+param() {
+	for w in $(cat /proc/cmdline); do
+		case $w in
+		"$1"=*) echo "${w#*=}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+echo "E2E-HOST-UP uptime=$(cut -d' ' -f1 /proc/uptime)" \
+	"kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
+if [ ! -c /dev/kvm ]; then
+	echo "E2E-HOST: FAILURE: no /dev/kvm: the host kernel did not bring" \
+		"up KVM (is qemu running it at EL2, virtualization=on?)"
+	dmesg | grep -i kvm
+fi
+dmesg | grep 'kvm \[[0-9]*\]: .*initialized successfully'
+
+mode=$(param armz_mode) || mode=e2e
+case $mode in
+e2e)
+	ARMZ_E2E=$(param armz_e2e) || ARMZ_E2E=
+	export ARMZ_E2E
+	sh /e2e/cases.sh
+	;;
+boot)
+	# boot.sh may append a cpio holding /e2e/boot-args.
+	args="-p armz.test=boot"
+	[ -f /e2e/boot-args ] && args=$(cat /e2e/boot-args)
+	echo "E2E-HOST: armz run -k /guest/Image -i /guest/initrd.cpio.gz $args"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	# shellcheck disable=SC2086
+	armz run -k /guest/Image -i /guest/initrd.cpio.gz $args
+	echo "E2E-HOST: armz exit status $? after" \
+		"$(cut -d' ' -f1 /proc/uptime) - $t0 seconds"
+	;;
+shell)
+	setsid cttyhack sh
+	;;
+*)
+	echo "E2E-HOST: unknown armz_mode=$mode"
+	;;
+esac
+
+echo E2E-DONE
+poweroff -f
+while :; do sleep 3600; done

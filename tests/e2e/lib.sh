@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by run.sh and boot.sh (sourced from the repository root): build
+# armz for aarch64, the guest and the emulated host, and boot the host.
+#
+# ARMZ=path     use this static aarch64 armz instead of building one
+# E2E_DIR       where images are kept (out/e2e)
+# E2E_TIMEOUT   wall-clock seconds the emulated host may run (900)
+
+E2E_DIR=${E2E_DIR:-out/e2e}
+E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+
+e2e_build() {
+	mkdir -p "$E2E_DIR"
+	if [ -z "${ARMZ:-}" ]; then
+		make -s -j"$(nproc)" O=out/arm64 \
+			CROSS_COMPILE=aarch64-linux-gnu- STATIC=1
+		ARMZ=out/arm64/armz
+	fi
+	guests/mkkernel.sh "$E2E_DIR/kernel"
+	guests/mkinitrd.sh "$E2E_DIR/guest" "$E2E_DIR/kernel"
+	tests/e2e/mkhost.sh "$E2E_DIR/host.cpio" "$ARMZ" "$E2E_DIR/kernel" \
+		"$E2E_DIR/guest"
+}
+
+# e2e_qemu INITRD CMDLINE...: boot the emulated host, serial on stdout.
+# virtualization=on starts the host kernel at EL2, where it sets up KVM
+# (VHE; -cpu max has it). pauth and SVE only slow TCG down.
+e2e_qemu() {
+	local initrd=$1
+	shift
+	timeout --foreground "$E2E_TIMEOUT" qemu-system-aarch64 \
+		-M virt,virtualization=on,gic-version=3 \
+		-cpu max,pauth=off,sve=off -smp 2 -m 2G \
+		-accel tcg,thread=multi -nographic -no-reboot \
+		-kernel "$E2E_DIR/kernel/Image" -initrd "$initrd" \
+		-append "console=ttyAMA0 panic=-1 $*"
+}
