@@ -87,6 +87,23 @@ $(SYSROOT_STAMP): guests/debian-fetch.sh
 	@touch $@
 endif
 
+# Bare-metal AArch64 test payloads for --payload, whatever the host.
+PAYLOAD_CC	?= aarch64-linux-gnu-gcc
+PAYLOAD_OBJCOPY	?= aarch64-linux-gnu-objcopy
+PAYLOAD_ADDR	:= 0x40080000
+PAYLOADS	:= $(patsubst tests/payloads/%.S,$(O)/payloads/%,\
+		   $(wildcard tests/payloads/*.S))
+
+payloads: $(PAYLOADS:=.elf) $(PAYLOADS:=.bin)
+
+$(O)/payloads/%.elf: tests/payloads/%.S tests/payloads/payload.h include/armz/memmap.h
+	@mkdir -p $(dir $@)
+	$(PAYLOAD_CC) -nostdlib -static -Iinclude -Wl,-Ttext=$(PAYLOAD_ADDR) \
+		-Wl,--build-id=none -o $@ $<
+
+$(O)/payloads/%.bin: $(O)/payloads/%.elf
+	$(PAYLOAD_OBJCOPY) -O binary $< $@
+
 unit: $(UNIT)
 	$(QEMU_USER) $(UNIT)
 
@@ -102,5 +119,5 @@ install: $(ARMZ)
 clean:
 	rm -rf $(O)/obj $(ARMZ) $(UNIT)
 
-.PHONY: all unit check bench install clean
+.PHONY: all unit payloads check bench install clean
 -include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
