@@ -4,7 +4,8 @@
 #   make O=out/arm64 CROSS_COMPILE=aarch64-linux-gnu- STATIC=1
 #                                 static out/arm64/armz; the target's -dev
 #                                 packages are unpacked into out/arm64/sysroot
-#   make check                    unit tests, then the end-to-end tests
+#   make check                    every test: unit tests native, sanitized,
+#                                 s390x and aarch64; then real guests
 #   make unit                     unit tests only (under qemu-user when cross)
 #   make bench                    benchmarks in the emulated arm64 KVM host
 #   make install PREFIX=/usr/local DESTDIR=
@@ -107,8 +108,17 @@ $(O)/payloads/%.bin: $(O)/payloads/%.elf
 unit: $(UNIT)
 	$(QEMU_USER) $(UNIT)
 
-check: unit $(ARMZ)
+# Everything CI runs: unit tests natively, under ASan/UBSan, big-endian
+# (s390x) and on aarch64 under qemu-user; the s390x binary on a host
+# without arm64 KVM; then real guests in the emulated arm64 KVM host.
+check: unit
+	$(MAKE) O=out/asan SANITIZE=1 unit
+	$(MAKE) O=out/s390x CROSS_COMPILE=s390x-linux-gnu- STATIC=1 all unit
+	tests/s390x-host.sh out/s390x/armz
+	$(MAKE) O=out/arm64 CROSS_COMPILE=aarch64-linux-gnu- STATIC=1 all unit payloads
 	tests/e2e/run.sh
+
+check-all: check
 
 bench:
 	tests/e2e/bench.sh
@@ -119,5 +129,5 @@ install: $(ARMZ)
 clean:
 	rm -rf $(O)/obj $(ARMZ) $(UNIT)
 
-.PHONY: all unit payloads check bench install clean
+.PHONY: all unit payloads check check-all bench install clean
 -include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
