@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef ARMZ_FDT_H
+#define ARMZ_FDT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The guest's flattened device tree, written in one pass with libfdt's
+ * sequential-write API. The machine-wide nodes (memory, cpus, GIC, timer,
+ * PSCI, chosen) are written here; each device adds its own node through a
+ * struct fdt_node_writer.
+ */
+
+/* What a device's node writer needs to know about the machine. */
+struct fdt_ctx {
+	uint32_t gic_phandle;
+	int gic_version;	/* 0 = no interrupt controller, 2 or 3 */
+};
+
+/*
+ * Called inside the root node, between fdt_begin_node() and fdt_end_node()
+ * of the root. Returns 0 or a negative libfdt error (-FDT_ERR_*), exactly as
+ * the fdt_*() calls it makes do, so a writer simply passes theirs on.
+ */
+struct fdt_node_writer {
+	int (*write)(void *opaque, void *fdt, const struct fdt_ctx *ctx);
+	void *opaque;
+};
+
+struct fdt_config {
+	uint64_t ram_base, ram_size;
+	unsigned int ncpus;
+	int gic_version;		/* 0, 2 or 3 */
+	/* /psci (hvc) and enable-method = "psci"; needs a GIC */
+	bool psci;
+	const char *bootargs;		/* may be NULL */
+	uint64_t initrd_start, initrd_size;	/* size 0 = none */
+	const char *stdout_path;	/* e.g. "/uart@9000000", may be NULL */
+	uint8_t kaslr_seed[8];		/* the caller fills both seeds */
+	uint8_t rng_seed[32];
+	const struct fdt_node_writer *nodes;
+	unsigned int nnodes;
+};
+
+/* The phandle the GIC node gets; interrupt-parent of the root. */
+#define FDT_GIC_PHANDLE		1
+
+/* Flags cell of a GIC interrupt specifier (both v2 and v3 bindings). */
+#define FDT_IRQ_TYPE_SPI	0
+#define FDT_IRQ_TYPE_PPI	1
+#define FDT_IRQ_EDGE_RISING	1
+#define FDT_IRQ_LEVEL_HIGH	4
+#define FDT_IRQ_LEVEL_LOW	8
+
+/*
+ * Build the tree into buf. The result is packed (its totalsize is what
+ * the guest needs). -ENOSPC when bufsize is too small, -EINVAL for a
+ * configuration the tree cannot describe.
+ */
+int fdt_build(const struct fdt_config *cfg, void *buf, size_t bufsize);
+
+/*
+ * Helpers for node writers; both return 0 or -FDT_ERR_*.
+ * fdt_begin_mmio_node() opens "name@<base in hex>" with reg = <base size>
+ * in 2 + 2 cells; the writer closes it with fdt_end_node().
+ * fdt_prop_spi() adds interrupts = <SPI n, edge rising or level high>, and
+ * nothing at all when the machine has no interrupt controller.
+ */
+int fdt_begin_mmio_node(void *fdt, const char *name, uint64_t base,
+			uint64_t size);
+int fdt_prop_spi(void *fdt, const struct fdt_ctx *ctx, unsigned int spi,
+		 bool edge);
+
+#endif
