@@ -112,6 +112,7 @@ static int fdt_write_chosen(void *fdt, const struct fdt_config *cfg)
 			    sizeof(cfg->kaslr_seed)) ?:
 	       fdt_property(fdt, "rng-seed", cfg->rng_seed,
 			    sizeof(cfg->rng_seed)) ?:
+	       fdt_property_u32(fdt, "armz,reset-count", cfg->reset_count) ?:
 	       fdt_end_node(fdt);
 }
 

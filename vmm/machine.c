@@ -170,6 +170,7 @@ static int machine_build_fdt(struct machine *m, void *buf, size_t size,
 		.psci = m->gic_version && m->kvm->caps.psci_0_2,
 		.bootargs = bootargs,
 		.stdout_path = UART_FDT_PATH,
+		.reset_count = m->reset_count,
 		.nodes = nodes,
 	};
 
@@ -266,12 +267,17 @@ static int machine_load_payload(struct machine *m)
 	const struct vm_config *cfg = m->cfg;
 	struct file_buf payload = { 0 };
 	uint64_t dtb_gpa = guest_mem_end(&m->mem) - LOADER_DTB_MAX;
+	/* The payload gets all RAM but the DTB's block at the top. */
+	struct guest_mem below_dtb = {
+		.gpa = m->mem.gpa, .size = m->mem.size - LOADER_DTB_MAX,
+		.host = m->mem.host,
+	};
 	uint64_t entry;
 	int r;
 
 	r = file_map("payload", cfg->payload, &payload);
 	if (!r)
-		r = payload_load(&m->mem, payload.data, payload.size,
+		r = payload_load(&below_dtb, payload.data, payload.size,
 				 cfg->has_load_addr, cfg->load_addr, &entry);
 	file_unmap(&payload);
 	if (!r)

@@ -40,6 +40,8 @@ struct fdt_config {
 	const char *stdout_path;	/* e.g. "/uart@9000000", may be NULL */
 	uint8_t kaslr_seed[8];		/* the caller fills both seeds */
 	uint8_t rng_seed[32];
+	/* Guest resets so far: lets a guest (and its tests) tell boots apart. */
+	uint32_t reset_count;
 	const struct fdt_node_writer *nodes;
 	unsigned int nnodes;
 };

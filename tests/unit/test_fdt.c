@@ -166,6 +166,7 @@ static void test_fdt_gicv3(void)
 	int len;
 
 	cfg_init(&cfg, 3, 2);
+	cfg.reset_count = 0x01020304;
 	CU_ASSERT_EQUAL_FATAL(fdt_build(&cfg, blob, sizeof(blob)), 0);
 	CU_ASSERT_EQUAL_FATAL(fdt_check_header(blob), 0);
 	/* Packed: nothing after the strings block. */
@@ -191,6 +192,8 @@ static void test_fdt_gicv3(void)
 			0x1011121314151617ULL);
 	seed = fdt_getprop(blob, node("/chosen"), "rng-seed", &len);
 	CU_ASSERT(seed && len == 32 && seed[0] == 0xa0 && seed[31] == 0xbf);
+	c = cells("/chosen", "armz,reset-count", 1);
+	CU_ASSERT(c && fdt32_to_cpu(c[0]) == 0x01020304);
 
 	c = cells("/memory@40000000", "reg", 4);
 	CU_ASSERT_FATAL(c != NULL);
