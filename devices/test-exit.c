@@ -14,6 +14,7 @@
 
 struct test_exit {
 	test_exit_fn exit_cb;
+	void (*booted_cb)(void *ctx);
 	void *ctx;
 };
 
@@ -47,11 +48,20 @@ static void test_exit_write(void *opaque, uint64_t offset, const void *data,
 	struct test_exit *t = opaque;
 	uint64_t v;
 
-	if (offset != TEST_EXIT_REG_STATUS || !test_exit_len_ok(len))
+	if (!test_exit_len_ok(len))
+		return;
+	if (offset == TEST_EXIT_REG_BOOTED && t->booted_cb)
+		t->booted_cb(t->ctx);
+	if (offset != TEST_EXIT_REG_STATUS)
 		return;
 	v = le_read_sized(data, len);
 	if (t->exit_cb)
 		t->exit_cb(t->ctx, (int)(v & TEST_EXIT_STATUS_MASK));
+}
+
+void test_exit_on_booted(struct test_exit *t, void (*booted_cb)(void *ctx))
+{
+	t->booted_cb = booted_cb;
 }
 
 const struct mmio_ops test_exit_mmio_ops = {

@@ -94,6 +94,33 @@ static void test_exit_id(void)
 	test_exit_free(t);
 }
 
+static void record_booted(void *ctx)
+{
+	struct exits *e = ctx;
+
+	e->status = 1000 + (int)e->calls;
+}
+
+/* BOOTED only notes the time: it must never end the run. */
+static void test_exit_booted(void)
+{
+	struct exits e = { 0, -1 };
+	struct test_exit *t = test_exit_new(record_exit, &e);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	te_write(t, TEST_EXIT_REG_BOOTED, 1, 4);
+	CU_ASSERT_EQUAL(e.calls, 0);
+	CU_ASSERT_EQUAL(e.status, -1);
+	test_exit_on_booted(t, record_booted);
+	te_write(t, TEST_EXIT_REG_BOOTED, 1, 4);
+	CU_ASSERT_EQUAL(e.calls, 0);
+	CU_ASSERT_EQUAL(e.status, 1000);
+	te_write(t, TEST_EXIT_REG_STATUS, 7, 4);
+	CU_ASSERT_EQUAL(e.calls, 1);
+	CU_ASSERT_EQUAL(e.status, 7);
+	test_exit_free(t);
+}
+
 static void test_exit_fdt(void)
 {
 	struct fdt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
@@ -118,6 +145,7 @@ static void test_exit_fdt(void)
 }
 
 static const CU_TestInfo test_exit_tests[] = {
+	{ "booted register", test_exit_booted },
 	{ "status", test_exit_status },
 	{ "id", test_exit_id },
 	{ "fdt node", test_exit_fdt },
