@@ -20,13 +20,13 @@ mkdir -p "$dst"
 # Module names treat '-' and '_' alike; files keep the spelling they have.
 path_of() {
 	local re
-	re=$(echo "$1" | sed 's/[-_]/[-_]/g')
+	re=${1//[-_]/[-_]}
 	grep -E "(^|/)$re\.ko:" "$src/modules.dep" | cut -d: -f1 || true
 }
 
 builtin() {
 	local re
-	re=$(echo "$1" | sed 's/[-_]/[-_]/g')
+	re=${1//[-_]/[-_]}
 	grep -qE "(^|/)$re\.ko$" "$src/modules.builtin"
 }
 

@@ -46,6 +46,7 @@ ln -s ../bin/busybox "$root/sbin/modprobe"
 # node, and init.sh copes without it.
 mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 
+# shellcheck disable=SC2086
 "$here/copy-modules.sh" "$kdir" "$root" $modules
 
 install -m 0755 "$here/init.sh" "$root/init"

@@ -160,9 +160,24 @@ case_bad_kernel_missing() {
 }
 
 case_bad_kernel_format() {
-	run_armz "$QUICK_TIMEOUT" run -k "$INITRD"
+	head -c 65536 /dev/zero >"$LOGDIR/zeros"
+	run_armz "$QUICK_TIMEOUT" run -k "$LOGDIR/zeros"
+	rm -f "$LOGDIR/zeros"
 	expect_status 1
 	expect_err "not an arm64 Image"
+}
+
+# The usual mistakes get a message that says what the file is instead.
+case_bad_kernel_gzip() {
+	run_armz "$QUICK_TIMEOUT" run -k "$INITRD"
+	expect_status 1
+	expect_err "gzip"
+}
+
+case_bad_kernel_elf() {
+	run_armz "$QUICK_TIMEOUT" run -k /bin/busybox
+	expect_status 1
+	expect_err "ELF"
 }
 
 case_bad_option_unknown() {
@@ -268,7 +283,8 @@ run_case() {
 	: >"$CMD"
 	: >"$OUT"
 	: >"$ERR"
-	reason= status=
+	reason=""
+	status=""
 	_t0=$(centisecs)
 	"case_$1"
 	_dt=$(($(centisecs) - _t0))

@@ -47,14 +47,19 @@ e2e)
 	sh /e2e/cases.sh
 	;;
 boot)
-	# boot.sh may append a cpio holding /e2e/boot-args.
-	args="-p armz.test=boot"
-	[ -f /e2e/boot-args ] && args=$(cat /e2e/boot-args)
-	echo "E2E-HOST: armz run -k /guest/Image -i /guest/initrd.cpio.gz $args"
+	# boot.sh may append a cpio holding /e2e/boot-args, one a line.
+	set -- -p armz.test=boot
+	if [ -f /e2e/boot-args ]; then
+		set --
+		while IFS= read -r a; do
+			set -- "$@" "$a"
+		done </e2e/boot-args
+	fi
+	echo "E2E-HOST: armz run -k /guest/Image -i /guest/initrd.cpio.gz $*"
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	# shellcheck disable=SC2086
-	armz run -k /guest/Image -i /guest/initrd.cpio.gz $args
-	echo "E2E-HOST: armz exit status $? after" \
+	armz run -k /guest/Image -i /guest/initrd.cpio.gz "$@"
+	status=$?
+	echo "E2E-HOST: armz exit status $status after" \
 		"$(cut -d' ' -f1 /proc/uptime) - $t0 seconds"
 	;;
 shell)

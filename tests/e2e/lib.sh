@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Shared by run.sh and boot.sh (sourced from the repository root): build
 # armz for aarch64, the guest and the emulated host, and boot the host.
