@@ -82,9 +82,10 @@ $(O)/obj/%.o: %.c $(SYSROOT_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 ifneq ($(SYSROOT_STAMP),)
-$(SYSROOT_STAMP): guests/debian-fetch.sh
-	guests/debian-fetch.sh $(DEB_ARCH) $(SYSROOT) \
-		libfdt-dev libcap-ng-dev libcunit1-dev
+SYSROOT_PKGS	:= libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev
+
+$(SYSROOT_STAMP): guests/debian-fetch.sh Makefile
+	guests/debian-fetch.sh $(DEB_ARCH) $(SYSROOT) $(SYSROOT_PKGS)
 	@touch $@
 endif
 

@@ -23,6 +23,9 @@ enum {
 	OPT_PAYLOAD,
 	OPT_LOAD_ADDR,
 	OPT_ENTRY,
+	OPT_TIMEOUT,
+	OPT_CONSOLE_LOG,
+	OPT_REPORT,
 	OPT_HELP,
 };
 
@@ -39,6 +42,9 @@ static const struct option run_options[] = {
 	{ "payload",	required_argument, NULL, OPT_PAYLOAD },
 	{ "load-addr",	required_argument, NULL, OPT_LOAD_ADDR },
 	{ "entry",	required_argument, NULL, OPT_ENTRY },
+	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
+	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+	{ "report",	required_argument, NULL, OPT_REPORT },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -81,6 +87,32 @@ int cli_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* A duration such as 90s, 5m, 1h, 250ms or plain seconds, in ms. */
+int cli_parse_duration(const char *s, uint64_t *ms)
+{
+	static const struct { const char *unit; uint64_t ms; } units[] = {
+		{ "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 },
+		{ "h", 3600000 },
+	};
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit)) {
+			if (v > UINT64_MAX / units[i].ms)
+				return -EINVAL;
+			*ms = v * units[i].ms;
+			return *ms ? 0 : -EINVAL;
+		}
+	return -EINVAL;
+}
+
 static int cli_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -112,6 +144,11 @@ static int cli_check_value(int opt, const char *arg, struct vm_config *cfg)
 				       (unsigned long long)(MEMMAP_RAM_MAX >> 30));
 		cfg->mem_size = v;
 		return 0;
+	case OPT_TIMEOUT:
+		if (cli_parse_duration(arg, &cfg->timeout_ms))
+			return err_set(EINVAL, "--timeout '%s': give a duration such as 90s, 5m or 1h",
+				       arg);
+		return 0;
 	case OPT_LOAD_ADDR:
 	case OPT_ENTRY:
 		if (cli_parse_u64(arg, &v))
@@ -141,6 +178,8 @@ static int cli_set(int opt, const char *arg, struct vm_config *cfg)
 	case OPT_KVM_DEV: cfg->kvm_dev = arg; return 0;
 	case OPT_NO_REBOOT: cfg->no_reboot = true; return 0;
 	case OPT_PAYLOAD: cfg->payload = arg; return 0;
+	case OPT_CONSOLE_LOG: cfg->console_log = arg; return 0;
+	case OPT_REPORT: cfg->report = arg; return 0;
 	default: return cli_check_value(opt, arg, cfg);
 	}
 }
@@ -216,6 +255,9 @@ void cli_usage_run(FILE *f)
 "      --dtb-dump FILE    write the device tree to FILE and exit\n"
 "      --kvm-dev PATH     KVM device (default %s)\n"
 "      --no-reboot        exit when the guest resets instead of rebooting\n"
+"      --timeout DURATION stop the guest after DURATION (90s, 5m, 1h)\n"
+"      --console-log FILE also write everything the guest prints to FILE\n"
+"      --report FILE      write a JSON report of the run to FILE at exit\n"
 "      --payload FILE     raw AArch64 binary or ELF to run without Linux:\n"
 "                         1 vCPU, no interrupt controller, UART and test-exit\n"
 "      --load-addr ADDR   where a raw payload goes (default 0x%llx)\n"

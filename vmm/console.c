@@ -23,14 +23,49 @@
 
 #define CONSOLE_ESCAPE 0x01	/* Ctrl-A */
 
+/* A fixed string found in a byte stream, one byte at a time. */
+struct matcher {
+	const char *pattern;
+	size_t pos;
+};
+
+/*
+ * The patterns start with a character they do not repeat, so on a
+ * mismatch the only other possible start is the current byte itself.
+ */
+static bool matcher_feed(struct matcher *mt, uint8_t c)
+{
+	if ((uint8_t)mt->pattern[mt->pos] == c) {
+		if (!mt->pattern[++mt->pos]) {
+			mt->pos = 0;
+			return true;
+		}
+		return false;
+	}
+	mt->pos = (uint8_t)mt->pattern[0] == c;
+	return false;
+}
+
 static struct {
+	pthread_mutex_t out_lock;	/* vCPUs write the UART concurrently */
+	int log_fd;
+	struct matcher panic_start;
+	struct matcher panic_end;
+	bool panic_ending;		/* stop at the end of this line */
 	struct machine *machine;
 	pthread_t thread;
 	bool running;
 	int stop_fd;
 	int room_fd;
 	bool escape;		/* the last byte was the escape */
-} console = { .stop_fd = -1, .room_fd = -1 };
+} console = {
+	.out_lock = PTHREAD_MUTEX_INITIALIZER,
+	.log_fd = -1,
+	.panic_start = { "Kernel panic - not syncing" },
+	.panic_end = { "[ end Kernel panic" },
+	.stop_fd = -1,
+	.room_fd = -1,
+};
 
 static struct termios term_saved;
 static volatile sig_atomic_t term_is_raw;
@@ -71,25 +106,78 @@ int term_raw_enter(void)
 	return 0;
 }
 
-int console_write(void *ctx, const uint8_t *buf, size_t len)
+int console_open_log(const char *path)
+{
+	console.log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+			      O_CLOEXEC, 0644);
+	if (console.log_fd < 0)
+		return err_set(errno, "cannot write console log '%s': %s",
+			       path, strerror(errno));
+	return 0;
+}
+
+void console_close_log(void)
+{
+	if (console.log_fd >= 0)
+		close(console.log_fd);
+	console.log_fd = -1;
+}
+
+static int write_all(int fd, const uint8_t *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
+		ssize_t n = write(fd, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { STDOUT_FILENO, POLLOUT, 0 };
+			struct pollfd p = { fd, POLLOUT, 0 };
 
 			poll(&p, 1, -1);
 			continue;
 		}
 		if (n <= 0)
-			return -errno;	/* stdout is gone: drop, like a cut wire */
+			return -errno;
 		buf += n;
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+static void console_scan(struct machine *m, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (matcher_feed(&console.panic_start, buf[i]))
+			machine_panic_seen(m);
+		if (matcher_feed(&console.panic_end, buf[i]))
+			console.panic_ending = true;
+		if (console.panic_ending && buf[i] == '\n')
+			machine_request_stop(m, STOP_PANIC,
+					     ARMZ_EXIT_GUEST_PANIC,
+					     "the guest kernel panicked");
+	}
+}
+
+/*
+ * Everything the guest prints passes here: to stdout (a stdout that is
+ * gone drops output, like a cut serial wire), to the log, and past the
+ * panic detector.
+ */
+int console_write(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct machine *m = ctx;
+	int r;
+
+	stats_mark(m->stats, AT_FIRST_OUTPUT);
+	atomic_fetch_add_explicit(&m->stats->console_out, len,
+				  memory_order_relaxed);
+	pthread_mutex_lock(&console.out_lock);
+	r = write_all(STDOUT_FILENO, buf, len);
+	if (console.log_fd >= 0)
+		write_all(console.log_fd, buf, len);
+	console_scan(m, buf, len);
+	pthread_mutex_unlock(&console.out_lock);
+	return r;
 }
 
 static void console_room(void *ctx)
@@ -172,6 +260,8 @@ static void *console_thread(void *arg)
 					     "console escape: stopping the guest");
 			break;
 		}
+		atomic_fetch_add_explicit(&m->stats->console_in, len,
+					  memory_order_relaxed);
 		console_push(m->uart, buf, len);
 	}
 	return NULL;

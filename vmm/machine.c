@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <armz/err.h>
@@ -29,10 +30,39 @@
 
 #define HUGE_2M (2UL << 20)
 
+/* How long a panicking guest gets to finish printing its trace. */
+#define PANIC_GRACE_NS	(3ULL * 1000000000)
+
+uint64_t stats_now(const struct vm_stats *s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec -
+	       s->start_ns;
+}
+
+/* Only the first time counts; later calls are cheap no-ops. */
+void stats_mark(struct vm_stats *s, enum vm_moment at)
+{
+	uint64_t zero = 0;
+
+	if (!atomic_load_explicit(&s->at[at], memory_order_relaxed))
+		atomic_compare_exchange_strong(&s->at[at], &zero,
+					       stats_now(s) ?: 1);
+}
+
+static void machine_wake(struct machine *m)
+{
+	uint64_t one = 1;
+
+	if (write(m->event_fd, &one, sizeof(one)) < 0)
+		abort();	/* an eventfd write cannot fail short of a bug */
+}
+
 void machine_request_stop(struct machine *m, enum stop_reason reason,
 			  int status, const char *fmt, ...)
 {
-	uint64_t one = 1;
 	va_list ap;
 
 	pthread_mutex_lock(&m->lock);
@@ -49,8 +79,35 @@ void machine_request_stop(struct machine *m, enum stop_reason reason,
 	}
 	pthread_mutex_unlock(&m->lock);
 	atomic_store(&m->stopping, true);
-	if (write(m->event_fd, &one, sizeof(one)) < 0)
-		abort();	/* an eventfd write cannot fail short of a bug */
+	pthread_mutex_lock(&m->lock);
+	pthread_cond_broadcast(&m->unpaused);
+	pthread_mutex_unlock(&m->lock);
+	machine_wake(m);
+}
+
+/*
+ * The console saw "Kernel panic - not syncing". Stock kernels have no
+ * pvpanic driver, so this is how most panics reach us; the guest gets a
+ * moment to print its trace before the machine stops.
+ */
+void machine_panic_seen(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	if (!m->panic_seen_ns)
+		m->panic_seen_ns = stats_now(m->stats) ?: 1;
+	pthread_mutex_unlock(&m->lock);
+	machine_wake(m);
+}
+
+void machine_pause(struct machine *m, bool pause)
+{
+	pthread_mutex_lock(&m->lock);
+	atomic_store(&m->paused, pause);
+	if (!pause)
+		pthread_cond_broadcast(&m->unpaused);
+	pthread_mutex_unlock(&m->lock);
+	for (unsigned int i = 0; pause && i < m->ncpus; i++)
+		vcpu_kick(&m->vcpus[i]);
 }
 
 /*
@@ -98,6 +155,13 @@ static void machine_test_exit(void *ctx, int status)
 	machine_request_stop(ctx, STOP_TEST_EXIT, status, NULL);
 }
 
+static void machine_booted(void *ctx)
+{
+	struct machine *m = ctx;
+
+	stats_mark(m->stats, AT_USERSPACE);
+}
+
 static void machine_panic(void *ctx, uint32_t events)
 {
 	machine_request_stop(ctx, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
@@ -118,6 +182,7 @@ static int machine_add_devices(struct machine *m)
 	m->pvpanic = pvpanic_new(machine_panic, m);
 	if (!m->uart || !m->test_exit || !m->pvpanic)
 		return err_set(ENOMEM, "out of memory for devices");
+	test_exit_on_booted(m->test_exit, machine_booted);
 	r = mmio_bus_add(&m->bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE,
 			 &uart_mmio_ops, m->uart);
 	if (!r)
@@ -170,7 +235,7 @@ static int machine_build_fdt(struct machine *m, void *buf, size_t size,
 		.psci = m->gic_version && m->kvm->caps.psci_0_2,
 		.bootargs = bootargs,
 		.stdout_path = UART_FDT_PATH,
-		.reset_count = m->reset_count,
+		.reset_count = m->stats->resets,
 		.nodes = nodes,
 	};
 
@@ -305,17 +370,18 @@ static int machine_check_host(struct machine *m)
 }
 
 int machine_create(struct machine *m, const struct vm_config *cfg,
-		   struct kvm *kvm, unsigned int reset_count)
+		   struct kvm *kvm, struct vm_stats *stats)
 {
 	int r;
 
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
 	m->kvm = kvm;
-	m->reset_count = reset_count;
+	m->stats = stats;
 	m->ncpus = cfg->payload ? 1 : cfg->cpus;
 	m->gic_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->unpaused, NULL);
 	m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->event_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
@@ -358,6 +424,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 static void machine_stop_vcpus(struct machine *m)
 {
 	atomic_store(&m->stopping, true);
+	machine_pause(m, false);
 	for (unsigned int i = 0; i < m->ncpus; i++)
 		vcpu_kick(&m->vcpus[i]);
 	for (unsigned int i = 0; i < m->ncpus; i++)
@@ -375,13 +442,49 @@ static void machine_on_signal(struct machine *m, int signal_fd)
 			     strsignal((int)si.ssi_signo));
 }
 
-/* Runs until something asks the machine to stop; returns why. */
-enum stop_reason machine_run(struct machine *m, int signal_fd)
+/* Milliseconds until the next deadline (timeout, panic grace), or -1. */
+static int machine_next_deadline(struct machine *m)
 {
-	struct pollfd pfd[2] = {
+	uint64_t now = stats_now(m->stats), deadline = UINT64_MAX;
+
+	if (m->cfg->timeout_ms)
+		deadline = m->cfg->timeout_ms * 1000000;
+	pthread_mutex_lock(&m->lock);
+	if (m->panic_seen_ns && m->panic_seen_ns + PANIC_GRACE_NS < deadline)
+		deadline = m->panic_seen_ns + PANIC_GRACE_NS;
+	pthread_mutex_unlock(&m->lock);
+	if (deadline == UINT64_MAX)
+		return -1;
+	if (deadline <= now)
+		return 0;
+	return (int)((deadline - now + 999999) / 1000000);
+}
+
+static void machine_on_deadline(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+
+	if (m->panic_seen_ns)
+		machine_request_stop(m, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
+				     "the guest kernel panicked");
+	else if (cfg->timeout_ms &&
+		 stats_now(m->stats) >= cfg->timeout_ms * 1000000)
+		machine_request_stop(m, STOP_TIMEOUT, ARMZ_EXIT_TIMEOUT,
+				     "timeout: the guest was stopped after %llu.%03llus",
+				     (unsigned long long)(cfg->timeout_ms / 1000),
+				     (unsigned long long)(cfg->timeout_ms % 1000));
+}
+
+/* Runs until something asks the machine to stop; returns why. */
+enum stop_reason machine_run(struct machine *m, int signal_fd,
+			     int control_fd)
+{
+	struct pollfd pfd[3] = {
 		{ .fd = m->event_fd, .events = POLLIN },
 		{ .fd = signal_fd, .events = POLLIN },
+		{ .fd = control_fd, .events = POLLIN },
 	};
+	uint64_t v;
 	int r = 0;
 
 	for (unsigned int i = 0; !r && i < m->ncpus; i++)
@@ -392,10 +495,21 @@ enum stop_reason machine_run(struct machine *m, int signal_fd)
 		machine_request_stop(m, STOP_ERROR, ARMZ_EXIT_ERROR, "%s",
 				     err_msg());
 	while (!atomic_load(&m->stopping)) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		int n = poll(pfd, 3, machine_next_deadline(m));
+
+		if (n < 0 && errno != EINTR)
 			break;
+		if (n == 0)
+			machine_on_deadline(m);
+		if (n <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN &&
+		    read(m->event_fd, &v, sizeof(v)) < 0)
+			continue;
 		if (pfd[1].revents & POLLIN)
 			machine_on_signal(m, signal_fd);
+		if (pfd[2].revents & POLLIN)
+			control_serve(m, control_fd);
 	}
 	console_stop();
 	machine_stop_vcpus(m);
@@ -418,5 +532,6 @@ void machine_destroy(struct machine *m)
 	if (m->event_fd >= 0)
 		close(m->event_fd);
 	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->unpaused);
 	memset(m, 0, sizeof(*m));
 }

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include <armz/bus.h>
 #include <armz/guest-mem.h>
@@ -26,6 +27,36 @@ enum stop_reason {
 
 struct machine;
 
+/* Moments of a run, in ns since armz started; 0 until they happen. */
+enum vm_moment {
+	AT_FIRST_RUN,		/* the first KVM_RUN */
+	AT_FIRST_OUTPUT,	/* the first console byte */
+	AT_USERSPACE,		/* the guest wrote test-exit's BOOTED */
+	AT_EXIT,
+	AT_COUNT,
+};
+
+enum vm_exit_kind {
+	EXITS_MMIO,
+	EXITS_SYSTEM_EVENT,
+	EXITS_INTERRUPTED,
+	EXITS_OTHER,
+	EXITS_COUNT,
+};
+
+/* What a run did, across guest resets: the --report and `armz status`. */
+struct vm_stats {
+	uint64_t start_ns;
+	_Atomic uint64_t at[AT_COUNT];
+	_Atomic uint64_t exits[EXITS_COUNT];
+	_Atomic uint64_t console_out;
+	_Atomic uint64_t console_in;
+	unsigned int resets;
+};
+
+uint64_t stats_now(const struct vm_stats *s);
+void stats_mark(struct vm_stats *s, enum vm_moment at);
+
 struct vcpu {
 	struct machine *machine;
 	unsigned int id;
@@ -33,8 +64,6 @@ struct vcpu {
 	struct az_kvm_run *run;
 	pthread_t thread;
 	bool started;
-	uint64_t exits_mmio;
-	uint64_t exits_other;
 };
 
 struct uart;
@@ -53,6 +82,7 @@ struct machine {
 	int gic_fd;
 	int gic_version;
 	struct vcpu *vcpus;
+	struct vm_stats *stats;
 	uint64_t entry;
 	uint64_t dtb_gpa;
 
@@ -62,6 +92,9 @@ struct machine {
 	struct pvpanic *pvpanic;
 
 	atomic_bool stopping;
+	atomic_bool paused;
+	pthread_cond_t unpaused;
+	uint64_t panic_seen_ns;		/* the console showed a panic */
 	pthread_mutex_t lock;
 	int event_fd;			/* written when a stop is requested */
 	enum stop_reason reason;
@@ -69,8 +102,11 @@ struct machine {
 };
 
 int machine_create(struct machine *m, const struct vm_config *cfg,
-		   struct kvm *kvm, unsigned int reset_count);
-enum stop_reason machine_run(struct machine *m, int signal_fd);
+		   struct kvm *kvm, struct vm_stats *stats);
+enum stop_reason machine_run(struct machine *m, int signal_fd,
+			     int control_fd);
+void machine_pause(struct machine *m, bool pause);
+void machine_panic_seen(struct machine *m);
 void machine_destroy(struct machine *m);
 void machine_request_stop(struct machine *m, enum stop_reason reason,
 			  int status, const char *fmt, ...)
@@ -84,10 +120,19 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_install_kick_handler(void);
 
 /* Console: the UART's output and the host's input. */
+int console_open_log(const char *path);
+void console_close_log(void);
 int console_write(void *ctx, const uint8_t *buf, size_t len);
 int console_start(struct machine *m);
 void console_stop(void);
 int term_raw_enter(void);
 void term_raw_leave(void);
+
+/* Control socket and the JSON report. */
+int control_listen(const char *name, char **path);
+void control_serve(struct machine *m, int listen_fd);
+int control_command(int argc, char **argv);
+void report_write(FILE *f, const struct machine *m, const char *name);
+int report_save(const char *path, const struct machine *m, const char *name);
 
 #endif

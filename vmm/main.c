@@ -21,6 +21,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: armz run --kernel IMAGE [options]   boot a Linux guest\n"
 "       armz run --help                     options of 'run'\n"
+"       armz list                           running VMs\n"
+"       armz status|stop|pause|resume NAME  control a running VM\n"
 "       armz --version\n"
 "\n"
 "armz is a small virtual machine monitor for AArch64 guests on arm64 KVM.\n"
@@ -68,45 +70,88 @@ static int drop_capabilities(void)
 	return 0;
 }
 
-static int status_of(const struct machine *m, const struct vm_config *cfg)
+/* What the run's end means for the exit status, and says on stderr. */
+static int status_of(const struct machine *m)
 {
 	if (m->reason == STOP_RESET)
 		fprintf(stderr, "armz: the guest reset and --no-reboot was given\n");
 	return m->status;
 }
 
-static int boot(const struct vm_config *cfg, struct kvm *kvm, int signal_fd)
+/* Runs boots until the guest stops for good; m is the last machine. */
+static void boot(struct machine *m, const struct vm_config *cfg,
+		 struct kvm *kvm, int signal_fd, int control_fd)
 {
-	unsigned int resets = 0;
-	struct machine m;
-	int status;
+	struct vm_stats *stats = m->stats;
 
 	for (;;) {
-		if (machine_create(&m, cfg, kvm, resets)) {
-			status = fail(ARMZ_EXIT_ERROR, err_msg());
-			machine_destroy(&m);
-			return status;
+		if (machine_create(m, cfg, kvm, stats)) {
+			fail(ARMZ_EXIT_ERROR, err_msg());
+			m->reason = STOP_ERROR;
+			m->status = ARMZ_EXIT_ERROR;
+			return;
 		}
 		if (cfg->dtb_dump) {
-			machine_destroy(&m);
-			return ARMZ_EXIT_POWEROFF;
+			m->reason = STOP_POWEROFF;
+			return;
 		}
-		machine_run(&m, signal_fd);
-		if (m.reason != STOP_RESET || cfg->no_reboot)
-			break;
-		machine_destroy(&m);
-		resets++;
+		machine_run(m, signal_fd, control_fd);
+		if (m->reason != STOP_RESET || cfg->no_reboot)
+			return;
+		machine_destroy(m);
+		stats->resets++;
 	}
-	status = status_of(&m, cfg);
-	machine_destroy(&m);
+}
+
+static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
+		  struct vm_stats *stats)
+{
+	char *sock = NULL, default_name[32];
+	const char *name = cfg->name;
+	struct machine m = { .stats = stats };
+	int signal_fd, control_fd = -1, status;
+
+	if (!name) {
+		snprintf(default_name, sizeof(default_name), "armz-%d",
+			 (int)getpid());
+		name = default_name;
+	}
+	signal_fd = signals_setup();
+	if (signal_fd < 0)
+		return fail(ARMZ_EXIT_ERROR, err_msg());
+	if (!cfg->dtb_dump) {
+		control_fd = control_listen(name, &sock);
+		if (control_fd < 0)
+			return fail(ARMZ_EXIT_ERROR, err_msg());
+	}
+	if (cfg->console_log && console_open_log(cfg->console_log))
+		status = fail(ARMZ_EXIT_ERROR, err_msg());
+	else if (drop_capabilities() || term_raw_enter())
+		status = fail(ARMZ_EXIT_ERROR, err_msg());
+	else {
+		boot(&m, cfg, kvm, signal_fd, control_fd);
+		stats_mark(stats, AT_EXIT);
+		term_raw_leave();
+		status = status_of(&m);
+		if (cfg->report && report_save(cfg->report, &m, name))
+			status = fail(ARMZ_EXIT_ERROR, err_msg());
+		machine_destroy(&m);
+	}
+	console_close_log();
+	if (sock)
+		unlink(sock);
+	free(sock);
+	if (control_fd >= 0)
+		close(control_fd);
+	close(signal_fd);
 	return status;
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 {
 	struct vm_config cfg;
 	struct kvm kvm;
-	int r, signal_fd, status;
+	int r, status;
 
 	r = cli_parse_run(argc, argv, &cfg);
 	if (r == 1) {
@@ -124,16 +169,32 @@ static int cmd_run(int argc, char **argv)
 		kvm_close(&kvm);
 		return status;
 	}
-	signal_fd = signals_setup();
-	if (signal_fd < 0 || drop_capabilities() || term_raw_enter()) {
-		kvm_close(&kvm);
-		return fail(ARMZ_EXIT_ERROR, err_msg());
-	}
-	status = boot(&cfg, &kvm, signal_fd);
-	term_raw_leave();
+	status = run_vm(&cfg, &kvm, stats);
 	kvm_close(&kvm);
-	close(signal_fd);
 	return status;
+}
+
+static int cmd_control(int argc, char **argv)
+{
+	int r = control_command(argc, argv);
+
+	if (r == -EINVAL) {
+		fprintf(stderr, "armz: %s\n", err_msg());
+		return ARMZ_EXIT_USAGE;
+	}
+	return r ? fail(ARMZ_EXIT_ERROR, err_msg()) : 0;
+}
+
+static bool is_control_command(const char *cmd)
+{
+	static const char *const cmds[] = {
+		"list", "status", "stop", "pause", "resume",
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmd, cmds[i]))
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -142,8 +203,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return ARMZ_EXIT_USAGE;
 	}
+	struct vm_stats stats = { 0 };
+
+	stats.start_ns = stats_now(&stats);
 	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
+		return cmd_run(argc - 1, argv + 1, &stats);
+	if (is_control_command(argv[1]))
+		return cmd_control(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

@@ -135,7 +135,6 @@ static void vcpu_handle_mmio(struct vcpu *v)
 	struct az_kvm_run *run = v->run;
 	unsigned int len = run->mmio.len;
 
-	v->exits_mmio++;
 	if (len != 1 && len != 2 && len != 4 && len != 8) {
 		vcpu_fault(v, "access of bad size", run->mmio.phys_addr, len);
 		return;
@@ -171,16 +170,35 @@ static void vcpu_handle_system_event(struct vcpu *v)
 }
 
 /* Returns false when the loop must end. */
+static void vcpu_count(struct vcpu *v, enum vm_exit_kind kind)
+{
+	atomic_fetch_add_explicit(&v->machine->stats->exits[kind], 1,
+				  memory_order_relaxed);
+}
+
 static bool vcpu_handle_exit(struct vcpu *v)
 {
 	struct az_kvm_run *run = v->run;
 
 	switch (run->exit_reason) {
 	case AZ_KVM_EXIT_MMIO:
+		vcpu_count(v, EXITS_MMIO);
+		break;
+	case AZ_KVM_EXIT_SYSTEM_EVENT:
+		vcpu_count(v, EXITS_SYSTEM_EVENT);
+		break;
+	case AZ_KVM_EXIT_INTR:
+		vcpu_count(v, EXITS_INTERRUPTED);
+		break;
+	default:
+		vcpu_count(v, EXITS_OTHER);
+		break;
+	}
+	switch (run->exit_reason) {
+	case AZ_KVM_EXIT_MMIO:
 		vcpu_handle_mmio(v);
 		return true;
 	case AZ_KVM_EXIT_SYSTEM_EVENT:
-		v->exits_other++;
 		vcpu_handle_system_event(v);
 		return false;
 	case AZ_KVM_EXIT_INTR:
@@ -210,6 +228,14 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 }
 
+static void vcpu_wait_unpaused(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	while (atomic_load(&m->paused) && !atomic_load(&m->stopping))
+		pthread_cond_wait(&m->unpaused, &m->lock);
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -221,10 +247,16 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
+	stats_mark(m->stats, AT_FIRST_RUN);
 	while (!atomic_load(&m->stopping)) {
+		if (atomic_load(&m->paused)) {
+			vcpu_wait_unpaused(m);
+			continue;
+		}
 		if (ioctl(v->fd, AZ_KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
+				vcpu_count(v, EXITS_INTERRUPTED);
 				continue;
 			}
 			machine_request_stop(m, STOP_ERROR, ARMZ_EXIT_ERROR,

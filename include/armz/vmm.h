@@ -37,6 +37,9 @@ struct vm_config {
 	const char *dtb_dump;
 	const char *kvm_dev;
 	bool no_reboot;
+	uint64_t timeout_ms;		/* 0: none */
+	const char *console_log;
+	const char *report;
 };
 
 /* What the arm64 KVM in front of us can do, probed before building. */
