@@ -54,19 +54,49 @@ int file_map(const char *what, const char *path, struct file_buf *fb)
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	e = errno;
-	close(fd);
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED) {
+		close(fd);
 		return err_set(e, "cannot map %s '%s': %s", what, path,
 			       strerror(e));
+	}
 	fb->data = p;
 	fb->size = (size_t)st.st_size;
+	fb->fd = fd;
+	fb->what = what;
+	fb->path = path;
+	return 0;
+}
+
+/*
+ * Reading straight into guest RAM, rather than copying from the mapping,
+ * keeps the file's pages out of armz's own resident set.
+ */
+int file_copy(const struct file_buf *fb, void *dst)
+{
+	uint8_t *p = dst;
+	size_t done = 0;
+
+	while (done < fb->size) {
+		ssize_t n = pread(fb->fd, p + done, fb->size - done,
+				  (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return err_set(n ? errno : EIO, "cannot read %s '%s': %s",
+				       fb->what, fb->path,
+				       n ? strerror(errno) : "file shrank");
+		done += (size_t)n;
+	}
 	return 0;
 }
 
 void file_unmap(struct file_buf *fb)
 {
-	if (fb->data)
+	if (fb->data) {
 		munmap(fb->data, fb->size);
+		close(fb->fd);
+	}
 	fb->data = NULL;
 	fb->size = 0;
 }

@@ -301,13 +301,13 @@ static int machine_load_linux(struct machine *m)
 	if (!r)
 		r = layout_plan(m->mem.gpa, m->mem.size, &img, initrd.size,
 				&layout);
+	if (!r)
+		r = file_copy(&kernel, guest_mem_at(&m->mem, layout.kernel_gpa,
+						    kernel.size));
+	if (!r && initrd.size)
+		r = file_copy(&initrd, guest_mem_at(&m->mem, layout.initrd_gpa,
+						    initrd.size));
 	if (!r) {
-		memcpy(guest_mem_at(&m->mem, layout.kernel_gpa, kernel.size),
-		       kernel.data, kernel.size);
-		if (initrd.size)
-			memcpy(guest_mem_at(&m->mem, layout.initrd_gpa,
-					    initrd.size),
-			       initrd.data, initrd.size);
 		bootargs = machine_bootargs(cfg);
 		if (!bootargs)
 			r = err_set(ENOMEM, "out of memory");

@@ -19,6 +19,9 @@
 struct file_buf {
 	void *data;
 	size_t size;
+	int fd;
+	const char *what;
+	const char *path;
 };
 
 /*
@@ -27,6 +30,8 @@ struct file_buf {
  * empty", "kernel 'x' is a directory".
  */
 int file_map(const char *what, const char *path, struct file_buf *fb);
+/* Read the whole file into dst (fb->size bytes), bypassing the mapping. */
+int file_copy(const struct file_buf *fb, void *dst);
 /* Safe on a zeroed or already unmapped file_buf. */
 void file_unmap(struct file_buf *fb);
 

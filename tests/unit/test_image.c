@@ -168,6 +168,9 @@ static void test_file_map(void)
 	CU_ASSERT_EQUAL(fb.size, 4);
 	CU_ASSERT_FATAL(fb.data != NULL);
 	CU_ASSERT_EQUAL(memcmp(fb.data, "armz", 4), 0);
+	memset(want, 0, sizeof(want));
+	CU_ASSERT_EQUAL(file_copy(&fb, want), 0);
+	CU_ASSERT_EQUAL(memcmp(want, "armz\0", 5), 0);
 	file_unmap(&fb);
 	CU_ASSERT_PTR_NULL(fb.data);
 	file_unmap(&fb);
