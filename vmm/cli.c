@@ -26,6 +26,9 @@ enum {
 	OPT_TIMEOUT,
 	OPT_CONSOLE_LOG,
 	OPT_REPORT,
+	OPT_CONSOLE,
+	OPT_RNG,
+	OPT_9P,
 	OPT_HELP,
 };
 
@@ -45,6 +48,11 @@ static const struct option run_options[] = {
 	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
 	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
 	{ "report",	required_argument, NULL, OPT_REPORT },
+	{ "console",	required_argument, NULL, OPT_CONSOLE },
+	{ "disk",	required_argument, NULL, 'd' },
+	{ "net",	required_argument, NULL, 'n' },
+	{ "rng",	no_argument,	   NULL, OPT_RNG },
+	{ "9p",		required_argument, NULL, OPT_9P },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -167,9 +175,43 @@ static int cli_check_value(int opt, const char *arg, struct vm_config *cfg)
 	return 0;
 }
 
+/* Options that may be given more than once, each adding a device. */
+static int cli_add(int opt, const char *arg, struct vm_config *cfg)
+{
+	const char **list = cfg->disks;
+	unsigned int *n = &cfg->ndisks, max = VM_MAX_DISKS;
+	const char *what = "--disk";
+
+	if (opt == 'n') {
+		list = cfg->nets, n = &cfg->nnets, max = VM_MAX_NETS;
+		what = "--net";
+	} else if (opt == OPT_9P) {
+		list = cfg->shares, n = &cfg->nshares, max = VM_MAX_SHARES;
+		what = "--9p";
+	}
+	if (*n == max)
+		return err_set(EINVAL, "at most %u %s options", max, what);
+	list[(*n)++] = arg;
+	return 0;
+}
+
+static bool cli_repeatable(int opt)
+{
+	return opt == 'd' || opt == 'n' || opt == OPT_9P;
+}
+
 static int cli_set(int opt, const char *arg, struct vm_config *cfg)
 {
+	if (cli_repeatable(opt))
+		return cli_add(opt, arg, cfg);
 	switch (opt) {
+	case OPT_RNG: cfg->rng = true; return 0;
+	case OPT_CONSOLE:
+		if (strcmp(arg, "virtio") && strcmp(arg, "serial"))
+			return err_set(EINVAL, "--console '%s': give 'serial' (ttyS0, the default) or 'virtio' (hvc0)",
+				       arg);
+		cfg->virtio_console = !strcmp(arg, "virtio");
+		return 0;
 	case 'k': cfg->kernel = arg; return 0;
 	case 'i': cfg->initrd = arg; return 0;
 	case 'p': cfg->params = arg; return 0;
@@ -196,6 +238,9 @@ static int cli_check_config(const struct vm_config *cfg)
 		return err_set(EINVAL, "--load-addr and --entry go with --payload");
 	if (cfg->payload && cfg->cpus > 1)
 		return err_set(EINVAL, "--payload runs on 1 vCPU");
+	if (cfg->payload && (cfg->ndisks || cfg->nnets || cfg->nshares ||
+			     cfg->rng || cfg->virtio_console))
+		return err_set(EINVAL, "--payload machines have no interrupts, so no virtio devices: only the UART and test-exit");
 	return 0;
 }
 
@@ -212,7 +257,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 256ULL << 20 };
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:k:i:p:c:m:h", run_options,
+	while ((opt = getopt_long(argc, argv, "+:k:i:p:c:m:d:n:h", run_options,
 				  NULL)) != -1) {
 		if (opt == 'h')
 			return 1;
@@ -222,7 +267,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		if (opt == ':')
 			return err_set(EINVAL, "option '%s' needs a value",
 				       argv[optind - 1]);
-		if (seen[opt])
+		if (seen[opt] && !cli_repeatable(opt))
 			return err_set(EINVAL, "option %s given twice",
 				       option_name(opt, name, sizeof(name)));
 		seen[opt] = true;
@@ -258,6 +303,18 @@ void cli_usage_run(FILE *f)
 "      --timeout DURATION stop the guest after DURATION (90s, 5m, 1h)\n"
 "      --console-log FILE also write everything the guest prints to FILE\n"
 "      --report FILE      write a JSON report of the run to FILE at exit\n"
+"      --console serial|virtio\n"
+"                         guest console on the UART (ttyS0, default) or on\n"
+"                         virtio-console (hvc0; earlycon stays on the UART)\n"
+"  -d, --disk PATH[,ro][,direct][,serial=ID]\n"
+"                         virtio-blk disk from a raw image or block device;\n"
+"                         repeatable (vda, vdb, ...)\n"
+"  -n, --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...[,mac=MAC]\n"
+"      --net tap[,ifname=NAME][,vhost=on][,mac=MAC] | none\n"
+"                         virtio-net; none by default\n"
+"      --rng              virtio-rng fed from the host's getrandom()\n"
+"      --9p HOSTDIR,TAG[,ro]\n"
+"                         share a host directory over virtio-9p; repeatable\n"
 "      --payload FILE     raw AArch64 binary or ELF to run without Linux:\n"
 "                         1 vCPU, no interrupt controller, UART and test-exit\n"
 "      --load-addr ADDR   where a raw payload goes (default 0x%llx)\n"

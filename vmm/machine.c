@@ -26,6 +26,8 @@
 #include <armz/pvpanic.h>
 #include <armz/test-exit.h>
 #include <armz/uart.h>
+#include <armz/virtio-rng.h>
+#include <armz/virtio.h>
 #include "machine.h"
 
 #define HUGE_2M (2UL << 20)
@@ -169,6 +171,20 @@ static void machine_panic(void *ctx, uint32_t events)
 			     events);
 }
 
+/* In the order the guest will find them: vda is the first --disk. */
+static int machine_add_virtio_devices(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct virtio_device *dev;
+	int r = 0;
+
+	if (cfg->rng) {
+		dev = virtio_rng_new();
+		r = dev ? machine_add_virtio(m, dev) : -ENOMEM;
+	}
+	return r;
+}
+
 static int machine_add_devices(struct machine *m)
 {
 	int r;
@@ -193,7 +209,7 @@ static int machine_add_devices(struct machine *m)
 		r = mmio_bus_add(&m->bus, MEMMAP_PVPANIC_BASE,
 				 MEMMAP_PVPANIC_SIZE, &pvpanic_mmio_ops,
 				 m->pvpanic);
-	return r;
+	return r ? r : machine_add_virtio_devices(m);
 }
 
 /* Adds the console options a user expects unless they chose their own. */
@@ -220,13 +236,16 @@ static void machine_fdt_nodes(struct machine *m, struct fdt_node_writer *w,
 	w[(*n)++] = (struct fdt_node_writer){ test_exit_fdt_node,
 					      m->test_exit };
 	w[(*n)++] = (struct fdt_node_writer){ pvpanic_fdt_node, m->pvpanic };
+	for (unsigned int i = 0; i < m->nvirtio; i++)
+		w[(*n)++] = (struct fdt_node_writer){ virtio_mmio_fdt_node,
+						      m->virtio[i] };
 }
 
 static int machine_build_fdt(struct machine *m, void *buf, size_t size,
 			     const struct boot_layout *layout,
 			     const char *bootargs)
 {
-	struct fdt_node_writer nodes[8];
+	struct fdt_node_writer nodes[3 + MEMMAP_VIRTIO_SLOTS];
 	struct fdt_config fc = {
 		.ram_base = m->mem.gpa,
 		.ram_size = m->mem.size,
@@ -418,7 +437,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 		r = vcpu_create(m, &m->vcpus[i], i);
 	if (!r && m->gic_fd >= 0)
 		r = gic_finalize(m->gic_fd);
-	return r;
+	return r ? r : machine_connect_irqfds(m);
 }
 
 static void machine_stop_vcpus(struct machine *m)
@@ -518,9 +537,12 @@ enum stop_reason machine_run(struct machine *m, int signal_fd,
 
 void machine_destroy(struct machine *m)
 {
+	/* Device threads touch guest RAM: stop them before it goes. */
+	machine_stop_virtio(m);
 	for (unsigned int i = 0; m->vcpus && i < m->ncpus; i++)
 		vcpu_destroy(&m->vcpus[i]);
 	free(m->vcpus);
+	machine_free_virtio(m);
 	uart_free(m->uart);
 	test_exit_free(m->test_exit);
 	pvpanic_free(m->pvpanic);

@@ -9,6 +9,7 @@
 #include <armz/bus.h>
 #include <armz/guest-mem.h>
 #include <armz/irq.h>
+#include <armz/memmap.h>
 #include <armz/vmm.h>
 
 /* Why a machine stopped running; the first reason given wins. */
@@ -86,6 +87,10 @@ struct machine {
 	uint64_t entry;
 	uint64_t dtb_gpa;
 
+	struct virtio_mmio *virtio[MEMMAP_VIRTIO_SLOTS];
+	struct irq_line virtio_irq[MEMMAP_VIRTIO_SLOTS];
+	unsigned int nvirtio;
+
 	struct irq_line uart_irq;
 	struct uart *uart;
 	struct test_exit *test_exit;
@@ -111,6 +116,12 @@ void machine_destroy(struct machine *m);
 void machine_request_stop(struct machine *m, enum stop_reason reason,
 			  int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+struct virtio_device;
+int machine_add_virtio(struct machine *m, struct virtio_device *dev);
+int machine_connect_irqfds(struct machine *m);
+void machine_stop_virtio(struct machine *m);
+void machine_free_virtio(struct machine *m);
 
 int vcpu_create(struct machine *m, struct vcpu *v, unsigned int id);
 int vcpu_start(struct vcpu *v);

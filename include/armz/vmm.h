@@ -21,6 +21,10 @@ enum armz_exit {
 	ARMZ_EXIT_TIMEOUT	= 124,
 };
 
+#define VM_MAX_DISKS	16
+#define VM_MAX_NETS	4
+#define VM_MAX_SHARES	8
+
 /* What the user asked for, filled by vmm/cli.c. */
 struct vm_config {
 	const char *kernel;
@@ -40,6 +44,14 @@ struct vm_config {
 	uint64_t timeout_ms;		/* 0: none */
 	const char *console_log;
 	const char *report;
+	bool virtio_console;		/* --console virtio: hvc0 */
+	bool rng;
+	const char *disks[VM_MAX_DISKS];
+	unsigned int ndisks;
+	const char *nets[VM_MAX_NETS];
+	unsigned int nnets;
+	const char *shares[VM_MAX_SHARES];	/* --9p HOSTDIR,TAG[,ro] */
+	unsigned int nshares;
 };
 
 /* What the arm64 KVM in front of us can do, probed before building. */
