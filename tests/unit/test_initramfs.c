@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <armz/initramfs.h>
+
+#include "unit.h"
+
+/* One field of a newc header: 8 hex digits at field index i. */
+static unsigned long hdr_field(const uint8_t *h, unsigned int i)
+{
+	char hex[9];
+
+	memcpy(hex, h + 6 + 8 * i, 8);
+	hex[8] = '\0';
+	return strtoul(hex, NULL, 16);
+}
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+static void test_cpio_layout(void)
+{
+	struct cpio c = { 0 };
+	const uint8_t *p;
+	size_t off, namesize, filesize;
+
+	CU_ASSERT_EQUAL(cpio_add_dir(&c, "armz", 0755), 0);
+	CU_ASSERT_EQUAL(cpio_add_file(&c, "armz/cmd", 0644, "echo\0hi", 7), 0);
+	CU_ASSERT_EQUAL(cpio_finish(&c), 0);
+	CU_ASSERT_EQUAL(c.len % 4, 0);
+
+	p = c.buf;
+	CU_ASSERT_EQUAL(memcmp(p, "070701", 6), 0);
+	CU_ASSERT_EQUAL(hdr_field(p, 1), S_IFDIR | 0755);
+	namesize = hdr_field(p, 11);
+	CU_ASSERT_EQUAL(namesize, 5);
+	CU_ASSERT_STRING_EQUAL((const char *)p + 110, "armz");
+	off = pad4(110 + namesize);
+
+	p = c.buf + off;
+	CU_ASSERT_EQUAL(memcmp(p, "070701", 6), 0);
+	CU_ASSERT_EQUAL(hdr_field(p, 1), S_IFREG | 0644);
+	filesize = hdr_field(p, 6);
+	namesize = hdr_field(p, 11);
+	CU_ASSERT_EQUAL(filesize, 7);
+	CU_ASSERT_STRING_EQUAL((const char *)p + 110, "armz/cmd");
+	off += pad4(110 + namesize);
+	CU_ASSERT_EQUAL(memcmp(c.buf + off, "echo\0hi", 7), 0);
+	off += pad4(filesize);
+
+	CU_ASSERT_STRING_EQUAL((const char *)c.buf + off + 110, "TRAILER!!!");
+	cpio_free(&c);
+}
+
+/* The host's cpio must read the archive back, names and bytes intact. */
+static void test_cpio_host_tool(void)
+{
+	char dir[] = "/tmp/armz-cpio-XXXXXX", cmd[256], buf[64];
+	struct cpio c = { 0 };
+	FILE *f;
+
+	if (system("command -v cpio >/dev/null 2>&1") != 0)
+		return;
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	CU_ASSERT_EQUAL(cpio_add_dir(&c, "d", 0700), 0);
+	CU_ASSERT_EQUAL(cpio_add_file(&c, "d/f", 0600, "payload", 7), 0);
+	CU_ASSERT_EQUAL(cpio_finish(&c), 0);
+	snprintf(cmd, sizeof(cmd), "cd %s && cpio -idm --quiet", dir);
+	f = popen(cmd, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(fwrite(c.buf, 1, c.len, f), c.len);
+	CU_ASSERT_EQUAL(pclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "%s/d/f", dir);
+	f = fopen(cmd, "r");
+	CU_ASSERT_FATAL(f != NULL);
+	memset(buf, 0, sizeof(buf));
+	CU_ASSERT_EQUAL(fread(buf, 1, sizeof(buf), f), 7);
+	CU_ASSERT_STRING_EQUAL(buf, "payload");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	cpio_free(&c);
+}
+
+static void test_kernel_release(void)
+{
+	static const char image[] = "\x01\x02junk Linux version "
+		"6.12.117+deb12-arm64 (debian-kernel@lists) #1 SMP";
+	char rel[64];
+
+	CU_ASSERT_EQUAL(image_kernel_release(image, sizeof(image), rel,
+					     sizeof(rel)), 0);
+	CU_ASSERT_STRING_EQUAL(rel, "6.12.117+deb12-arm64");
+	CU_ASSERT_EQUAL(image_kernel_release("no banner", 9, rel, sizeof(rel)),
+			-ENOENT);
+	/* A release longer than the buffer is refused, not cut. */
+	CU_ASSERT_EQUAL(image_kernel_release(image, sizeof(image), rel, 8),
+			-ENOENT);
+}
+
+static void test_modules_resolve(void)
+{
+	char dir[] = "/tmp/armz-mod-XXXXXX", path[128];
+	char **mods = NULL;
+	unsigned int n = 0;
+	const char *want[] = { "9p", "virtio-mmio", "overlay", "not_there",
+			       "9pnet" };
+	FILE *f;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/modules.dep", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("kernel/fs/9p/9p.ko.xz: kernel/net/9p/9pnet.ko.xz "
+	      "kernel/fs/netfs/netfs.ko.xz\n"
+	      "kernel/net/9p/9pnet.ko.xz:\n"
+	      "kernel/fs/netfs/netfs.ko.xz:\n"
+	      "kernel/drivers/virtio/virtio_mmio.ko.xz:\n"
+	      "kernel/fs/overlayfs/overlay.ko.xz:\n", f);
+	fclose(f);
+
+	CU_ASSERT_EQUAL_FATAL(modules_resolve(dir, want, 5, &mods, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT_STRING_EQUAL(mods[0], "kernel/net/9p/9pnet.ko.xz");
+	CU_ASSERT_STRING_EQUAL(mods[1], "kernel/fs/netfs/netfs.ko.xz");
+	CU_ASSERT_STRING_EQUAL(mods[2], "kernel/fs/9p/9p.ko.xz");
+	CU_ASSERT_STRING_EQUAL(mods[3],
+			       "kernel/drivers/virtio/virtio_mmio.ko.xz");
+	CU_ASSERT_STRING_EQUAL(mods[4], "kernel/fs/overlayfs/overlay.ko.xz");
+	modules_free(mods, n);
+	unlink(path);
+
+	CU_ASSERT_EQUAL(modules_resolve(dir, want, 1, &mods, &n), -ENOENT);
+	rmdir(dir);
+}
+
+static const CU_TestInfo initramfs_tests[] = {
+	{ "cpio layout", test_cpio_layout },
+	{ "cpio read by the host's cpio", test_cpio_host_tool },
+	{ "kernel release from the banner", test_kernel_release },
+	{ "modules and their dependencies", test_modules_resolve },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(initramfs, initramfs_tests)
