@@ -68,8 +68,15 @@ UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o)
 
 ARMZ		:= $(O)/armz
 UNIT		:= $(O)/armz-unit
+# PID 1 of run-a-command guests: static, libc only, for the host's arch
+# (the guest's, since armz runs guests of its own architecture).
+INIT		:= $(O)/armz-init
 
-all: $(ARMZ)
+all: $(ARMZ) $(INIT)
+
+$(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -static \
+		-o $@ $<
 
 $(ARMZ): $(CORE_OBJS) $(VMM_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCAPNG)
@@ -126,9 +133,10 @@ bench:
 
 install: $(ARMZ)
 	install -D -m 0755 $(ARMZ) $(DESTDIR)$(PREFIX)/bin/armz
+	install -D -m 0755 $(INIT) $(DESTDIR)$(PREFIX)/libexec/armz/armz-init
 
 clean:
-	rm -rf $(O)/obj $(ARMZ) $(UNIT)
+	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT)
 
 .PHONY: all unit payloads check check-all bench install clean
 -include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
