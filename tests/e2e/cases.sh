@@ -153,6 +153,69 @@ case_reset_no_reboot() {
 	expect_no_out reset-count=1
 }
 
+case_guest_panic() {
+	run_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" \
+		-p "armz.test=panic quiet"
+	expect_status 122
+	expect_out "Kernel panic - not syncing"
+}
+
+# Long enough for the guest to reach its hang, so that the timeout is
+# known to strike a running guest and not a slow boot.
+case_guest_timeout() {
+	run_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" --timeout 30s \
+		-p "armz.test=hang quiet"
+	expect_status 124
+	expect_out "armz-guest: hanging"
+}
+
+# --console-log gets what the console got; --report says how the run went,
+# including when the guest's init wrote test-exit's BOOTED register.
+case_console_log_report() {
+	_log=$LOGDIR/console.log _rep=$LOGDIR/report.json
+	rm -f "$_log" "$_rep"
+	run_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" \
+		--console-log "$_log" --report "$_rep" -p "armz.test=boot quiet"
+	expect_guest_ran
+	tr -d '\r' <"$_log" 2>/dev/null | grep -qxF "initrd-stamp=$STAMP" ||
+		fail "console log lacks initrd-stamp=$STAMP"
+	grep -q '"exit_status": 0,' "$_rep" 2>/dev/null ||
+		fail "report lacks \"exit_status\": 0"
+	grep -q '"userspace": [0-9]' "$_rep" 2>/dev/null ||
+		fail "report has no userspace time: BOOTED not seen"
+	note "report: $(tr -d ' \n' <"$_rep" 2>/dev/null | cut -c1-300)"
+	sed -n 's/^ *"userspace": \([0-9.]*\).*/report-userspace-ms=\1/p' \
+		"$_rep" 2>/dev/null >>"$OUT"
+}
+
+# Bare-metal payloads from tests/payloads: test-exit's status comes through.
+case_payload_hello() {
+	run_armz "$QUICK_TIMEOUT" run --payload /payloads/hello.bin
+	expect_status 42
+	expect_out "payload: hello from EL1"
+	expect_out "payload: device tree and test-exit found"
+}
+
+case_payload_elf() {
+	run_armz "$QUICK_TIMEOUT" run --payload /payloads/hello.elf
+	expect_status 42
+	expect_out "payload: device tree and test-exit found"
+}
+
+case_payload_poweroff() {
+	run_armz "$QUICK_TIMEOUT" run --payload /payloads/poweroff.bin
+	expect_status 0
+	expect_out "payload: powering off"
+	expect_no_out "SYSTEM_OFF returned"
+}
+
+case_payload_fault() {
+	run_armz "$QUICK_TIMEOUT" run --payload /payloads/fault.bin
+	expect_status 121
+	expect_err "unmapped address"
+	expect_no_out "returned"
+}
+
 case_bad_kernel_missing() {
 	run_armz "$QUICK_TIMEOUT" run -k /nonexistent-kernel
 	expect_status 1
@@ -288,7 +351,7 @@ run_case() {
 	_t0=$(centisecs)
 	"case_$1"
 	_dt=$(($(centisecs) - _t0))
-	_up=$(grep -m1 '^guest-uptime=' "$OUT")
+	_up=$(grep -E '^(guest-uptime|report-userspace-ms)=' "$OUT" | tr '\n' ' ')
 	echo "E2E-TIME $1 $((_dt / 100)).$(printf %02d $((_dt % 100)))s $_up"
 	if [ -z "$reason" ]; then
 		echo "E2E-RESULT $1 PASS"

@@ -4,6 +4,7 @@
 # armz for aarch64, the guest and the emulated host, and boot the host.
 #
 # ARMZ=path     use this static aarch64 armz instead of building one
+# PAYLOADS=dir  and these bare-metal payloads (out/arm64/payloads)
 # E2E_DIR       where images are kept (out/e2e)
 # E2E_TIMEOUT   wall-clock seconds the emulated host may run (900)
 
@@ -14,13 +15,14 @@ e2e_build() {
 	mkdir -p "$E2E_DIR"
 	if [ -z "${ARMZ:-}" ]; then
 		make -s -j"$(nproc)" O=out/arm64 \
-			CROSS_COMPILE=aarch64-linux-gnu- STATIC=1
+			CROSS_COMPILE=aarch64-linux-gnu- STATIC=1 all payloads
 		ARMZ=out/arm64/armz
 	fi
+	PAYLOADS=${PAYLOADS:-$(dirname "$ARMZ")/payloads}
 	guests/mkkernel.sh "$E2E_DIR/kernel"
 	guests/mkinitrd.sh "$E2E_DIR/guest" "$E2E_DIR/kernel"
 	tests/e2e/mkhost.sh "$E2E_DIR/host.cpio" "$ARMZ" "$E2E_DIR/kernel" \
-		"$E2E_DIR/guest"
+		"$E2E_DIR/guest" "$PAYLOADS"
 }
 
 # e2e_qemu INITRD CMDLINE...: boot the emulated host, serial on stdout.

@@ -2,19 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the initramfs of the emulated arm64 KVM host: busybox, host-init.sh
 # as /init, the cases, a static aarch64 armz, the guest kernel and initrd,
-# and the tun module.
+# the bare-metal test payloads and the tun module.
 #
-#   tests/e2e/mkhost.sh OUT.cpio ARMZ KERNELDIR GUESTDIR
+#   tests/e2e/mkhost.sh OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR
 #
 # KERNELDIR comes from guests/mkkernel.sh (the host runs the same kernel as
 # its guests), GUESTDIR from guests/mkinitrd.sh. The cpio is left
 # uncompressed: gunzip of a 35 MB kernel under TCG costs seconds, a copy not.
 set -euo pipefail
 
-[ $# -eq 4 ] || { echo "usage: $0 OUT.cpio ARMZ KERNELDIR GUESTDIR" >&2; exit 2; }
+[ $# -eq 5 ] || {
+	echo "usage: $0 OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR" >&2
+	exit 2
+}
 here=$(cd "$(dirname "$0")" && pwd)
 guests=$here/../../guests
-out=$1 armz=$2 kdir=$3 gdir=$4
+out=$1 armz=$2 kdir=$3 gdir=$4 pdir=$5
 
 # A dynamic armz would find no libc in the host.
 if ! readelf -h "$armz" 2>/dev/null | grep -q 'Machine:.*AArch64' ||
@@ -25,7 +28,7 @@ fi
 
 root=$out.root
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,guest,e2e}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,guest,e2e,payloads}
 
 bb=$out.busybox
 rm -rf "$bb"
@@ -43,6 +46,7 @@ install -m 0755 "$here/host-init.sh" "$root/init"
 install -m 0755 "$here/cases.sh" "$root/e2e/cases.sh"
 install -m 0755 "$armz" "$root/bin/armz"
 cp "$kdir/Image" "$gdir/initrd.cpio.gz" "$gdir/initrd-stamp" "$root/guest/"
+cp "$pdir"/*.bin "$pdir"/*.elf "$root/payloads/"
 
 (cd "$root" && find . | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
