@@ -57,6 +57,25 @@ LIBFDT		= $(call pkg_libs,libfdt,-lfdt)
 LIBCAPNG	= $(call pkg_libs,libcap-ng,-lcap-ng)
 LIBCUNIT	= $(call pkg_libs,cunit,-lcunit)
 
+# --net user needs libslirp, which ships no static library: on when it is
+# installed and the build is dynamic. Its .pc requires glib-2.0's .pc,
+# which may be missing, so the header alone also counts.
+SLIRP		?= auto
+ifeq ($(SLIRP),auto)
+ifneq ($(STATIC),)
+SLIRP		:= no
+else
+SLIRP		:= $(shell { $(PKG_ENV) $(PKG_CONFIG) --exists slirp || \
+		     printf '\043include <slirp/libslirp.h>\n' | \
+		     $(CC) -E -x c -o /dev/null - ; } >/dev/null 2>&1 && \
+		     echo yes || echo no)
+endif
+endif
+ifeq ($(SLIRP),yes)
+CFLAGS		+= -DARMZ_HAVE_SLIRP
+LIBSLIRP	= $(call pkg_libs,slirp,-lslirp)
+endif
+
 # loader/ and devices/ know nothing of KVM: they build into the unit tests.
 CORE_SRCS	:= $(wildcard loader/*.c devices/*.c)
 VMM_SRCS	:= $(wildcard vmm/*.c)
@@ -79,10 +98,10 @@ $(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h
 		-o $@ $<
 
 $(ARMZ): $(CORE_OBJS) $(VMM_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCAPNG)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCAPNG) $(LIBSLIRP)
 
 $(UNIT): $(CORE_OBJS) $(UNIT_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT) $(LIBSLIRP)
 
 $(O)/obj/%.o: %.c $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
