@@ -348,6 +348,8 @@ static void test_device_runs(void)
 	CU_ASSERT_TRUE(tr_wait_used(&f->t1, 1));
 	CU_ASSERT_EQUAL(tr_used_len(&f->t1, 0), 32);
 	CU_ASSERT_EQUAL(tr_host(&f->t1, TR_BUF + 0x100)[31], 0xab);
+	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 1));
+	usleep(10000);
 	CU_ASSERT_EQUAL(tr_irq_count(&f->irq), 1);
 	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_INTERRUPT_STATUS),
 			VIRTIO_MMIO_INT_VRING);
@@ -356,6 +358,8 @@ static void test_device_runs(void)
 
 	post_and_kick(f, &f->t0, 0, TR_BUF);
 	CU_ASSERT_TRUE(tr_wait_used(&f->t0, 1));
+	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 2));
+	usleep(10000);
 	CU_ASSERT_EQUAL(tr_irq_count(&f->irq), 2);
 	virtio_dev_stats(&f->d.dev, &st);
 	CU_ASSERT_EQUAL(st.requests, 2);
@@ -375,7 +379,6 @@ static void test_malformed_ring_needs_reset(void)
 {
 	struct mmio_fixture *f = fx_new();
 	struct virtio_mmio *vm = f->vm;
-	int i;
 
 	tr_negotiate(vm, F_V1);
 	tr_setup_queue(vm, 0, &f->t0);
@@ -383,8 +386,8 @@ static void test_malformed_ring_needs_reset(void)
 	tr_desc(&f->t0, 0, TR_BUF, 8, VIRTQ_DESC_F_NEXT, 0);	/* self loop */
 	tr_avail(&f->t0, 0);
 	tr_w32(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	for (i = 0; i < 5000 && !(status(f) & VIRTIO_STATUS_NEEDS_RESET); i++)
-		usleep(1000);
+	/* Status first, then the interrupt: wait for the latter. */
+	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 1));
 	CU_ASSERT_TRUE(status(f) & VIRTIO_STATUS_NEEDS_RESET);
 	CU_ASSERT_TRUE(status(f) & VIRTIO_STATUS_DRIVER_OK);
 	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_INTERRUPT_STATUS),

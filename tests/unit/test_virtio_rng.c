@@ -70,7 +70,7 @@ static void test_rng_fills(void)
 	/* Nothing written past the buffers. */
 	CU_ASSERT_TRUE(all_zero(tr_host(&f->t, TR_BUF + 0x100 + 40), 0xd8));
 	CU_ASSERT_TRUE(all_zero(tr_host(&f->t, TR_BUF + 0x200 + 24), 0x100));
-	CU_ASSERT_TRUE(tr_irq_count(&f->irq) >= 1);
+	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 1));
 	virtio_dev_stats(virtio_mmio_device(f->vm), &st);
 	CU_ASSERT_EQUAL(st.requests, 1);
 	CU_ASSERT_EQUAL(st.bytes_out, 64);

@@ -87,9 +87,14 @@ static inline void tr_desc(struct test_ring *t, unsigned int idx,
 	tr_desc_at(t, t->desc, idx, addr, len, flags, next);
 }
 
+/* The index words are published atomically, as a real driver does. */
 static inline void tr_set_avail_idx(struct test_ring *t, uint16_t idx)
 {
-	le16_write(tr_host(t, t->avail) + 2, idx);
+	uint16_t raw;
+
+	le16_write(&raw, idx);
+	__atomic_store_n((uint16_t *)(void *)(tr_host(t, t->avail) + 2), raw,
+			 __ATOMIC_RELEASE);
 }
 
 /* Makes the chain starting at head available. */
@@ -99,14 +104,16 @@ static inline void tr_avail(struct test_ring *t, uint16_t head)
 
 	le16_write(a + 4 + 2 * (t->avail_idx % t->num), head);
 	t->avail_idx++;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	tr_set_avail_idx(t, t->avail_idx);
 }
 
 static inline uint16_t tr_used_idx(struct test_ring *t)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return le16_read(tr_host(t, t->used) + 2);
+	uint16_t raw = __atomic_load_n((uint16_t *)(void *)
+				       (tr_host(t, t->used) + 2),
+				       __ATOMIC_ACQUIRE);
+
+	return le16_read(&raw);
 }
 
 static inline uint32_t tr_used_id(struct test_ring *t, unsigned int i)
@@ -225,6 +232,22 @@ static inline void tr_irq_init(struct tr_irq *i)
 static inline unsigned int tr_irq_count(struct tr_irq *i)
 {
 	return __atomic_load_n(&i->count, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Waits up to 5 s for at least n edges. A device publishes used->idx
+ * before it interrupts, so a test that saw the used entry waits here.
+ */
+static inline int tr_wait_irq(struct tr_irq *i, unsigned int n)
+{
+	int k;
+
+	for (k = 0; k < 5000; k++) {
+		if (tr_irq_count(i) >= n)
+			return 1;
+		usleep(1000);
+	}
+	return 0;
 }
 
 #endif
