@@ -28,7 +28,7 @@ struct virtio_blk {
 	bool direct;
 	uint64_t capacity;		/* sectors */
 	char serial[VIRTIO_BLK_ID_BYTES];
-	uint8_t *zeroes;		/* BLK_ZERO_CHUNK, aligned for O_DIRECT */
+	uint8_t *zeroes;		/* BLK_ZERO_CHUNK bytes, aligned */
 	uint8_t config[VIRTIO_BLK_CFG_SIZE];
 };
 
@@ -170,8 +170,10 @@ static int blk_bounce(struct virtio_blk *blk, const struct iovec *iov,
 	for (i = 0, p = buf; write && i < n; p += iov[i++].iov_len)
 		memcpy(p, iov[i].iov_base, iov[i].iov_len);
 	while (done < len) {
-		r = write ? pwrite(blk->fd, buf + done, len - done, off + done) :
-			    pread(blk->fd, buf + done, len - done, off + done);
+		off_t at = off + (off_t)done;
+
+		r = write ? pwrite(blk->fd, buf + done, len - done, at) :
+			    pread(blk->fd, buf + done, len - done, at);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

@@ -44,7 +44,7 @@ static int con_tx(struct virtio_device *dev, unsigned int q,
 	for (i = 0; i < chain->nread; i++) {
 		const struct virtq_buf *b = &chain->buf[i];
 
-		/* May block for as long as the reader is slow: back-pressure. */
+		/* Blocks as long as the reader is slow: back-pressure. */
 		if (con->out(con->out_ctx, b->addr, b->len) < 0)
 			virtio_stat_add(&dev->stats.errors, 1);
 		virtio_stat_add(&dev->stats.bytes_in, b->len);
@@ -58,7 +58,7 @@ static void con_queue_notify(struct virtio_device *dev, unsigned int q)
 	if (q == VIRTIO_CONSOLE_TX_QUEUE)
 		virtio_dev_process(dev, q, con_tx);
 	else
-		con_rx_notify(to_con(dev));	/* the guest posted buffers */
+		con_rx_notify(to_con(dev));	/* buffers posted */
 }
 
 static int con_start(struct virtio_device *dev)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,22 @@ static void vm_drain(int fd)
 		;
 }
 
+/*
+ * Workers take no signals: those are for the VMM's own threads, and a
+ * worker would inherit the mask of whichever vCPU set DRIVER_OK.
+ */
+static int vm_spawn(struct vm_worker *w)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&w->tid, NULL, vm_worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 /* With vm->lock held. Waits for busy workers; they never wait for us. */
 static void vm_stop_locked(struct virtio_mmio *vm)
 {
@@ -310,8 +327,7 @@ static void vm_start_locked(struct virtio_mmio *vm)
 	vm->running = true;
 	for (i = 0; i < dev->nr_workers; i++) {
 		vm->workers[i] = (struct vm_worker){ .vm = vm, .index = i };
-		r = pthread_create(&vm->workers[i].tid, NULL, vm_worker_main,
-				   &vm->workers[i]);
+		r = vm_spawn(&vm->workers[i]);
 		if (r) {
 			err_set(r, "cannot start a worker thread: %s",
 				strerror(r));
@@ -406,6 +422,7 @@ static void vm_set_half(uint64_t *v, bool high, uint32_t val)
 
 static uint32_t vm_queue_read(struct vm_queue *q, uint64_t off)
 {
+	/* The address registers: the HIGH half is at LOW + 4. */
 	switch (off) {
 	case VIRTIO_MMIO_QUEUE_NUM:
 		return q->num;
@@ -413,13 +430,13 @@ static uint32_t vm_queue_read(struct vm_queue *q, uint64_t off)
 		return q->ready;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
-		return vm_half(q->desc, off == VIRTIO_MMIO_QUEUE_DESC_HIGH);
+		return vm_half(q->desc, (off & 4) != 0);
 	case VIRTIO_MMIO_QUEUE_DRIVER_LOW:
 	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH:
-		return vm_half(q->driver, off == VIRTIO_MMIO_QUEUE_DRIVER_HIGH);
+		return vm_half(q->driver, (off & 4) != 0);
 	case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
 	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
-		return vm_half(q->device, off == VIRTIO_MMIO_QUEUE_DEVICE_HIGH);
+		return vm_half(q->device, (off & 4) != 0);
 	}
 	return 0;
 }
@@ -478,15 +495,15 @@ static void vm_queue_write(struct virtio_mmio *vm, struct vm_queue *q,
 		break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
-		vm_set_half(&q->desc, off == VIRTIO_MMIO_QUEUE_DESC_HIGH, v);
+		vm_set_half(&q->desc, off & 4, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_DRIVER_LOW:
 	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH:
-		vm_set_half(&q->driver, off == VIRTIO_MMIO_QUEUE_DRIVER_HIGH, v);
+		vm_set_half(&q->driver, off & 4, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
 	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
-		vm_set_half(&q->device, off == VIRTIO_MMIO_QUEUE_DEVICE_HIGH, v);
+		vm_set_half(&q->device, off & 4, v);
 		break;
 	}
 }
@@ -577,10 +594,10 @@ static void vm_write(void *opaque, uint64_t off, const void *data,
 	uint32_t v;
 
 	if (off >= VIRTIO_MMIO_CONFIG) {
+		unsigned int cfg_off = (unsigned int)(off - VIRTIO_MMIO_CONFIG);
+
 		if (vm_config_range(vm, off, len) && dev->ops->config_write)
-			dev->ops->config_write(dev,
-					       (unsigned int)(off - VIRTIO_MMIO_CONFIG),
-					       data, len);
+			dev->ops->config_write(dev, cfg_off, data, len);
 		return;
 	}
 	if (len != 4 || (off & 3))

@@ -40,12 +40,12 @@
 #define VIRTIO_BLK_WRITE_ZEROES_UNMAP	1
 
 #define VIRTIO_BLK_SECTOR_SIZE		512
-#define VIRTIO_BLK_HDR_SIZE		16	/* type, reserved, sector */
-#define VIRTIO_BLK_SEG_SIZE		16	/* discard/write zeroes range */
+#define VIRTIO_BLK_HDR_SIZE		16	/* request header */
+#define VIRTIO_BLK_SEG_SIZE		16	/* one discard range */
 #define VIRTIO_BLK_ID_BYTES		20
 
 /* Config space offsets (5.2.4), all little-endian. */
-#define VIRTIO_BLK_CFG_CAPACITY		0	/* le64, in 512-byte sectors */
+#define VIRTIO_BLK_CFG_CAPACITY		0	/* le64, sectors */
 #define VIRTIO_BLK_CFG_SIZE_MAX		8
 #define VIRTIO_BLK_CFG_SEG_MAX		12
 #define VIRTIO_BLK_CFG_BLK_SIZE		20

@@ -90,8 +90,8 @@
 #define VIRTIO_MMIO_MAGIC		0x74726976	/* "virt" */
 #define VIRTIO_MMIO_VENDOR		0x7a6d7261	/* "armz" */
 
-#define VIRTIO_MMIO_INT_VRING		1	/* used buffer notification */
-#define VIRTIO_MMIO_INT_CONFIG		2	/* configuration change */
+#define VIRTIO_MMIO_INT_VRING		1	/* used buffers */
+#define VIRTIO_MMIO_INT_CONFIG		2	/* config change */
 
 /* One transport instance occupies one slot of the memory map. */
 #define VIRTIO_MMIO_SIZE		MEMMAP_VIRTIO_SLOT_SIZE

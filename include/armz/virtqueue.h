@@ -40,7 +40,7 @@
 /* One guest buffer of a chain, already translated and bounds-checked. */
 struct virtq_buf {
 	void *addr;
-	uint32_t len;		/* never 0: empty descriptors are dropped */
+	uint32_t len;		/* never 0: empty ones are dropped */
 	bool write;		/* device-writable */
 };
 
@@ -64,9 +64,9 @@ struct virtq {
 	uint8_t *avail;
 	uint8_t *used;
 	uint16_t num;		/* queue size, a power of 2 */
-	bool indirect;		/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
-	bool event_idx;		/* VIRTIO_RING_F_EVENT_IDX negotiated */
-	bool broken;		/* malformed ring seen: no more processing */
+	bool indirect;		/* RING_F_INDIRECT_DESC negotiated */
+	bool event_idx;		/* RING_F_EVENT_IDX negotiated */
+	bool broken;		/* malformed ring: no more processing */
 	uint16_t last_avail;	/* next avail ring entry to consume */
 	uint16_t used_idx;	/* our copy of used->idx */
 	uint16_t signalled_used;	/* used_idx at the last notify check */

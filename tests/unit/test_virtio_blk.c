@@ -46,7 +46,10 @@ static void make_image(char *path, uint64_t size)
 	fd = mkstemp(path);
 	CU_ASSERT_FATAL(fd >= 0);
 	for (off = 0; off < size; off += sizeof(buf)) {
-		size_t i, n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		size_t i, n = sizeof(buf);
+
+		if (size - off < n)
+			n = size - off;
 
 		for (i = 0; i < n; i++)
 			buf[i] = pattern(off + i);
@@ -455,8 +458,9 @@ static void test_open_errors(void)
 	unlink(path);
 
 	CU_ASSERT_EQUAL(virtio_blk_new(&cfg, 1, &dev), -ENOENT);
-	CU_ASSERT_EQUAL(virtio_blk_new(&(struct blk_config){ .path = "/dev/null" },
-				       1, &dev), -EINVAL);
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.path, "/dev/null");
+	CU_ASSERT_EQUAL(virtio_blk_new(&cfg, 1, &dev), -EINVAL);
 }
 
 static void test_config(void)

@@ -14,7 +14,7 @@
 #define BASE		(MEMMAP_VIRTIO_BASE + 3 * MEMMAP_VIRTIO_SLOT_SIZE)
 #define SPI		(MEMMAP_SPI_VIRTIO_BASE + 3)
 #define QSIZE		64
-#define F_DEV		VIRTIO_BIT(0)	/* the one device-specific bit */
+#define F_DEV		VIRTIO_BIT(0)	/* the device-specific bit */
 #define F_V1		VIRTIO_BIT(VIRTIO_F_VERSION_1)
 
 /* A device with two queues that fills writable buffers with 0xab. */
@@ -180,7 +180,7 @@ static void test_queue_registers(void)
 	tr_w32(vm, VIRTIO_MMIO_QUEUE_SEL, 1);
 	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_QUEUE_NUM_MAX), QSIZE);
 	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_QUEUE_READY), 0);
-	tr_w32(vm, VIRTIO_MMIO_QUEUE_NUM, 24);		/* not a power of 2 */
+	tr_w32(vm, VIRTIO_MMIO_QUEUE_NUM, 24);	/* not a power of 2 */
 	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_QUEUE_NUM), QSIZE);
 	tr_w32(vm, VIRTIO_MMIO_QUEUE_NUM, 2 * QSIZE);	/* above the max */
 	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_QUEUE_NUM), QSIZE);
@@ -383,7 +383,8 @@ static void test_malformed_ring_needs_reset(void)
 	tr_negotiate(vm, F_V1);
 	tr_setup_queue(vm, 0, &f->t0);
 	tr_driver_ok(vm);
-	tr_desc(&f->t0, 0, TR_BUF, 8, VIRTQ_DESC_F_NEXT, 0);	/* self loop */
+	/* A descriptor that chains to itself. */
+	tr_desc(&f->t0, 0, TR_BUF, 8, VIRTQ_DESC_F_NEXT, 0);
 	tr_avail(&f->t0, 0);
 	tr_w32(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	/* Status first, then the interrupt: wait for the latter. */

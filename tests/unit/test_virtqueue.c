@@ -10,6 +10,7 @@
 #define NUM		16
 #define F_INDIRECT	VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC)
 #define F_EVENT_IDX	VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX)
+#define F_IND		VIRTQ_DESC_F_INDIRECT
 
 struct vq_fixture {
 	struct guest_mem mem;
@@ -202,8 +203,8 @@ static void test_out_of_ram(void)
 		uint64_t addr;
 		uint32_t len;
 	} bad[] = {
-		{ MEMMAP_RAM_BASE + TR_RAM_SIZE - 4, 8 },	/* straddles end */
-		{ MEMMAP_RAM_BASE + TR_RAM_SIZE, 1 },		/* just past */
+		{ MEMMAP_RAM_BASE + TR_RAM_SIZE - 4, 8 },	/* straddles */
+		{ MEMMAP_RAM_BASE + TR_RAM_SIZE, 1 },		/* past */
 		{ MEMMAP_RAM_BASE - 8, 16 },			/* below */
 		{ 0xfffffffffffffff0ULL, 0x20 },		/* wraps */
 		{ MEMMAP_RAM_BASE, 0xffffffff },		/* huge */
@@ -258,23 +259,23 @@ static void test_bad_indirect(void)
 		tr_desc_at(&f->t, TR_TABLE, 0, TR_BUF, 8, 0, 0);
 		switch (i) {
 		case 0:		/* not a multiple of 16 */
-			tr_desc(&f->t, 0, TR_TABLE, 40, VIRTQ_DESC_F_INDIRECT, 0);
+			tr_desc(&f->t, 0, TR_TABLE, 40, F_IND, 0);
 			break;
 		case 1:		/* empty */
-			tr_desc(&f->t, 0, TR_TABLE, 0, VIRTQ_DESC_F_INDIRECT, 0);
+			tr_desc(&f->t, 0, TR_TABLE, 0, F_IND, 0);
 			break;
 		case 2:		/* outside RAM */
 			tr_desc(&f->t, 0, MEMMAP_RAM_BASE + TR_RAM_SIZE - 16,
-				32, VIRTQ_DESC_F_INDIRECT, 0);
+				32, F_IND, 0);
 			break;
 		case 3:		/* nested */
 			tr_desc_at(&f->t, TR_TABLE, 0, TR_TABLE + 0x100, 16,
-				   VIRTQ_DESC_F_INDIRECT, 0);
-			tr_desc(&f->t, 0, TR_TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+				   F_IND, 0);
+			tr_desc(&f->t, 0, TR_TABLE, 16, F_IND, 0);
 			break;
 		case 4:		/* indirect with NEXT */
-			tr_desc(&f->t, 0, TR_TABLE, 16, VIRTQ_DESC_F_INDIRECT |
-				VIRTQ_DESC_F_NEXT, 1);
+			tr_desc(&f->t, 0, TR_TABLE, 16,
+				F_IND | VIRTQ_DESC_F_NEXT, 1);
 			tr_desc(&f->t, 1, TR_BUF, 8, 0, 0);
 			break;
 		}

@@ -22,7 +22,7 @@
 #define TR_RING0	(MEMMAP_RAM_BASE + 0x0000)	/* rings of queue 0 */
 #define TR_RING1	(MEMMAP_RAM_BASE + 0x4000)	/* rings of queue 1 */
 #define TR_TABLE	(MEMMAP_RAM_BASE + 0x8000)	/* indirect tables */
-#define TR_BUF		(MEMMAP_RAM_BASE + 0x10000)	/* data buffers */
+#define TR_BUF		(MEMMAP_RAM_BASE + 0x10000)	/* data */
 
 static inline void tr_mem_init(struct guest_mem *mem)
 {
