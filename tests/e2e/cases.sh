@@ -19,7 +19,7 @@ INITRD=/guest/initrd.cpio.gz
 STAMP=$(cat /guest/initrd-stamp 2>/dev/null)
 LOGDIR=/tmp/e2e
 # Seconds one guest may take, boot to poweroff, in nested KVM under TCG.
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-240}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
 # armz on its own, not booting anything.
 QUICK_TIMEOUT=60
 
@@ -163,7 +163,7 @@ case_guest_panic() {
 # Long enough for the guest to reach its hang, so that the timeout is
 # known to strike a running guest and not a slow boot.
 case_guest_timeout() {
-	run_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" --timeout 30s \
+	run_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" --timeout 60s \
 		-p "armz.test=hang quiet"
 	expect_status 124
 	expect_out "armz-guest: hanging"
