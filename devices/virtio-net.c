@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <armz/err.h>
+#include <armz/le.h>
+#include <armz/net-backend.h>
+#include <armz/virtio.h>
+#include <armz/virtio-net.h>
+
+/*
+ * Threads: worker 0 serves the receive queue and the backend's rx_fd,
+ * worker 1 the transmit queue, so the two directions never wait for each
+ * other. Everything below marked "rx" runs on worker 0 only (or on a vCPU
+ * in start()/stop(), while no worker runs).
+ */
+#define NET_QUEUES		2
+#define NET_QUEUE_SIZE		256
+#define NET_MTU			1500
+/* Frames moved per wakeup, so a busy backend cannot starve the kicks. */
+#define NET_RX_BATCH		64
+
+struct virtio_net {
+	struct virtio_device dev;
+	uint8_t config[VIRTIO_NET_CFG_SIZE];
+	struct net_backend *be;
+
+	/*
+	 * The worker polls epfd, which holds the backend's rx_fd while the
+	 * guest has receive buffers: with none left we take rx_fd out rather
+	 * than spin on it, and the backend holds or drops what arrives (tap:
+	 * the kernel queues, slirp: a bounded queue) until the next rx kick.
+	 */
+	int epfd;
+	bool rx_armed;				/* rx */
+	uint8_t *rx_frame;			/* rx: header, then frame */
+	size_t rx_len;				/* rx: pending bytes, 0: none */
+	struct virtq_chain rx_first, rx_next;	/* rx */
+	uint16_t rx_heads[VIRTQ_NUM_MAX];	/* rx */
+	uint32_t rx_lens[VIRTQ_NUM_MAX];	/* rx */
+};
+
+enum net_rx_result { RX_DONE, RX_NOBUF, RX_DROP, RX_BROKEN };
+
+static struct virtio_net *to_net(struct virtio_device *dev)
+{
+	return (struct virtio_net *)dev;
+}
+
+/* --- The header --- */
+
+void net_hdr_decode(struct net_hdr *h, const void *raw)
+{
+	const uint8_t *b = raw;
+
+	h->flags = b[0];
+	h->gso_type = b[1];
+	h->hdr_len = le16_read(b + 2);
+	h->gso_size = le16_read(b + 4);
+	h->csum_start = le16_read(b + 6);
+	h->csum_offset = le16_read(b + 8);
+	h->num_buffers = le16_read(b + 10);
+}
+
+void net_hdr_encode(void *raw, const struct net_hdr *h)
+{
+	uint8_t *b = raw;
+
+	b[0] = h->flags;
+	b[1] = h->gso_type;
+	le16_write(b + 2, h->hdr_len);
+	le16_write(b + 4, h->gso_size);
+	le16_write(b + 6, h->csum_start);
+	le16_write(b + 8, h->csum_offset);
+	le16_write(b + 10, h->num_buffers);
+}
+
+int net_hdr_fill_csum(const struct net_hdr *h, uint8_t *frame, size_t len)
+{
+	size_t start = h->csum_start, at = start + h->csum_offset, i;
+	uint32_t sum = 0;
+
+	if (start > len || at + 2 > len)
+		return err_set(EINVAL, "checksum at %zu+%u is outside a %zu-byte frame",
+			       start, h->csum_offset, len);
+	/* The field holds the pseudo-header sum: it is summed in as is. */
+	for (i = start; i + 1 < len; i += 2)
+		sum += (uint32_t)frame[i] << 8 | frame[i + 1];
+	if (i < len)
+		sum += (uint32_t)frame[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	/* The Internet checksum is big-endian on the wire. */
+	frame[at] = (uint8_t)(sum >> 8);
+	frame[at + 1] = (uint8_t)sum;
+	return 0;
+}
+
+/* --- Receive (worker 0) --- */
+
+static void net_rx_arm(struct virtio_net *n, bool on)
+{
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0 };
+
+	if (n->rx_armed == on || n->be->rx_fd < 0)
+		return;
+	if (!epoll_ctl(n->epfd, EPOLL_CTL_MOD, n->be->rx_fd, &ev))
+		n->rx_armed = on;
+}
+
+static bool net_rx_gso_ok(struct virtio_device *dev, uint8_t gso_type)
+{
+	switch (gso_type & (uint8_t)~NET_HDR_GSO_ECN) {
+	case NET_HDR_GSO_NONE:
+		return true;
+	case NET_HDR_GSO_TCPV4:
+		return virtio_dev_has(dev, VIRTIO_NET_F_GUEST_TSO4);
+	case NET_HDR_GSO_TCPV6:
+		return virtio_dev_has(dev, VIRTIO_NET_F_GUEST_TSO6);
+	}
+	return false;
+}
+
+/*
+ * Takes the next frame from the backend into rx_frame, its header
+ * re-encoded for the guest. False when the backend has none.
+ */
+static bool net_rx_fetch(struct virtio_net *n)
+{
+	struct virtio_device *dev = &n->dev;
+	uint8_t *frame = n->rx_frame + NET_HDR_LEN;
+	struct net_hdr hdr;
+	unsigned int tries;
+
+	for (tries = 0; tries < NET_RX_BATCH; tries++) {
+		ssize_t len = n->be->ops->recv(n->be, &hdr, frame,
+					       NET_FRAME_MAX);
+
+		if (!len)
+			return false;
+		if (len < 0 || len > NET_FRAME_MAX) {
+			virtio_stat_add(&dev->stats.errors, 1);
+			continue;
+		}
+		/* Offloads the driver refused must not reach it. */
+		if (!net_rx_gso_ok(dev, hdr.gso_type)) {
+			virtio_stat_add(&dev->stats.errors, 1);
+			continue;
+		}
+		if ((hdr.flags & NET_HDR_F_NEEDS_CSUM) &&
+		    !virtio_dev_has(dev, VIRTIO_NET_F_GUEST_CSUM)) {
+			if (net_hdr_fill_csum(&hdr, frame, (size_t)len)) {
+				virtio_stat_add(&dev->stats.errors, 1);
+				continue;
+			}
+			hdr.flags &= (uint8_t)~NET_HDR_F_NEEDS_CSUM;
+		}
+		hdr.num_buffers = 0;	/* set once the chains are known */
+		net_hdr_encode(n->rx_frame, &hdr);
+		n->rx_len = NET_HDR_LEN + (size_t)len;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Copies the pending frame into as many receive chains as it needs (one
+ * without MRG_RXBUF) and makes them used together, num_buffers in the
+ * first one's header.
+ */
+static enum net_rx_result net_rx_put(struct virtio_net *n, struct virtq *vq)
+{
+	bool mrg = virtio_dev_has(&n->dev, VIRTIO_NET_F_MRG_RXBUF);
+	unsigned int used = 0, i;
+	uint8_t nbufs[2];
+	size_t off = 0;
+
+	while (off < n->rx_len) {
+		struct virtq_chain *c = used ? &n->rx_next : &n->rx_first;
+		size_t len;
+		int r;
+
+		/* Too big for one buffer, or for the whole ring. */
+		if ((used && !mrg) || used == vq->num) {
+			virtq_unpop(vq, used);
+			return RX_DROP;
+		}
+		r = virtq_pop(vq, c);
+		if (r < 0)
+			return RX_BROKEN;
+		if (!r) {
+			if (virtq_enable_notify(vq))
+				continue;
+			virtq_unpop(vq, used);
+			return RX_NOBUF;
+		}
+		/* 5.1.6.3.1: every buffer holds at least the header. */
+		if (c->write_len < NET_HDR_LEN) {
+			err_set(EINVAL, "receive buffer of %llu bytes is smaller than the %u-byte header",
+				(unsigned long long)c->write_len, NET_HDR_LEN);
+			return RX_BROKEN;
+		}
+		len = n->rx_len - off;
+		if (len > c->write_len)
+			len = (size_t)c->write_len;
+		virtq_chain_write(c, 0, n->rx_frame + off, len);
+		n->rx_heads[used] = c->head;
+		n->rx_lens[used] = (uint32_t)len;
+		used++;
+		off += len;
+	}
+	le16_write(nbufs, (uint16_t)used);
+	virtq_chain_write(&n->rx_first, 10, nbufs, sizeof(nbufs));
+	for (i = 0; i < used; i++)
+		virtq_fill(vq, i, n->rx_heads[i], n->rx_lens[i]);
+	virtq_flush(vq, used);
+	virtio_stat_add(&n->dev.stats.requests, used);
+	virtio_stat_add(&n->dev.stats.bytes_out, n->rx_len - NET_HDR_LEN);
+	return RX_DONE;
+}
+
+static void net_rx_flush(struct virtio_net *n)
+{
+	struct virtio_device *dev = &n->dev;
+	struct virtq *vq = virtio_dev_vq(dev, VIRTIO_NET_Q_RX);
+	unsigned int i;
+	bool done = false;
+
+	for (i = 0; i < NET_RX_BATCH; i++) {
+		if (!n->rx_len && !net_rx_fetch(n))
+			break;
+		if (!vq || vq->broken) {
+			/* No usable receive queue: the frame has nowhere to go. */
+			n->rx_len = 0;
+			continue;
+		}
+		switch (net_rx_put(n, vq)) {
+		case RX_DONE:
+			done = true;
+			n->rx_len = 0;
+			break;
+		case RX_DROP:
+			virtio_stat_add(&dev->stats.errors, 1);
+			n->rx_len = 0;
+			break;
+		case RX_NOBUF:
+			net_rx_arm(n, false);
+			goto out;
+		case RX_BROKEN:
+			n->rx_len = 0;
+			net_rx_arm(n, false);
+			virtio_dev_fail(dev, VIRTIO_NET_Q_RX);
+			goto out;
+		}
+	}
+out:
+	if (done)
+		virtio_dev_notify(dev, VIRTIO_NET_Q_RX);
+}
+
+/* --- Transmit (worker 1) --- */
+
+static int net_tx_handle(struct virtio_device *dev, unsigned int q,
+			 const struct virtq_chain *chain, uint32_t *used_len)
+{
+	struct net_backend *be = to_net(dev)->be;
+	struct iovec iov[VIRTQ_NUM_MAX];
+	uint8_t raw[NET_HDR_LEN];
+	struct net_hdr hdr;
+	unsigned int cnt;
+	uint64_t len;
+
+	/* A bad frame costs the guest that frame, not the queue. */
+	*used_len = 0;
+	if (chain->read_len < NET_HDR_LEN + NET_FRAME_MIN ||
+	    chain->read_len - NET_HDR_LEN > NET_FRAME_MAX) {
+		virtio_stat_add(&dev->stats.errors, 1);
+		return 0;
+	}
+	virtq_chain_read(chain, 0, raw, NET_HDR_LEN);
+	net_hdr_decode(&hdr, raw);
+	len = chain->read_len - NET_HDR_LEN;
+	cnt = virtq_chain_iov(chain, false, NET_HDR_LEN, len, iov,
+			      VIRTQ_NUM_MAX);
+	if (be->ops->send(be, &hdr, iov, cnt) < 0)
+		virtio_stat_add(&dev->stats.errors, 1);
+	else
+		virtio_stat_add(&dev->stats.bytes_in, len);
+	return 0;
+}
+
+/* --- vhost: the kernel runs the rings, we relay kicks and interrupts --- */
+
+static void net_vhost_call(struct virtio_net *n, unsigned int q, int fd)
+{
+	struct virtq *vq = virtio_dev_vq(&n->dev, q);
+	uint16_t raw;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v) || !vq)
+		return;
+	/*
+	 * The kernel pushed used entries behind virtqueue.c's back: catch up
+	 * its copy of used->idx so the notification check sees them.
+	 */
+	raw = __atomic_load_n((uint16_t *)(void *)(vq->used + 2),
+			      __ATOMIC_ACQUIRE);
+	vq->used_idx = le16_read(&raw);
+	virtio_dev_notify(&n->dev, q);
+}
+
+/* --- Device callbacks --- */
+
+static int net_start(struct virtio_device *dev)
+{
+	struct virtio_net *n = to_net(dev);
+	int r;
+
+	n->rx_len = 0;
+	if (n->be->ops->start) {
+		r = n->be->ops->start(n->be, dev);
+		if (r < 0)
+			return r;
+	}
+	net_rx_arm(n, true);
+	return 0;
+}
+
+static void net_stop(struct virtio_device *dev)
+{
+	struct virtio_net *n = to_net(dev);
+
+	net_rx_arm(n, false);
+	n->rx_len = 0;
+	if (n->be->ops->stop)
+		n->be->ops->stop(n->be);
+}
+
+static void net_queue_notify(struct virtio_device *dev, unsigned int q)
+{
+	struct virtio_net *n = to_net(dev);
+
+	if (n->be->vhost) {
+		n->be->ops->kick(n->be, q);
+		return;
+	}
+	if (q == VIRTIO_NET_Q_RX) {
+		/* New buffers: take the backend back in and catch up. */
+		net_rx_arm(n, true);
+		net_rx_flush(n);
+	} else {
+		virtio_dev_process(dev, q, net_tx_handle);
+	}
+}
+
+static unsigned int net_worker_fds(struct virtio_device *dev, unsigned int w,
+				   int *fds)
+{
+	struct virtio_net *n = to_net(dev);
+
+	if (n->be->vhost) {
+		fds[0] = n->be->call_fd[w];
+		return fds[0] >= 0;
+	}
+	if (w != VIRTIO_NET_Q_RX || n->epfd < 0)
+		return 0;
+	fds[0] = n->epfd;
+	return 1;
+}
+
+static void net_fd_ready(struct virtio_device *dev, unsigned int w, int fd,
+			 short revents)
+{
+	struct virtio_net *n = to_net(dev);
+
+	if (n->be->vhost)
+		net_vhost_call(n, w, fd);
+	else if (fd == n->epfd)
+		net_rx_flush(n);
+}
+
+static void net_free(struct virtio_device *dev)
+{
+	struct virtio_net *n = to_net(dev);
+
+	if (n->epfd >= 0)
+		close(n->epfd);
+	if (n->be)
+		n->be->ops->free(n->be);
+	free(n->rx_frame);
+	free(n);
+}
+
+static const struct virtio_device_ops net_ops = {
+	.start = net_start,
+	.stop = net_stop,
+	.queue_notify = net_queue_notify,
+	.worker_fds = net_worker_fds,
+	.fd_ready = net_fd_ready,
+	.free = net_free,
+};
+
+static int net_epoll_init(struct virtio_net *n)
+{
+	struct epoll_event ev = { .events = 0 };
+
+	if (n->be->rx_fd < 0)
+		return 0;
+	n->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (n->epfd < 0)
+		return err_set(errno, "virtio-net: epoll: %s", strerror(errno));
+	/* Disarmed until the driver is ready for frames. */
+	if (epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->be->rx_fd, &ev))
+		return err_set(errno, "virtio-net: epoll: %s", strerror(errno));
+	return 0;
+}
+
+int virtio_net_new_backend(struct net_backend *be,
+			   const uint8_t mac[NET_MAC_LEN],
+			   struct virtio_device **out)
+{
+	struct virtio_net *n = calloc(1, sizeof(*n));
+	int r;
+
+	*out = NULL;
+	if (n)
+		n->rx_frame = malloc(NET_HDR_LEN + NET_FRAME_MAX);
+	if (!n || !n->rx_frame) {
+		if (n)
+			free(n);
+		be->ops->free(be);
+		return err_set(ENOMEM, "virtio-net: out of memory");
+	}
+	n->be = be;
+	n->epfd = -1;
+	memcpy(n->config + VIRTIO_NET_CFG_MAC, mac, NET_MAC_LEN);
+	le16_write(n->config + VIRTIO_NET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
+	le16_write(n->config + VIRTIO_NET_CFG_MAX_PAIRS, 1);
+	le16_write(n->config + VIRTIO_NET_CFG_MTU, NET_MTU);
+	n->dev = (struct virtio_device){
+		.ops = &net_ops,
+		.name = "virtio-net",
+		.id = VIRTIO_ID_NET,
+		.features = VIRTIO_BIT(VIRTIO_NET_F_MAC) |
+			    VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
+			    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | be->features,
+		.num_queues = NET_QUEUES,
+		.queue_size = NET_QUEUE_SIZE,
+		.nr_workers = NET_QUEUES,
+		.config = n->config,
+		.config_size = VIRTIO_NET_CFG_SIZE,
+	};
+	r = net_epoll_init(n);
+	if (r) {
+		net_free(&n->dev);
+		return r;
+	}
+	*out = &n->dev;
+	return 0;
+}
+
+int virtio_net_new(const struct net_config *cfg, struct virtio_device **out)
+{
+	struct net_backend *be;
+	int r;
+
+	*out = NULL;
+	switch (cfg->type) {
+	case NET_NONE:
+		return 0;
+	case NET_USER:
+		r = net_slirp_new(cfg, &be);
+		break;
+	case NET_TAP:
+		r = net_tap_new(cfg, &be);
+		break;
+	default:
+		return err_set(EINVAL, "virtio-net: unknown backend %d",
+			       cfg->type);
+	}
+	if (r)
+		return r;
+	return virtio_net_new_backend(be, cfg->mac, out);
+}
+
+/* --- --net parsing --- */
+
+static const char *const net_type_names[] = {
+	[NET_NONE] = "none", [NET_USER] = "user", [NET_TAP] = "tap",
+};
+
+static void net_random_mac(uint8_t *mac)
+{
+	uint8_t r[3];
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
+		uint32_t x = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 8;
+
+		r[0] = (uint8_t)(x >> 16);
+		r[1] = (uint8_t)(x >> 8);
+		r[2] = (uint8_t)x;
+	}
+	/* 52:54:00: locally administered, unicast, as QEMU's defaults. */
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	memcpy(mac + 3, r, sizeof(r));
+}
+
+static int net_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int net_parse_mac(const char *s, uint8_t *mac)
+{
+	unsigned int i;
+
+	if (strlen(s) != 3 * NET_MAC_LEN - 1)
+		goto bad;
+	for (i = 0; i < NET_MAC_LEN; i++) {
+		int hi = net_hex(s[3 * i]), lo = net_hex(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 ||
+		    (i < NET_MAC_LEN - 1 && s[3 * i + 2] != ':'))
+			goto bad;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (mac[0] & 1)
+		return err_set(EINVAL, "--net: MAC '%s' is a multicast address",
+			       s);
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return err_set(EINVAL, "--net: MAC '%s' is all zero", s);
+	return 0;
+bad:
+	return err_set(EINVAL, "--net: bad MAC '%s' (want six hex bytes like 52:54:00:12:34:56)",
+		       s);
+}
+
+static int net_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || v > 65535)
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (p == s || !v || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int net_parse_addr(const char *s, uint32_t dflt, uint32_t *addr)
+{
+	struct in_addr a;
+
+	if (!*s) {
+		*addr = dflt;
+		return 0;
+	}
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*addr = ntohl(a.s_addr);
+	return 0;
+}
+
+/* Cuts s at the first sep: returns what follows, or NULL without one. */
+static char *net_cut(char *s, char sep)
+{
+	char *p = strchr(s, sep);
+
+	if (!p)
+		return NULL;
+	*p = '\0';
+	return p + 1;
+}
+
+/* tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT */
+static int net_parse_hostfwd(const char *val, struct net_hostfwd *f)
+{
+	char buf[128], *proto = buf, *haddr, *hport, *gaddr, *gport;
+
+	if (strlen(val) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, val);
+	haddr = net_cut(proto, ':');
+	hport = haddr ? net_cut(haddr, ':') : NULL;
+	gaddr = hport ? net_cut(hport, '-') : NULL;
+	gport = gaddr ? net_cut(gaddr, ':') : NULL;
+	if (!gport)
+		goto bad;
+	if (!strcmp(proto, "udp"))
+		f->udp = true;
+	else if (strcmp(proto, "tcp") && *proto)
+		return err_set(EINVAL, "--net: hostfwd '%s': protocol '%s' is not tcp or udp",
+			       val, proto);
+	if (net_parse_addr(haddr, INADDR_LOOPBACK, &f->host_addr))
+		return err_set(EINVAL, "--net: hostfwd '%s': bad host address '%s'",
+			       val, haddr);
+	if (net_parse_addr(gaddr, NET_USER_GUEST_ADDR,
+			   &f->guest_addr))
+		return err_set(EINVAL, "--net: hostfwd '%s': bad guest address '%s'",
+			       val, gaddr);
+	if (net_parse_port(hport, &f->host_port))
+		return err_set(EINVAL, "--net: hostfwd '%s': host port '%s' is not 1-65535",
+			       val, hport);
+	if (net_parse_port(gport, &f->guest_port))
+		return err_set(EINVAL, "--net: hostfwd '%s': guest port '%s' is not 1-65535",
+			       val, gport);
+	return 0;
+bad:
+	return err_set(EINVAL, "--net: bad hostfwd '%s' (want tcp::HOSTPORT-:GUESTPORT)",
+		       val);
+}
+
+static int net_parse_ifname(const char *val, char *ifname)
+{
+	const char *p;
+
+	if (!*val || strlen(val) >= IFNAMSIZ)
+		goto bad;
+	for (p = val; *p; p++)
+		if (*p == '/' || *p == ':' || *p <= ' ' || *p > '~')
+			goto bad;
+	strcpy(ifname, val);
+	return 0;
+bad:
+	return err_set(EINVAL, "--net: bad interface name '%s' (1 to %d characters, no '/', ':' or spaces)",
+		       val, IFNAMSIZ - 1);
+}
+
+static int net_parse_opt(struct net_config *cfg, char *opt)
+{
+	const char *type = net_type_names[cfg->type];
+	char *val = net_cut(opt, '=');
+
+	if (!val)
+		return err_set(EINVAL, "--net %s: '%s' is not KEY=VALUE", type,
+			       opt);
+	if (!strcmp(opt, "mac"))
+		return net_parse_mac(val, cfg->mac);
+	if (cfg->type == NET_USER && !strcmp(opt, "hostfwd")) {
+		if (cfg->nfwd == NET_HOSTFWD_MAX)
+			return err_set(EINVAL, "--net: more than %d hostfwd",
+				       NET_HOSTFWD_MAX);
+		return net_parse_hostfwd(val, &cfg->fwd[cfg->nfwd++]);
+	}
+	if (cfg->type == NET_TAP && !strcmp(opt, "ifname"))
+		return net_parse_ifname(val, cfg->ifname);
+	if (cfg->type == NET_TAP && !strcmp(opt, "vhost")) {
+		if (strcmp(val, "on") && strcmp(val, "off"))
+			return err_set(EINVAL, "--net: vhost=%s is not on or off",
+				       val);
+		cfg->vhost = !strcmp(val, "on");
+		return 0;
+	}
+	return err_set(EINVAL, "--net %s: unknown option '%s'", type, opt);
+}
+
+int net_parse(const char *arg, struct net_config *cfg)
+{
+	char buf[1024], *rest = buf, *opt;
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	net_random_mac(cfg->mac);
+	if (strlen(arg) >= sizeof(buf))
+		return err_set(EINVAL, "--net: option too long");
+	strcpy(buf, arg);
+	opt = strsep(&rest, ",");
+	if (!strcmp(opt, "user"))
+		cfg->type = NET_USER;
+	else if (!strcmp(opt, "tap"))
+		cfg->type = NET_TAP;
+	else if (!strcmp(opt, "none"))
+		cfg->type = NET_NONE;
+	else
+		return err_set(EINVAL, "--net: unknown type '%s' (user, tap or none)",
+			       opt);
+	if (cfg->type == NET_NONE && rest)
+		return err_set(EINVAL, "--net none takes no options");
+	while ((opt = strsep(&rest, ","))) {
+		if (!*opt)
+			return err_set(EINVAL, "--net: empty option in '%s'",
+				       arg);
+		r = net_parse_opt(cfg, opt);
+		if (r)
+			return r;
+	}
+#ifndef ARMZ_HAVE_SLIRP
+	if (cfg->type == NET_USER)
+		return err_set(EINVAL, "armz was built without libslirp (user networking); use --net tap");
+#endif
+	return 0;
+}
