@@ -387,6 +387,43 @@ static void test_write_zeroes(void)
 	fx_free(f);
 }
 
+/* O_DIRECT with a buffer that is not sector aligned goes via a copy. */
+static void test_direct_unaligned(void)
+{
+	struct blk_fixture *f = fx_new_opts(",direct");
+	const uint8_t *d = tr_host(&f->t, IN_DATA + 8);
+	unsigned int i, bad = 0;
+	uint8_t b;
+	int fd;
+
+	put_header(f, VIRTIO_BLK_T_IN, 7);
+	tr_desc(&f->t, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	tr_desc(&f->t, 1, IN_DATA + 8, 1024, VIRTQ_DESC_F_WRITE |
+		VIRTQ_DESC_F_NEXT, 2);
+	tr_desc(&f->t, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	tr_avail(&f->t, 0);
+	CU_ASSERT_EQUAL_FATAL(virtq_pop(&f->vq, &f->chain), 1);
+	virtio_blk_handle(f->dev, &f->chain, &f->used);
+	CU_ASSERT_EQUAL(*tr_host(&f->t, STATUS), VIRTIO_BLK_S_OK);
+	for (i = 0; i < 1024; i++)
+		bad += d[i] != pattern(7 * 512 + i);
+	CU_ASSERT_EQUAL(bad, 0);
+
+	/* And back out, from the same odd address. */
+	memset(tr_host(&f->t, IN_DATA + 8), 'D', 512);
+	put_header(f, VIRTIO_BLK_T_OUT, 20);
+	tr_desc(&f->t, 1, IN_DATA + 8, 512, VIRTQ_DESC_F_NEXT, 2);
+	tr_avail(&f->t, 0);
+	CU_ASSERT_EQUAL_FATAL(virtq_pop(&f->vq, &f->chain), 1);
+	virtio_blk_handle(f->dev, &f->chain, &f->used);
+	CU_ASSERT_EQUAL(*tr_host(&f->t, STATUS), VIRTIO_BLK_S_OK);
+	fd = open(f->path, O_RDONLY);
+	CU_ASSERT_EQUAL(pread(fd, &b, 1, 20 * 512 + 100), 1);
+	CU_ASSERT_EQUAL(b, 'D');
+	close(fd);
+	fx_free(f);
+}
+
 static void test_no_status_byte(void)
 {
 	struct blk_fixture *f = fx_new();
@@ -550,6 +587,7 @@ static const CU_TestInfo virtio_blk_tests[] = {
 	{ "read-only", test_read_only },
 	{ "discard", test_discard },
 	{ "write zeroes", test_write_zeroes },
+	{ "direct I/O, unaligned buffer", test_direct_unaligned },
 	{ "chain without status byte", test_no_status_byte },
 	{ "option parsing", test_parse_option },
 	{ "open errors and locking", test_open_errors },

@@ -398,6 +398,7 @@ static void test_malformed_ring_needs_reset(void)
 	/* The driver resets and starts over; the device works again. */
 	tr_negotiate(vm, F_V1);
 	CU_ASSERT_EQUAL(status(f) & VIRTIO_STATUS_NEEDS_RESET, 0);
+	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 	f->t0.avail_idx = 0;
 	memset(tr_host(&f->t0, f->t0.desc), 0, 0x3000);
 	tr_setup_queue(vm, 0, &f->t0);
