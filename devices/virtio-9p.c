@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-9p, device ID 9: the virtio spec reserves the ID, the layout is
+ * what Linux's 9p virtio transport uses. One request queue; each chain
+ * carries one 9P request in its readable part and room for the response
+ * in its writable part. The config space holds the mount tag the guest
+ * names in mount -t 9p.
+ *
+ * All the protocol lives in p9.c; this file only moves bytes. Requests
+ * are served one at a time by the queue's worker, which is what the
+ * server expects.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <armz/err.h>
+#include <armz/le.h>
+#include <armz/p9.h>
+#include <armz/virtio.h>
+
+/* Longer chains than Linux builds for the largest msize still fit. */
+#define V9P_QUEUE_SIZE		256
+
+struct virtio_9p {
+	struct virtio_device dev;
+	struct p9_server *srv;
+	uint8_t *req;			/* P9_MSIZE_MAX each */
+	uint8_t *resp;
+	char name[16 + P9_TAG_MAX];
+	uint8_t config[2 + P9_TAG_MAX];
+};
+
+static struct virtio_9p *to_v9p(struct virtio_device *dev)
+{
+	return (struct virtio_9p *)((char *)dev -
+				    offsetof(struct virtio_9p, dev));
+}
+
+static int v9p_request(struct virtio_device *dev, unsigned int q,
+		       const struct virtq_chain *chain, uint32_t *used_len)
+{
+	struct virtio_9p *v = to_v9p(dev);
+	size_t len, cap, n;
+
+	/*
+	 * A request longer than the buffer arrives cut short; its size
+	 * field then exceeds len and the server answers Rlerror.
+	 */
+	len = virtq_chain_read(chain, 0, v->req, P9_MSIZE_MAX);
+	cap = chain->write_len < P9_MSIZE_MAX ? chain->write_len :
+						 P9_MSIZE_MAX;
+	n = p9_handle(v->srv, v->req, len, v->resp, cap);
+	*used_len = (uint32_t)virtq_chain_write(chain, 0, v->resp, n);
+	virtio_stat_add(&dev->stats.bytes_in, len);
+	virtio_stat_add(&dev->stats.bytes_out, *used_len);
+	return 0;
+}
+
+static void v9p_queue_notify(struct virtio_device *dev, unsigned int q)
+{
+	virtio_dev_process(dev, q, v9p_request);
+}
+
+/* A reset guest mounts afresh: drop the old session's fids and fds. */
+static void v9p_stop(struct virtio_device *dev)
+{
+	p9_server_reset(to_v9p(dev)->srv);
+}
+
+static void v9p_free(struct virtio_device *dev)
+{
+	struct virtio_9p *v = to_v9p(dev);
+
+	p9_server_free(v->srv);
+	free(v->req);
+	free(v->resp);
+	free(v);
+}
+
+static const struct virtio_device_ops v9p_ops = {
+	.stop = v9p_stop,
+	.queue_notify = v9p_queue_notify,
+	.free = v9p_free,
+};
+
+struct virtio_device *virtio_9p_new(const char *dir, const char *tag, bool ro)
+{
+	size_t tlen = strlen(tag);
+	struct virtio_9p *v;
+
+	if (!tlen || tlen > P9_TAG_MAX) {
+		err_set(EINVAL, "9p share '%s': tag '%s' must be 1 to %d bytes",
+			dir, tag, P9_TAG_MAX);
+		return NULL;
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v || !(v->req = malloc(P9_MSIZE_MAX)) ||
+	    !(v->resp = malloc(P9_MSIZE_MAX))) {
+		err_set(ENOMEM, "9p share '%s': out of memory", dir);
+		goto fail;
+	}
+	if (p9_server_new(dir, ro, &v->srv))
+		goto fail;
+	snprintf(v->name, sizeof(v->name), "virtio-9p %s", tag);
+	le16_write(v->config, (uint16_t)tlen);
+	memcpy(v->config + 2, tag, tlen);
+	v->dev = (struct virtio_device){
+		.ops = &v9p_ops,
+		.name = v->name,
+		.id = VIRTIO_ID_9P,
+		.features = VIRTIO_BIT(VIRTIO_9P_F_MOUNT_TAG),
+		.num_queues = 1,
+		.queue_size = V9P_QUEUE_SIZE,
+		.nr_workers = 1,
+		.config = v->config,
+		.config_size = (unsigned int)(2 + tlen),
+	};
+	return &v->dev;
+fail:
+	if (v) {
+		free(v->req);
+		free(v->resp);
+	}
+	free(v);
+	return NULL;
+}
