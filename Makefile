@@ -7,6 +7,7 @@
 #   make check                    every test: unit tests native, sanitized,
 #                                 s390x and aarch64; then real guests
 #   make unit                     unit tests only (under qemu-user when cross)
+#   make boot                     boot a guest in the emulated arm64 KVM host
 #   make bench                    benchmarks in the emulated arm64 KVM host
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -83,7 +84,7 @@ UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/obj/%.o)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
-UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o)
+UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/vmm/caps.o
 
 ARMZ		:= $(O)/armz
 UNIT		:= $(O)/armz-unit
@@ -93,7 +94,8 @@ INIT		:= $(O)/armz-init
 
 all: $(ARMZ) $(INIT)
 
-$(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h
+$(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h \
+	 include/armz/command.h
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -static \
 		-o $@ $<
 
@@ -147,6 +149,11 @@ check: unit
 
 check-all: check
 
+# Boot one guest and show its console: in the emulated arm64 KVM host,
+# which works on any machine.
+boot:
+	tests/e2e/boot.sh
+
 bench:
 	tests/e2e/bench.sh
 
@@ -157,5 +164,5 @@ install: $(ARMZ)
 clean:
 	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT)
 
-.PHONY: all unit payloads check check-all bench install clean
+.PHONY: all unit payloads check check-all boot bench install clean
 -include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

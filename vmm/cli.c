@@ -29,6 +29,9 @@ enum {
 	OPT_CONSOLE,
 	OPT_RNG,
 	OPT_9P,
+	OPT_ROOTFS,
+	OPT_RW,
+	OPT_VERBOSE,
 	OPT_HELP,
 };
 
@@ -53,6 +56,9 @@ static const struct option run_options[] = {
 	{ "net",	required_argument, NULL, 'n' },
 	{ "rng",	no_argument,	   NULL, OPT_RNG },
 	{ "9p",		required_argument, NULL, OPT_9P },
+	{ "rootfs",	required_argument, NULL, OPT_ROOTFS },
+	{ "rw",		no_argument,	   NULL, OPT_RW },
+	{ "verbose",	no_argument,	   NULL, OPT_VERBOSE },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -206,6 +212,9 @@ static int cli_set(int opt, const char *arg, struct vm_config *cfg)
 		return cli_add(opt, arg, cfg);
 	switch (opt) {
 	case OPT_RNG: cfg->rng = true; return 0;
+	case OPT_ROOTFS: cfg->rootfs = arg; return 0;
+	case OPT_RW: cfg->rw = true; return 0;
+	case OPT_VERBOSE: cfg->verbose = true; return 0;
 	case OPT_CONSOLE:
 		if (strcmp(arg, "virtio") && strcmp(arg, "serial"))
 			return err_set(EINVAL, "--console '%s': give 'serial' (ttyS0, the default) or 'virtio' (hvc0)",
@@ -238,6 +247,12 @@ static int cli_check_config(const struct vm_config *cfg)
 		return err_set(EINVAL, "--load-addr and --entry go with --payload");
 	if (cfg->payload && cfg->cpus > 1)
 		return err_set(EINVAL, "--payload runs on 1 vCPU");
+	if (cfg->command && cfg->initrd)
+		return err_set(EINVAL, "a command runs from armz's own initramfs: drop --initrd");
+	if (cfg->command && cfg->virtio_console)
+		return err_set(EINVAL, "a command's console is hvc0 already: drop --console");
+	if (!cfg->command && (cfg->rootfs || cfg->rw))
+		return err_set(EINVAL, "--rootfs and --rw go with a command: armz run -k IMAGE --rootfs DIR -- CMD");
 	if (cfg->payload && (cfg->ndisks || cfg->nnets || cfg->nshares ||
 			     cfg->rng || cfg->virtio_console))
 		return err_set(EINVAL, "--payload machines have no interrupts, so no virtio devices: only the UART and test-exit");
@@ -275,19 +290,28 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		if (r)
 			return r;
 	}
-	if (optind < argc)
-		return err_set(EINVAL, "unexpected argument '%s'",
+	if (optind < argc && !strcmp(argv[optind - 1], "--"))
+		cfg->command = &argv[optind];
+	else if (optind < argc)
+		return err_set(EINVAL, "unexpected argument '%s' (a command to run goes after --)",
 			       argv[optind]);
+	else if (!strcmp(argv[optind - 1], "--"))
+		return err_set(EINVAL, "no command after --");
+	if (cfg->command && !cfg->rootfs)
+		cfg->rootfs = "/";
 	return cli_check_config(cfg);
 }
 
 void cli_usage_run(FILE *f)
 {
 	fprintf(f,
-"usage: armz run --kernel IMAGE [options]\n"
+"usage: armz run --kernel IMAGE [options] [-- CMD [ARGS...]]\n"
 "       armz run --payload FILE [--load-addr ADDR] [--entry ADDR] [options]\n"
 "\n"
 "Boot an AArch64 Linux kernel Image, or a bare-metal payload, on arm64 KVM.\n"
+"With -- CMD, run CMD in the guest on the host's root directory (shared\n"
+"read-only over 9p, with a writable tmpfs over it) and exit with its status;\n"
+"its stdout and stderr are armz's, the kernel's console goes to --console-log.\n"
 "\n"
 "  -k, --kernel IMAGE     arm64 Linux Image (uncompressed, little-endian)\n"
 "  -i, --initrd FILE      initial ramdisk\n"
@@ -315,6 +339,10 @@ void cli_usage_run(FILE *f)
 "      --rng              virtio-rng fed from the host's getrandom()\n"
 "      --9p HOSTDIR,TAG[,ro]\n"
 "                         share a host directory over virtio-9p; repeatable\n"
+"                         (with a command: mounted at HOSTDIR in the guest)\n"
+"      --rootfs DIR       with a command: the guest's root (default /)\n"
+"      --rw               with a command: write through to DIR, no overlay\n"
+"      --verbose          with a command: kernel console on stderr too\n"
 "      --payload FILE     raw AArch64 binary or ELF to run without Linux:\n"
 "                         1 vCPU, no interrupt controller, UART and test-exit\n"
 "      --load-addr ADDR   where a raw payload goes (default 0x%llx)\n"
@@ -344,7 +372,8 @@ void cli_exit_statuses(FILE *f)
 "  %3d  the guest reset and --no-reboot was given\n"
 "  %3d  timeout\n"
 "  128+N  stopped by signal N (SIGTERM, SIGINT)\n"
-"  In --payload mode a test-exit write's status is passed through.\n",
+"  With -- CMD the command's status is passed through; in --payload mode\n"
+"  the status a payload writes to test-exit.\n",
 		ARMZ_EXIT_GUEST_FAULT, ARMZ_EXIT_GUEST_PANIC,
 		ARMZ_EXIT_GUEST_RESET, ARMZ_EXIT_TIMEOUT);
 }

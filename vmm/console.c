@@ -19,6 +19,7 @@
 
 #include <armz/err.h>
 #include <armz/uart.h>
+#include <armz/virtio-console.h>
 #include "machine.h"
 
 #define CONSOLE_ESCAPE 0x01	/* Ctrl-A */
@@ -159,25 +160,41 @@ static void console_scan(struct machine *m, const uint8_t *buf, size_t len)
 }
 
 /*
- * Everything the guest prints passes here: to stdout (a stdout that is
- * gone drops output, like a cut serial wire), to the log, and past the
- * panic detector.
+ * Everything the guest's console prints passes here: to stdout (a stdout
+ * that is gone drops output, like a cut serial wire), to the log, and
+ * past the panic detector. In run-a-command mode stdout belongs to the
+ * command, so the kernel's console goes only to the log, or to stderr
+ * with --verbose.
  */
 int console_write(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct machine *m = ctx;
-	int r;
+	int r = 0;
 
 	stats_mark(m->stats, AT_FIRST_OUTPUT);
 	atomic_fetch_add_explicit(&m->stats->console_out, len,
 				  memory_order_relaxed);
 	pthread_mutex_lock(&console.out_lock);
-	r = write_all(STDOUT_FILENO, buf, len);
+	if (!m->cfg->command)
+		r = write_all(STDOUT_FILENO, buf, len);
+	else if (m->cfg->verbose)
+		r = write_all(STDERR_FILENO, buf, len);
 	if (console.log_fd >= 0)
 		write_all(console.log_fd, buf, len);
 	console_scan(m, buf, len);
 	pthread_mutex_unlock(&console.out_lock);
 	return r;
+}
+
+/* The command's own stdout and stderr (hvc0 and hvc1). */
+int console_write_stdout(void *ctx, const uint8_t *buf, size_t len)
+{
+	return write_all(STDOUT_FILENO, buf, len);
+}
+
+int console_write_stderr(void *ctx, const uint8_t *buf, size_t len)
+{
+	return write_all(STDERR_FILENO, buf, len);
 }
 
 static void console_room(void *ctx)
@@ -202,8 +219,9 @@ static bool console_wait(int fd)
 			return false;
 	if (p[1].revents)
 		return false;
-	if (fd == console.room_fd && read(fd, &v, sizeof(v)) < 0)
-		return true;
+	/* Consume the wakeup; an empty counter (EAGAIN) is fine too. */
+	if (fd == console.room_fd)
+		(void)!read(fd, &v, sizeof(v));
 	return true;
 }
 
@@ -229,14 +247,30 @@ static bool console_filter(uint8_t *buf, size_t *len)
 	return true;
 }
 
-static void console_push(struct uart *uart, const uint8_t *buf, size_t len)
+/* Input goes to hvc0 when that is the console, else to the UART. */
+static size_t console_receive(struct machine *m, const uint8_t *buf,
+			      size_t len)
+{
+	if (m->input_console)
+		return virtio_console_receive(m->input_console, buf, len);
+	return uart_receive(m->uart, buf, len);
+}
+
+static bool console_rx_room(struct machine *m)
+{
+	if (m->input_console)
+		return virtio_console_rx_room(m->input_console);
+	return uart_rx_room(m->uart);
+}
+
+static void console_push(struct machine *m, const uint8_t *buf, size_t len)
 {
 	while (len) {
-		size_t n = uart_receive(uart, buf, len);
+		size_t n = console_receive(m, buf, len);
 
 		buf += n;
 		len -= n;
-		if (len && !uart_rx_room(uart) && !console_wait(console.room_fd))
+		if (len && !console_rx_room(m) && !console_wait(console.room_fd))
 			return;
 	}
 }
@@ -262,7 +296,7 @@ static void *console_thread(void *arg)
 		}
 		atomic_fetch_add_explicit(&m->stats->console_in, len,
 					  memory_order_relaxed);
-		console_push(m->uart, buf, len);
+		console_push(m, buf, len);
 	}
 	return NULL;
 }
@@ -279,7 +313,11 @@ int console_start(struct machine *m)
 	console.room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (console.stop_fd < 0 || console.room_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
-	uart_set_rx_notify(m->uart, console_room, NULL);
+	if (m->input_console)
+		virtio_console_set_rx_notify(m->input_console, console_room,
+					     NULL);
+	else
+		uart_set_rx_notify(m->uart, console_room, NULL);
 	r = pthread_create(&console.thread, NULL, console_thread, m);
 	if (r)
 		return err_set(r, "cannot start the console thread: %s",
@@ -298,7 +336,7 @@ void console_stop(void)
 		pthread_join(console.thread, NULL);
 		console.running = false;
 	}
-	if (console.machine)
+	if (console.machine && !console.machine->input_console)
 		uart_set_rx_notify(console.machine->uart, NULL, NULL);
 	if (console.stop_fd >= 0)
 		close(console.stop_fd);

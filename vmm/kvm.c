@@ -127,27 +127,10 @@ int kvm_probe(struct kvm *kvm)
 	return 0;
 }
 
-/* The smallest IPA size that covers the memory map, where KVM lets us pick. */
-static unsigned long kvm_vm_type(struct kvm *kvm, uint64_t ipa_end)
-{
-	unsigned int bits = 32;
-
-	if (!kvm->caps.ipa_bits)
-		return 0;
-	while (bits < 64 && (1ULL << bits) < ipa_end)
-		bits++;
-	return AZ_KVM_VM_TYPE_ARM_IPA_SIZE(bits);
-}
-
 int kvm_create_vm(struct kvm *kvm, uint64_t ipa_end)
 {
 	unsigned long type = kvm_vm_type(kvm, ipa_end);
 
-	if (kvm->caps.ipa_bits && type > kvm->caps.ipa_bits)
-		return err_set(E2BIG, "guest memory ends at 0x%llx, beyond the %u-bit physical address space this host offers",
-			       (unsigned long long)ipa_end, kvm->caps.ipa_bits);
-	if (!kvm->caps.ipa_bits && ipa_end > (1ULL << 40))
-		return err_set(E2BIG, "guest memory ends beyond the 40-bit physical address space this host offers");
 	kvm->vm_fd = ioctl(kvm->sys_fd, AZ_KVM_CREATE_VM, type);
 	if (kvm->vm_fd < 0)
 		return err_set(errno, "%s: cannot create a VM: %s", kvm->path,

@@ -26,6 +26,9 @@
 #include <armz/pvpanic.h>
 #include <armz/test-exit.h>
 #include <armz/uart.h>
+#include <armz/p9.h>
+#include <armz/virtio-blk.h>
+#include <armz/virtio-console.h>
 #include <armz/virtio-rng.h>
 #include <armz/virtio.h>
 #include "machine.h"
@@ -171,14 +174,79 @@ static void machine_panic(void *ctx, uint32_t events)
 			     events);
 }
 
-/* In the order the guest will find them: vda is the first --disk. */
+static int machine_add_console(struct machine *m, virtio_console_out_fn out,
+			       bool input)
+{
+	struct virtio_device *dev = virtio_console_new(out, m);
+
+	if (!dev)
+		return -ENOMEM;
+	if (input)
+		m->input_console = dev;
+	return machine_add_virtio(m, dev);
+}
+
+static int machine_add_disk(struct machine *m, const char *arg)
+{
+	struct blk_config bc;
+	struct virtio_device *dev;
+	int r = blk_parse(arg, &bc);
+
+	if (!r)
+		r = virtio_blk_new(&bc, m->ncpus, &dev);
+	return r ? r : machine_add_virtio(m, dev);
+}
+
+static int machine_add_share(struct machine *m, const char *dir,
+			     const char *tag, bool ro)
+{
+	struct virtio_device *dev = virtio_9p_new(dir, tag, ro);
+
+	return dev ? machine_add_virtio(m, dev) : -EINVAL;
+}
+
+static int machine_add_shares(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+	char *dir, *tag;
+	bool ro;
+	int r = 0;
+
+	if (cfg->command)
+		r = machine_add_share(m, cfg->rootfs, COMMAND_ROOT_TAG,
+				      !cfg->rw);
+	for (unsigned int i = 0; !r && i < cfg->nshares; i++) {
+		r = p9_parse_share(cfg->shares[i], &dir, &tag, &ro);
+		if (r)
+			break;
+		r = machine_add_share(m, dir, tag, ro);
+		free(dir);
+		free(tag);
+	}
+	return r;
+}
+
+/*
+ * In the order the guest will find them: consoles first, so that hvc0 is
+ * the console (or the command's stdin and stdout, with hvc1 its stderr),
+ * then vda for the first --disk.
+ */
 static int machine_add_virtio_devices(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
 	struct virtio_device *dev;
 	int r = 0;
 
-	if (cfg->rng) {
+	if (cfg->command)
+		r = machine_add_console(m, console_write_stdout, true) ?:
+		    machine_add_console(m, console_write_stderr, false);
+	else if (cfg->virtio_console)
+		r = machine_add_console(m, console_write, true);
+	for (unsigned int i = 0; !r && i < cfg->ndisks; i++)
+		r = machine_add_disk(m, cfg->disks[i]);
+	if (!r)
+		r = machine_add_shares(m);
+	if (!r && cfg->rng) {
 		dev = virtio_rng_new();
 		r = dev ? machine_add_virtio(m, dev) : -ENOMEM;
 	}
@@ -212,19 +280,27 @@ static int machine_add_devices(struct machine *m)
 	return r ? r : machine_add_virtio_devices(m);
 }
 
-/* Adds the console options a user expects unless they chose their own. */
+/*
+ * Adds the console options a user expects unless they chose their own;
+ * a command's guest boots quietly (its console is a log) and gives up
+ * at once if it panics.
+ */
 static char *machine_bootargs(const struct vm_config *cfg)
 {
 	const char *user = cfg->params ? cfg->params : "";
+	const char *console = cfg->virtio_console ? "hvc0" : "ttyS0";
+	const char *extra = "";
 	char *args;
 	int n;
 
+	if (cfg->command)
+		extra = cfg->verbose ? " panic=-1" : " quiet panic=-1";
 	if (strstr(user, "console="))
-		n = asprintf(&args, "%s", user);
+		n = asprintf(&args, "%s%s", user, extra);
 	else
-		n = asprintf(&args, "console=ttyS0 earlycon=uart8250,mmio,0x%llx%s%s",
-			     (unsigned long long)MEMMAP_UART_BASE,
-			     *user ? " " : "", user);
+		n = asprintf(&args, "console=%s earlycon=uart8250,mmio,0x%llx%s%s%s",
+			     console, (unsigned long long)MEMMAP_UART_BASE,
+			     extra, *user ? " " : "", user);
 	return n < 0 ? NULL : args;
 }
 
@@ -310,6 +386,7 @@ static int machine_load_linux(struct machine *m)
 	struct arm64_image img;
 	struct boot_layout layout;
 	char *bootargs = NULL;
+	uint64_t initrd_size;
 	int r;
 
 	r = file_map("kernel", cfg->kernel, &kernel);
@@ -317,8 +394,9 @@ static int machine_load_linux(struct machine *m)
 		r = image_parse(kernel.data, kernel.size, &img);
 	if (!r && cfg->initrd)
 		r = file_map("initrd", cfg->initrd, &initrd);
+	initrd_size = cfg->initrd_data ? cfg->initrd_size : initrd.size;
 	if (!r)
-		r = layout_plan(m->mem.gpa, m->mem.size, &img, initrd.size,
+		r = layout_plan(m->mem.gpa, m->mem.size, &img, initrd_size,
 				&layout);
 	if (!r)
 		r = file_copy(&kernel, guest_mem_at(&m->mem, layout.kernel_gpa,
@@ -326,6 +404,9 @@ static int machine_load_linux(struct machine *m)
 	if (!r && initrd.size)
 		r = file_copy(&initrd, guest_mem_at(&m->mem, layout.initrd_gpa,
 						    initrd.size));
+	if (!r && cfg->initrd_data)
+		memcpy(guest_mem_at(&m->mem, layout.initrd_gpa, initrd_size),
+		       cfg->initrd_data, initrd_size);
 	if (!r) {
 		bootargs = machine_bootargs(cfg);
 		if (!bootargs)
@@ -373,21 +454,6 @@ static int machine_load_payload(struct machine *m)
 	return r;
 }
 
-/* Checks the request against what this KVM offers, in the user's terms. */
-static int machine_check_host(struct machine *m)
-{
-	const struct kvm_caps *c = &m->kvm->caps;
-
-	if (m->ncpus > c->max_vcpus)
-		return err_set(ENOTSUP, "this arm64 KVM offers %u vCPU%s; use --cpus %u",
-			       c->max_vcpus, c->max_vcpus == 1 ? "" : "s",
-			       c->max_vcpus);
-	if (!m->cfg->payload && !c->gic_version)
-		return err_set(ENOTSUP, "no in-kernel interrupt controller on %s: a Linux guest cannot run here yet; use --payload",
-			       m->kvm->path);
-	return 0;
-}
-
 int machine_create(struct machine *m, const struct vm_config *cfg,
 		   struct kvm *kvm, struct vm_stats *stats)
 {
@@ -405,7 +471,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	if (m->event_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
 
-	r = machine_check_host(m);
+	r = kvm_check_request(kvm, cfg);
 	if (!r)
 		r = kvm_create_vm(kvm, MEMMAP_RAM_BASE + cfg->mem_size);
 	if (!r)

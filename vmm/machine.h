@@ -7,7 +7,9 @@
 #include <stdio.h>
 
 #include <armz/bus.h>
+#include <armz/command.h>
 #include <armz/guest-mem.h>
+#include <armz/initramfs.h>
 #include <armz/irq.h>
 #include <armz/memmap.h>
 #include <armz/vmm.h>
@@ -91,6 +93,8 @@ struct machine {
 	struct irq_line virtio_irq[MEMMAP_VIRTIO_SLOTS];
 	unsigned int nvirtio;
 
+	struct virtio_device *input_console;	/* hvc0 takes stdin */
+
 	struct irq_line uart_irq;
 	struct uart *uart;
 	struct test_exit *test_exit;
@@ -134,10 +138,15 @@ void vcpu_install_kick_handler(void);
 int console_open_log(const char *path);
 void console_close_log(void);
 int console_write(void *ctx, const uint8_t *buf, size_t len);
+int console_write_stdout(void *ctx, const uint8_t *buf, size_t len);
+int console_write_stderr(void *ctx, const uint8_t *buf, size_t len);
 int console_start(struct machine *m);
 void console_stop(void);
 int term_raw_enter(void);
 void term_raw_leave(void);
+
+/* Run-a-command mode: the initramfs with armz-init and the command. */
+int command_build_initrd(const struct vm_config *cfg, struct cpio *out);
 
 /* Control socket and the JSON report. */
 int control_listen(const char *name, char **path);

@@ -149,6 +149,7 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
 
 static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 {
+	struct cpio initramfs = { 0 };
 	struct vm_config cfg;
 	struct kvm kvm;
 	int r, status;
@@ -169,7 +170,14 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		kvm_close(&kvm);
 		return status;
 	}
+	if (cfg.command && command_build_initrd(&cfg, &initramfs)) {
+		kvm_close(&kvm);
+		return fail(ARMZ_EXIT_ERROR, err_msg());
+	}
+	cfg.initrd_data = initramfs.buf;
+	cfg.initrd_size = initramfs.len;
 	status = run_vm(&cfg, &kvm, stats);
+	cpio_free(&initramfs);
 	kvm_close(&kvm);
 	return status;
 }

@@ -3,6 +3,7 @@
 #define ARMZ_VMM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <armz/kvm-arm64-abi.h>
@@ -52,6 +53,14 @@ struct vm_config {
 	unsigned int nnets;
 	const char *shares[VM_MAX_SHARES];	/* --9p HOSTDIR,TAG[,ro] */
 	unsigned int nshares;
+
+	/* Run-a-command mode: armz run -k IMAGE [--rootfs DIR] -- CMD... */
+	char **command;			/* NULL in normal mode */
+	const char *rootfs;
+	bool rw;
+	bool verbose;
+	const void *initrd_data;	/* the initramfs armz built */
+	size_t initrd_size;
 };
 
 /* What the arm64 KVM in front of us can do, probed before building. */
@@ -76,6 +85,9 @@ struct kvm {
 };
 
 int kvm_open(struct kvm *kvm, const char *path);
+/* vmm/caps.c: no ioctls, so unit-testable. */
+int kvm_check_request(const struct kvm *kvm, const struct vm_config *cfg);
+unsigned long kvm_vm_type(const struct kvm *kvm, uint64_t ipa_end);
 int kvm_probe(struct kvm *kvm);
 int kvm_create_vm(struct kvm *kvm, uint64_t ipa_end);
 void kvm_destroy_vm(struct kvm *kvm);

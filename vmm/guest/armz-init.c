@@ -34,10 +34,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <armz/command.h>
 #include <armz/memmap.h>
 #include <armz/test-exit.h>
 
-#define ROOT_TAG		"armzroot"
 #define MSIZE			"msize=262144"
 #define MODULE_INIT_COMPRESSED	4
 #define MAX_ARGS		4096
@@ -98,7 +98,7 @@ static char **split_nul(char *buf, size_t len)
 
 static void load_modules(void)
 {
-	char *list = slurp("/armz/modules", NULL), *line, *save = NULL;
+	char *list = slurp(COMMAND_MODULES, NULL), *line, *save = NULL;
 
 	for (line = list ? strtok_r(list, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -116,7 +116,7 @@ static void load_modules(void)
 
 static void read_config(void)
 {
-	char *cfg = slurp("/armz/config", NULL);
+	char *cfg = slurp(COMMAND_CONFIG, NULL);
 
 	config_rw = cfg && strstr(cfg, "rw\n");
 	config_tty = cfg && strstr(cfg, "tty\n");
@@ -131,10 +131,10 @@ static int mount_root(void)
 
 	mkdir("/newroot", 0755);
 	if (config_rw)
-		return mount(ROOT_TAG, "/newroot", "9p", 0, opts9p);
+		return mount(COMMAND_ROOT_TAG, "/newroot", "9p", 0, opts9p);
 	mkdir("/lower", 0755);
 	mkdir("/upper", 0755);
-	if (mount(ROOT_TAG, "/lower", "9p", MS_RDONLY, opts9p) < 0)
+	if (mount(COMMAND_ROOT_TAG, "/lower", "9p", MS_RDONLY, opts9p) < 0)
 		return -1;
 	/* Writes land in guest memory; the host's files stay untouched. */
 	if (mount("tmpfs", "/upper", "tmpfs", 0, "mode=0755") == 0 &&
@@ -159,7 +159,7 @@ static void mount_in_root(const char *what, const char *where,
 
 static void mount_shares(void)
 {
-	char *cfg = slurp("/armz/config", NULL), *line, *save = NULL;
+	char *cfg = slurp(COMMAND_CONFIG, NULL), *line, *save = NULL;
 	char tag[64], dir[4096], path[4200];
 
 	for (line = cfg ? strtok_r(cfg, "\n", &save) : NULL; line;
@@ -274,9 +274,9 @@ int main(void)
 	regs = test_exit_map();
 	read_config();
 	load_modules();
-	a = slurp("/armz/argv", &alen);
-	e = slurp("/armz/env", &elen);
-	cwd = slurp("/armz/cwd", NULL);
+	a = slurp(COMMAND_ARGV, &alen);
+	e = slurp(COMMAND_ENV, &elen);
+	cwd = slurp(COMMAND_CWD, NULL);
 	argv = a ? split_nul(a, alen) : NULL;
 	envp = e ? split_nul(e, elen) : NULL;
 	if (enter_root() == 0 && argv && argv[0]) {

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include <armz/err.h>
+#include <armz/vmm.h>
+
+#include "unit.h"
+
+/* The arm64 KVM on s390 as first posted: 1 vCPU, no vGIC, no PSCI 0.2. */
+static const struct kvm s390_kvm = {
+	.path = "/dev/kvm-arm64",
+	.caps = { .max_vcpus = 1, .ipa_bits = 40, .ioeventfd = true },
+};
+
+static const struct kvm arm64_kvm = {
+	.path = "/dev/kvm",
+	.caps = { .max_vcpus = 512, .ipa_bits = 40, .ioeventfd = true,
+		  .irqfd = true, .psci_0_2 = true, .gic_version = 3 },
+};
+
+static struct vm_config linux_cfg(unsigned int cpus)
+{
+	return (struct vm_config){
+		.kernel = "Image", .cpus = cpus, .mem_size = 256ULL << 20,
+	};
+}
+
+static bool msg_has(const char *s)
+{
+	return strstr(err_msg(), s) != NULL;
+}
+
+static void test_caps_s390(void)
+{
+	struct vm_config cfg = linux_cfg(1);
+
+	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("no in-kernel interrupt controller on /dev/kvm-arm64"));
+	CU_ASSERT(msg_has("use --payload"));
+
+	cfg = linux_cfg(2);
+	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("this arm64 KVM offers 1 vCPU; use --cpus 1"));
+
+	cfg = (struct vm_config){ .payload = "p.elf", .cpus = 1,
+				  .mem_size = 256ULL << 20 };
+	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), 0);
+}
+
+/* When the s390 device grows a vGIC, Linux guests need nothing else. */
+static void test_caps_s390_with_gic(void)
+{
+	struct kvm k = s390_kvm;
+	struct vm_config cfg = linux_cfg(1);
+
+	k.caps.gic_version = 3;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), 0);
+}
+
+static void test_caps_arm64(void)
+{
+	struct vm_config cfg = linux_cfg(64);
+	struct kvm v2 = arm64_kvm;
+
+	CU_ASSERT_EQUAL(kvm_check_request(&arm64_kvm, &cfg), 0);
+	v2.caps.gic_version = 2;
+	CU_ASSERT_EQUAL(kvm_check_request(&v2, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("GICv2 only"));
+	cfg = linux_cfg(8);
+	CU_ASSERT_EQUAL(kvm_check_request(&v2, &cfg), 0);
+}
+
+static void test_caps_ipa(void)
+{
+	struct kvm small = arm64_kvm;
+	struct vm_config cfg = linux_cfg(1);
+
+	small.caps.ipa_bits = 32;
+	cfg.mem_size = 2ULL << 30;	/* ends at 3 GiB: fits 32 bits */
+	CU_ASSERT_EQUAL(kvm_check_request(&small, &cfg), 0);
+	cfg.mem_size = 4ULL << 30;	/* ends at 5 GiB */
+	CU_ASSERT_EQUAL(kvm_check_request(&small, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("32-bit physical address space"));
+
+	CU_ASSERT_EQUAL(kvm_vm_type(&small, 0x50000000ULL), 32);
+	CU_ASSERT_EQUAL(kvm_vm_type(&small, 0x140000000ULL), 33);
+	small.caps.ipa_bits = 0;	/* no KVM_CAP_ARM_VM_IPA_SIZE */
+	CU_ASSERT_EQUAL(kvm_vm_type(&small, 0x140000000ULL), 0);
+}
+
+static const CU_TestInfo caps_tests[] = {
+	{ "s390 as posted: payload only, 1 vCPU", test_caps_s390 },
+	{ "s390 with a vGIC runs Linux", test_caps_s390_with_gic },
+	{ "arm64 with GICv3 and GICv2", test_caps_arm64 },
+	{ "IPA size", test_caps_ipa },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(caps, caps_tests)
