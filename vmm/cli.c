@@ -13,6 +13,9 @@
 
 #include <armz/err.h>
 #include <armz/memmap.h>
+#include <armz/p9.h>
+#include <armz/virtio-blk.h>
+#include <armz/virtio-net.h>
 #include "cli.h"
 
 enum {
@@ -235,6 +238,29 @@ static int cli_set(int opt, const char *arg, struct vm_config *cfg)
 	}
 }
 
+/* Device options are checked now, so a typo is a usage error. */
+static int cli_check_devices(const struct vm_config *cfg)
+{
+	struct blk_config bc;
+	struct net_config nc;
+	char *dir, *tag;
+	bool ro;
+	int r = 0;
+
+	for (unsigned int i = 0; !r && i < cfg->ndisks; i++)
+		r = blk_parse(cfg->disks[i], &bc);
+	for (unsigned int i = 0; !r && i < cfg->nnets; i++)
+		r = net_parse(cfg->nets[i], &nc);
+	for (unsigned int i = 0; !r && i < cfg->nshares; i++) {
+		r = p9_parse_share(cfg->shares[i], &dir, &tag, &ro);
+		if (!r) {
+			free(dir);
+			free(tag);
+		}
+	}
+	return r;
+}
+
 static int cli_check_config(const struct vm_config *cfg)
 {
 	if (cfg->kernel && cfg->payload)
@@ -256,7 +282,7 @@ static int cli_check_config(const struct vm_config *cfg)
 	if (cfg->payload && (cfg->ndisks || cfg->nnets || cfg->nshares ||
 			     cfg->rng || cfg->virtio_console))
 		return err_set(EINVAL, "--payload machines have no interrupts, so no virtio devices: only the UART and test-exit");
-	return 0;
+	return cli_check_devices(cfg);
 }
 
 /*

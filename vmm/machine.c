@@ -29,6 +29,7 @@
 #include <armz/p9.h>
 #include <armz/virtio-blk.h>
 #include <armz/virtio-console.h>
+#include <armz/virtio-net.h>
 #include <armz/virtio-rng.h>
 #include <armz/virtio.h>
 #include "machine.h"
@@ -197,6 +198,19 @@ static int machine_add_disk(struct machine *m, const char *arg)
 	return r ? r : machine_add_virtio(m, dev);
 }
 
+static int machine_add_net(struct machine *m, const char *arg)
+{
+	struct net_config nc;
+	struct virtio_device *dev;
+	int r = net_parse(arg, &nc);
+
+	if (!r)
+		r = virtio_net_new(&nc, &dev);
+	if (r || !dev)
+		return r;
+	return machine_add_virtio(m, dev);
+}
+
 static int machine_add_share(struct machine *m, const char *dir,
 			     const char *tag, bool ro)
 {
@@ -244,6 +258,8 @@ static int machine_add_virtio_devices(struct machine *m)
 		r = machine_add_console(m, console_write, true);
 	for (unsigned int i = 0; !r && i < cfg->ndisks; i++)
 		r = machine_add_disk(m, cfg->disks[i]);
+	for (unsigned int i = 0; !r && i < cfg->nnets; i++)
+		r = machine_add_net(m, cfg->nets[i]);
 	if (!r)
 		r = machine_add_shares(m);
 	if (!r && cfg->rng) {

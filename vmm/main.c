@@ -95,6 +95,13 @@ static void boot(struct machine *m, const struct vm_config *cfg,
 			m->reason = STOP_POWEROFF;
 			return;
 		}
+		/* The first machine has opened every device: now drop. */
+		if (!stats->resets && drop_capabilities()) {
+			fail(ARMZ_EXIT_ERROR, err_msg());
+			m->reason = STOP_ERROR;
+			m->status = ARMZ_EXIT_ERROR;
+			return;
+		}
 		machine_run(m, signal_fd, control_fd);
 		if (m->reason != STOP_RESET || cfg->no_reboot)
 			return;
@@ -126,7 +133,7 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
 	}
 	if (cfg->console_log && console_open_log(cfg->console_log))
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
-	else if (drop_capabilities() || term_raw_enter())
+	else if (term_raw_enter())
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	else {
 		boot(&m, cfg, kvm, signal_fd, control_fd);
