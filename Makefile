@@ -141,6 +141,7 @@ unit: $(UNIT)
 # (s390x) and on aarch64 under qemu-user; the s390x binary on a host
 # without arm64 KVM; then real guests in the emulated arm64 KVM host.
 check: unit
+	tests/install-check.sh
 	$(MAKE) O=out/asan SANITIZE=1 unit
 	$(MAKE) O=out/s390x CROSS_COMPILE=s390x-linux-gnu- STATIC=1 all unit
 	tests/s390x-host.sh out/s390x/armz
@@ -157,9 +158,12 @@ boot:
 bench:
 	tests/e2e/bench.sh
 
-install: $(ARMZ)
+install: $(ARMZ) $(INIT)
 	install -D -m 0755 $(ARMZ) $(DESTDIR)$(PREFIX)/bin/armz
 	install -D -m 0755 $(INIT) $(DESTDIR)$(PREFIX)/libexec/armz/armz-init
+	install -D -m 0644 vmm/doc/armz.1 $(DESTDIR)$(PREFIX)/share/man/man1/armz.1
+	install -D -m 0644 vmm/doc/armz.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/armz
 
 clean:
 	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT)
