@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <armz/err.h>
 #include <armz/net-backend.h>
@@ -683,6 +691,151 @@ static void test_net_new_none(void)
 	CU_ASSERT_PTR_NULL(dev);
 }
 
+/* --- A real tap, in a network namespace of our own --- */
+
+#define TAP_NAME	"armztest0"
+#define TAP_ETHERTYPE	0x88b5		/* IEEE local experimental */
+#define TAP_SKIP	77
+
+/* Brings the tap up and opens a packet socket on it; -1 on failure. */
+static int tap_peer_open(void)
+{
+	struct ifreq ifr = { .ifr_name = TAP_NAME };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), p;
+
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return -1;
+	close(s);
+	p = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(TAP_ETHERTYPE));
+	sll.sll_protocol = htons(TAP_ETHERTYPE);
+	sll.sll_ifindex = (int)if_nametoindex(TAP_NAME);
+	if (p < 0 || !sll.sll_ifindex ||
+	    bind(p, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return -1;
+	return p;
+}
+
+static void tap_frame(uint8_t *f, const uint8_t *dst, size_t len,
+		      uint8_t seed)
+{
+	static const uint8_t src[6] = { 0x02, 0, 0, 0, 0, 0x99 };
+	size_t i;
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = TAP_ETHERTYPE >> 8;
+	f[13] = TAP_ETHERTYPE & 0xff;
+	for (i = 14; i < len; i++)
+		f[i] = (uint8_t)(seed + i);
+}
+
+/* The used receive entry holding our frame (the kernel sends its own). */
+static int tap_find_rx(struct test_ring *rx, uint8_t seed, size_t len)
+{
+	int i, k;
+
+	for (k = 0; k < 5000; k++) {
+		for (i = 0; i < tr_used_idx(rx); i++) {
+			const uint8_t *b = tr_host(rx, rx_buf_gpa(i));
+
+			if (tr_used_len(rx, i) == NET_HDR_LEN + len &&
+			    !memcmp(b + NET_HDR_LEN + 12, "\x88\xb5", 2) &&
+			    b[NET_HDR_LEN + 14] == (uint8_t)(seed + 14) &&
+			    le16_read(b + 10) == 1)
+				return 0;
+		}
+		usleep(1000);
+	}
+	return 1;
+}
+
+/* The child: every failure is an exit status, CUnit stays in the parent. */
+static int tap_child(void)
+{
+	struct net_config cfg;
+	struct virtio_device *dev;
+	struct virtio_mmio *vm;
+	struct guest_mem mem;
+	struct test_ring rx, tx;
+	struct pollfd pfd;
+	uint8_t f[256], *b;
+	int peer, i;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return TAP_SKIP;
+	if (net_parse("tap,ifname=" TAP_NAME, &cfg) ||
+	    virtio_net_new(&cfg, &dev)) {
+		fprintf(stderr, "\n(tap test skipped: %s)\n", err_msg());
+		return TAP_SKIP;
+	}
+	peer = tap_peer_open();
+	if (peer < 0)
+		return 2;
+	tr_mem_init(&mem);
+	tr_init(&rx, &mem, QSIZE, TR_RING0);
+	tr_init(&tx, &mem, QSIZE, TR_RING1);
+	vm = virtio_mmio_new(dev, &mem, NULL, MEMMAP_VIRTIO_BASE,
+			     MEMMAP_SPI_VIRTIO_BASE);
+	if (!vm || !(tr_negotiate(vm, F_BASE | F_MRG) &
+		     VIRTIO_STATUS_FEATURES_OK))
+		return 3;
+	tr_setup_queue(vm, VIRTIO_NET_Q_RX, &rx);
+	tr_setup_queue(vm, VIRTIO_NET_Q_TX, &tx);
+	tr_driver_ok(vm);
+	for (i = 0; i < QSIZE; i++) {
+		tr_desc(&rx, i, rx_buf_gpa(i), RXBUF, VIRTQ_DESC_F_WRITE, 0);
+		tr_avail(&rx, (uint16_t)i);
+	}
+	tr_w32(vm, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_Q_RX);
+
+	/* Host to guest. */
+	tap_frame(f, cfg.mac, 200, 0x10);
+	if (send(peer, f, 200, 0) != 200)
+		return 4;
+	if (tap_find_rx(&rx, 0x10, 200))
+		return 5;
+
+	/* Guest to host: header and frame in one buffer. */
+	b = tr_host(&tx, TX_AREA);
+	memset(b, 0, NET_HDR_LEN);
+	tap_frame(b + NET_HDR_LEN, (const uint8_t *)"\xff\xff\xff\xff\xff\xff",
+		  150, 0x60);
+	tr_desc(&tx, 0, TX_AREA, NET_HDR_LEN + 150, 0, 0);
+	tr_avail(&tx, 0);
+	tr_w32(vm, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_Q_TX);
+	pfd = (struct pollfd){ .fd = peer, .events = POLLIN };
+	if (poll(&pfd, 1, 5000) != 1 || recv(peer, f, sizeof(f), 0) != 150 ||
+	    memcmp(f, b + NET_HDR_LEN, 150))
+		return 6;
+	virtio_mmio_free(vm);
+	tr_mem_free(&mem);
+	close(peer);
+	return 0;
+}
+
+static void test_net_tap(void)
+{
+	int status = -1;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (!pid)
+		_exit(tap_child());
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) && WEXITSTATUS(status) != TAP_SKIP)
+		fprintf(stderr, "\ntap test: step %d failed\n",
+			WEXITSTATUS(status));
+	CU_ASSERT_TRUE(WEXITSTATUS(status) == 0 ||
+		       WEXITSTATUS(status) == TAP_SKIP);
+}
+
 static const CU_TestInfo virtio_net_tests[] = {
 	{ "config space and features", test_net_config },
 	{ "tx: header decoded, frame sent", test_net_tx },
@@ -696,6 +849,7 @@ static const CU_TestInfo virtio_net_tests[] = {
 	{ "--net accepted forms", test_net_parse_ok },
 	{ "--net rejected forms", test_net_parse_bad },
 	{ "--net none makes no device", test_net_new_none },
+	{ "tap: frames both ways", test_net_tap },
 	CU_TEST_INFO_NULL,
 };
 
