@@ -340,24 +340,51 @@ static const char *tap_perm_hint(int e)
 	return e == EPERM || e == EACCES ? " (tap needs CAP_NET_ADMIN)" : "";
 }
 
-static int tap_open(struct net_tap *t, const char *ifname)
+int net_tap_create(const char *ifname, int *fd)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
 	unsigned int features = 0;
-	int hdr_sz = NET_HDR_LEN, le = 1;
+	int r;
 
-	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (t->fd < 0)
+	*fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (*fd < 0)
 		return err_set(errno, "cannot open /dev/net/tun: %s%s",
 			       strerror(errno), tap_perm_hint(errno));
-	if (ioctl(t->fd, TUNGETFEATURES, &features) < 0 ||
+	if (ioctl(*fd, TUNGETFEATURES, &features) < 0 ||
 	    !(features & IFF_VNET_HDR))
-		return err_set(ENOTSUP, "tap: the kernel has no IFF_VNET_HDR");
-	memcpy(ifr.ifr_name, ifname, strnlen(ifname, IFNAMSIZ - 1));
-	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0)
-		return err_set(errno, "tap %s: TUNSETIFF: %s%s",
-			       *ifname ? ifname : "(new)", strerror(errno),
-			       tap_perm_hint(errno));
+		r = err_set(ENOTSUP, "tap: the kernel has no IFF_VNET_HDR");
+	else {
+		memcpy(ifr.ifr_name, ifname, strnlen(ifname, IFNAMSIZ - 1));
+		r = ioctl(*fd, TUNSETIFF, &ifr) < 0 ?
+			err_set(errno, "tap %s: TUNSETIFF: %s%s",
+				*ifname ? ifname : "(new)", strerror(errno),
+				tap_perm_hint(errno)) : 0;
+	}
+	if (r) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+/* cfg->tap_fd, when set, is a tap created earlier: this device uses a dup. */
+static int tap_open(struct net_tap *t, const struct net_config *cfg)
+{
+	struct ifreq ifr = { 0 };
+	int hdr_sz = NET_HDR_LEN, le = 1;
+	int r;
+
+	if (cfg->tap_fd >= 0) {
+		t->fd = fcntl(cfg->tap_fd, F_DUPFD_CLOEXEC, 0);
+		if (t->fd < 0)
+			return err_set(errno, "tap: dup: %s", strerror(errno));
+	} else {
+		r = net_tap_create(cfg->ifname, &t->fd);
+		if (r)
+			return r;
+	}
+	if (ioctl(t->fd, TUNGETIFF, &ifr) < 0)
+		return err_set(errno, "tap: TUNGETIFF: %s", strerror(errno));
 	memcpy(t->ifname, ifr.ifr_name, IFNAMSIZ - 1);
 	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr_sz) < 0)
 		return err_set(errno, "tap %s: TUNSETVNETHDRSZ: %s", t->ifname,
@@ -388,7 +415,7 @@ int net_tap_new(const struct net_config *cfg, struct net_backend **out)
 	};
 	t->fd = t->vhost_fd = -1;
 	t->kick_fd[0] = t->kick_fd[1] = -1;
-	r = tap_open(t, cfg->ifname);
+	r = tap_open(t, cfg);
 	if (!r && cfg->vhost)
 		r = tap_vhost_open(t);
 	if (r) {

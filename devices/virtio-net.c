@@ -678,6 +678,7 @@ int net_parse(const char *arg, struct net_config *cfg)
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->tap_fd = -1;
 	net_random_mac(cfg->mac);
 	if (strlen(arg) >= sizeof(buf))
 		return err_set(EINVAL, "--net: option too long");

@@ -296,6 +296,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 	int opt, r;
 
 	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 256ULL << 20 };
+	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
+		cfg->tap_fds[i] = -1;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:k:i:p:c:m:d:n:h", run_options,

@@ -198,12 +198,13 @@ static int machine_add_disk(struct machine *m, const char *arg)
 	return r ? r : machine_add_virtio(m, dev);
 }
 
-static int machine_add_net(struct machine *m, const char *arg)
+static int machine_add_net(struct machine *m, unsigned int i)
 {
 	struct net_config nc;
 	struct virtio_device *dev;
-	int r = net_parse(arg, &nc);
+	int r = net_parse(m->cfg->nets[i], &nc);
 
+	nc.tap_fd = m->cfg->tap_fds[i];
 	if (!r)
 		r = virtio_net_new(&nc, &dev);
 	if (r || !dev)
@@ -259,7 +260,7 @@ static int machine_add_virtio_devices(struct machine *m)
 	for (unsigned int i = 0; !r && i < cfg->ndisks; i++)
 		r = machine_add_disk(m, cfg->disks[i]);
 	for (unsigned int i = 0; !r && i < cfg->nnets; i++)
-		r = machine_add_net(m, cfg->nets[i]);
+		r = machine_add_net(m, i);
 	if (!r)
 		r = machine_add_shares(m);
 	if (!r && cfg->rng) {

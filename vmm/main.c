@@ -13,6 +13,8 @@
 #include <cap-ng.h>
 
 #include <armz/err.h>
+#include <armz/net-backend.h>
+#include <armz/virtio-net.h>
 #include "cli.h"
 #include "machine.h"
 
@@ -154,6 +156,30 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
 	return status;
 }
 
+/*
+ * Taps are made once, while armz may still create them; every boot's
+ * network device works on a dup, so a guest reset needs no privilege.
+ */
+static int open_taps(struct vm_config *cfg)
+{
+	struct net_config nc;
+	int r = 0;
+
+	for (unsigned int i = 0; !r && i < cfg->nnets; i++) {
+		r = net_parse(cfg->nets[i], &nc);
+		if (!r && nc.type == NET_TAP)
+			r = net_tap_create(nc.ifname, &cfg->tap_fds[i]);
+	}
+	return r;
+}
+
+static void close_taps(struct vm_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nnets; i++)
+		if (cfg->tap_fds[i] >= 0)
+			close(cfg->tap_fds[i]);
+}
+
 static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 {
 	struct cpio initramfs = { 0 };
@@ -177,13 +203,15 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		kvm_close(&kvm);
 		return status;
 	}
-	if (cfg.command && command_build_initrd(&cfg, &initramfs)) {
-		kvm_close(&kvm);
-		return fail(ARMZ_EXIT_ERROR, err_msg());
+	if ((cfg.command && command_build_initrd(&cfg, &initramfs)) ||
+	    open_taps(&cfg)) {
+		status = fail(ARMZ_EXIT_ERROR, err_msg());
+	} else {
+		cfg.initrd_data = initramfs.buf;
+		cfg.initrd_size = initramfs.len;
+		status = run_vm(&cfg, &kvm, stats);
 	}
-	cfg.initrd_data = initramfs.buf;
-	cfg.initrd_size = initramfs.len;
-	status = run_vm(&cfg, &kvm, stats);
+	close_taps(&cfg);
 	cpio_free(&initramfs);
 	kvm_close(&kvm);
 	return status;

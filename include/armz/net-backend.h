@@ -105,5 +105,8 @@ struct net_backend {
 struct net_config;
 int net_slirp_new(const struct net_config *cfg, struct net_backend **out);
 int net_tap_new(const struct net_config *cfg, struct net_backend **out);
+/* Opens /dev/net/tun and attaches ifname ("": a new tapN); needs
+ * CAP_NET_ADMIN unless the tap exists and belongs to the caller. */
+int net_tap_create(const char *ifname, int *fd);
 
 #endif

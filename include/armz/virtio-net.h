@@ -75,6 +75,12 @@ struct net_config {
 	/* tap */
 	char ifname[IFNAMSIZ];		/* empty: the kernel picks tapN */
 	bool vhost;
+	/*
+	 * A tap made earlier by net_tap_create(), or -1. The device uses a
+	 * dup of it, so a tap made while armz could still do so outlives
+	 * guest resets that rebuild the device.
+	 */
+	int tap_fd;
 	/* user */
 	struct net_hostfwd fwd[NET_HOSTFWD_MAX];
 	unsigned int nfwd;

@@ -51,6 +51,7 @@ struct vm_config {
 	unsigned int ndisks;
 	const char *nets[VM_MAX_NETS];
 	unsigned int nnets;
+	int tap_fds[VM_MAX_NETS];	/* taps made up front, or -1 */
 	const char *shares[VM_MAX_SHARES];	/* --9p HOSTDIR,TAG[,ro] */
 	unsigned int nshares;
 
