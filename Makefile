@@ -9,6 +9,7 @@
 #   make unit                     unit tests only (under qemu-user when cross)
 #   make boot                     boot a guest in the emulated arm64 KVM host
 #   make bench                    benchmarks in the emulated arm64 KVM host
+#   make fuzz                     libFuzzer on the virtqueue and 9p server
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION		:= 0.1.0
@@ -143,6 +144,7 @@ unit: $(UNIT)
 check: unit
 	tests/install-check.sh
 	$(MAKE) O=out/asan SANITIZE=1 unit
+	FUZZ_SECONDS=15 tests/fuzz/run.sh
 	$(MAKE) O=out/s390x CROSS_COMPILE=s390x-linux-gnu- STATIC=1 all unit
 	tests/s390x-host.sh out/s390x/armz
 	$(MAKE) O=out/arm64 CROSS_COMPILE=aarch64-linux-gnu- STATIC=1 all unit payloads
@@ -158,6 +160,10 @@ boot:
 bench:
 	tests/e2e/bench.sh
 
+# The virtqueue and the 9p server against libFuzzer, FUZZ_SECONDS each.
+fuzz:
+	tests/fuzz/run.sh
+
 install: $(ARMZ) $(INIT)
 	install -D -m 0755 $(ARMZ) $(DESTDIR)$(PREFIX)/bin/armz
 	install -D -m 0755 $(INIT) $(DESTDIR)$(PREFIX)/libexec/armz/armz-init
@@ -168,5 +174,5 @@ install: $(ARMZ) $(INIT)
 clean:
 	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT)
 
-.PHONY: all unit payloads check check-all boot bench install clean
+.PHONY: all unit payloads check check-all boot bench fuzz install clean
 -include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

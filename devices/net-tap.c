@@ -169,18 +169,22 @@ static int tap_vhost_ring(struct net_tap *t, unsigned int q,
 
 static int tap_vhost_mem(struct net_tap *t, const struct guest_mem *mem)
 {
-	struct {
+	/* struct vhost_memory ends in a flexible array: one region here. */
+	union {
 		struct vhost_memory hdr;
-		struct vhost_memory_region region;
-	} table = {
-		.hdr.nregions = 1,
-		.region = {
-			.guest_phys_addr = mem->gpa,
-			.memory_size = mem->size,
-			.userspace_addr = (uintptr_t)mem->host,
-		},
+		uint8_t bytes[sizeof(struct vhost_memory) +
+			      sizeof(struct vhost_memory_region)];
+	} table;
+	struct vhost_memory_region region = {
+		.guest_phys_addr = mem->gpa,
+		.memory_size = mem->size,
+		.userspace_addr = (uintptr_t)mem->host,
 	};
 
+	memset(&table, 0, sizeof(table));
+	table.hdr.nregions = 1;
+	memcpy(table.bytes + sizeof(struct vhost_memory), &region,
+	       sizeof(region));
 	return tap_vhost_ioctl(t, VHOST_SET_MEM_TABLE, &table, "memory table");
 }
 

@@ -10,7 +10,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-	build-essential pkg-config ca-certificates \
+	build-essential pkg-config ca-certificates clang \
 	libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev libslirp-dev \
 	liburing-dev libseccomp-dev \
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
