@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -180,6 +181,17 @@ static void close_taps(struct vm_config *cfg)
 			close(cfg->tap_fds[i]);
 }
 
+/* 9p shares and disks hold descriptors: take all the kernel allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 {
 	struct cpio initramfs = { 0 };
@@ -197,6 +209,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 			err_msg());
 		return ARMZ_EXIT_USAGE;
 	}
+	raise_fd_limit();
 	if (kvm_open(&kvm, cfg.kvm_dev ? cfg.kvm_dev : kvm_default_device()) ||
 	    kvm_probe(&kvm)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
