@@ -66,6 +66,8 @@ SLIRP		?= auto
 ifeq ($(SLIRP),auto)
 ifneq ($(STATIC),)
 SLIRP		:= no
+else ifneq ($(CROSS_COMPILE),)
+SLIRP		:= yes
 else
 SLIRP		:= $(shell { $(PKG_ENV) $(PKG_CONFIG) --exists slirp || \
 		     printf '\043include <slirp/libslirp.h>\n' | \
@@ -112,6 +114,16 @@ $(O)/obj/%.o: %.c $(SYSROOT_STAMP)
 
 ifneq ($(SYSROOT_STAMP),)
 SYSROOT_PKGS	:= libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev
+# A dynamic cross build links against the shared libraries themselves
+# (and libslirp's own dependencies); the same files run it on the target.
+ifeq ($(STATIC),)
+SYSROOT_PKGS	+= libfdt1 libcap-ng0 libcunit1
+ifeq ($(SLIRP),yes)
+SYSROOT_PKGS	+= libslirp-dev libslirp0 libglib2.0-0 libpcre2-8-0
+endif
+LDFLAGS		+= -Wl,-rpath-link=$(SYSROOT)/usr/lib/$(MACHINE) \
+		   -Wl,-rpath-link=$(SYSROOT)/lib/$(MACHINE)
+endif
 
 $(SYSROOT_STAMP): guests/debian-fetch.sh Makefile
 	guests/debian-fetch.sh $(DEB_ARCH) $(SYSROOT) $(SYSROOT_PKGS)
