@@ -169,31 +169,41 @@ static void vcpu_handle_system_event(struct vcpu *v)
 	}
 }
 
-/* Returns false when the loop must end. */
+static enum vm_exit_kind vcpu_exit_kind(uint32_t reason)
+{
+	switch (reason) {
+	case AZ_KVM_EXIT_MMIO:
+		return EXITS_MMIO;
+	case AZ_KVM_EXIT_SYSTEM_EVENT:
+		return EXITS_SYSTEM_EVENT;
+	case AZ_KVM_EXIT_INTR:
+		return EXITS_INTERRUPTED;
+	default:
+		return EXITS_OTHER;
+	}
+}
+
 static void vcpu_count(struct vcpu *v, enum vm_exit_kind kind)
 {
 	atomic_fetch_add_explicit(&v->machine->stats->exits[kind], 1,
 				  memory_order_relaxed);
 }
 
+/* An exit armz cannot serve: the guest is stopped, with where it was. */
+static void vcpu_stop_fault(struct vcpu *v, const char *what, uint64_t value)
+{
+	machine_request_stop(v->machine, STOP_FAULT, ARMZ_EXIT_GUEST_FAULT,
+			     "vCPU %u: %s 0x%llx (PC 0x%llx)", v->id, what,
+			     (unsigned long long)value,
+			     (unsigned long long)vcpu_get_reg(v, AZ_REG_PC));
+}
+
+/* Returns false when the loop must end. */
 static bool vcpu_handle_exit(struct vcpu *v)
 {
 	struct az_kvm_run *run = v->run;
 
-	switch (run->exit_reason) {
-	case AZ_KVM_EXIT_MMIO:
-		vcpu_count(v, EXITS_MMIO);
-		break;
-	case AZ_KVM_EXIT_SYSTEM_EVENT:
-		vcpu_count(v, EXITS_SYSTEM_EVENT);
-		break;
-	case AZ_KVM_EXIT_INTR:
-		vcpu_count(v, EXITS_INTERRUPTED);
-		break;
-	default:
-		vcpu_count(v, EXITS_OTHER);
-		break;
-	}
+	vcpu_count(v, vcpu_exit_kind(run->exit_reason));
 	switch (run->exit_reason) {
 	case AZ_KVM_EXIT_MMIO:
 		vcpu_handle_mmio(v);
@@ -204,26 +214,15 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	case AZ_KVM_EXIT_INTR:
 		return true;
 	case AZ_KVM_EXIT_ARM_NISV:
-		machine_request_stop(v->machine, STOP_FAULT,
-				     ARMZ_EXIT_GUEST_FAULT,
-				     "guest access to 0x%llx that KVM cannot decode (vCPU %u, PC 0x%llx)",
-				     (unsigned long long)run->arm_nisv.fault_ipa,
-				     v->id,
-				     (unsigned long long)vcpu_get_reg(v, AZ_REG_PC));
+		vcpu_stop_fault(v, "guest access KVM cannot decode at",
+				run->arm_nisv.fault_ipa);
 		return false;
 	case AZ_KVM_EXIT_FAIL_ENTRY:
-		machine_request_stop(v->machine, STOP_FAULT,
-				     ARMZ_EXIT_GUEST_FAULT,
-				     "vCPU %u failed to enter the guest (reason 0x%llx)",
-				     v->id,
-				     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vcpu_stop_fault(v, "failed to enter the guest, reason",
+				run->fail_entry.hardware_entry_failure_reason);
 		return false;
 	default:
-		machine_request_stop(v->machine, STOP_FAULT,
-				     ARMZ_EXIT_GUEST_FAULT,
-				     "vCPU %u stopped with unexpected KVM exit %u (PC 0x%llx)",
-				     v->id, run->exit_reason,
-				     (unsigned long long)vcpu_get_reg(v, AZ_REG_PC));
+		vcpu_stop_fault(v, "unexpected KVM exit", run->exit_reason);
 		return false;
 	}
 }
