@@ -17,11 +17,12 @@ src=$kdir/lib/modules/$ver
 dst=$root/lib/modules/$ver
 mkdir -p "$dst"
 
-# Module names treat '-' and '_' alike; files keep the spelling they have.
+# Module names treat '-' and '_' alike; files keep the spelling they have
+# (and their compression, .ko.xz, when the kernel decompresses itself).
 path_of() {
 	local re
 	re=${1//[-_]/[-_]}
-	grep -E "(^|/)$re\.ko:" "$src/modules.dep" | cut -d: -f1 || true
+	grep -E "(^|/)$re\.ko(\.xz)?:" "$src/modules.dep" | cut -d: -f1 || true
 }
 
 builtin() {
