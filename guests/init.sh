@@ -9,12 +9,24 @@ PATH=/bin:/sbin
 export PATH
 
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-# Without a /dev/console node at boot the kernel could not give us one.
-if (: </dev/console >/dev/console) 2>/dev/null; then
-	exec </dev/console >/dev/console 2>&1
-fi
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+# console=hvc0 (armz --console virtio): virtio-mmio is a module in Debian's
+# cloud kernel, so hvc0, and with it /dev/console, appears once it is in.
+if grep -q 'console=hvc0' /proc/cmdline; then
+	modprobe virtio_mmio
+	n=50
+	while [ ! -e /dev/hvc0 ] && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	# No trial open here: the last close of a tty drops the input that
+	# it already took in, and the host may have typed ahead.
+	[ -e /dev/hvc0 ] && exec </dev/console >/dev/console 2>&1
+# Without a /dev/console node at boot the kernel could not give us one.
+elif (: </dev/console >/dev/console) 2>/dev/null; then
+	exec </dev/console >/dev/console 2>&1
+fi
 
 param() {
 	for w in $(cat /proc/cmdline); do
@@ -43,6 +55,10 @@ die() {
 	off
 }
 
+guest_test() {
+	"test_$1"
+}
+
 load() {
 	for m in "$@"; do
 		modprobe "$m" || echo "armz-guest: modprobe $m failed"
@@ -66,6 +82,278 @@ booted() {
 		devmem "$(printf 0x%x $((0x${d##*@} + 8)))" 32 1
 	done
 }
+
+# --------------------------------------------------- device tests
+
+# wait_for PATH [TENTHS]: device nodes appear when their driver probes.
+wait_for() {
+	_n=${2:-50}
+	while [ ! -e "$1" ] && [ "$_n" -gt 0 ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ -e "$1" ]
+}
+
+md5() {
+	md5sum | cut -d' ' -f1
+}
+
+disk_up() {
+	load virtio_mmio virtio_blk
+	wait_for /dev/vda || die "no /dev/vda"
+}
+
+# A random pattern, its checksum printed for the host to compare against
+# what it finds in the image file.
+pattern() {
+	dd if=/dev/urandom of=/tmp/pat bs=64k count="$1" 2>/dev/null
+	echo "pattern-md5=$(md5 </tmp/pat)"
+}
+
+# Guest-side results are single KEY=VALUE lines; the host compares them
+# with what it sees in the image files, on the tap device, and so on.
+test_blk_write() {
+	disk_up
+	pattern 64
+	# 4 MiB at 1 MiB + 64 KiB, straight to the device, then a flush.
+	dd if=/tmp/pat of=/dev/vda bs=64k seek=17 oflag=direct conv=fsync \
+		2>/dev/null && echo blk-write=ok
+	echo 3 >/proc/sys/vm/drop_caches
+	echo "readback-md5=$(dd if=/dev/vda bs=64k skip=17 count=64 \
+		iflag=direct 2>/dev/null | md5)"
+}
+
+test_blk_ro() {
+	disk_up
+	echo "ro-flag=$(cat /sys/block/vda/ro)"
+	echo "ro-head-md5=$(dd if=/dev/vda bs=64k count=16 iflag=direct \
+		2>/dev/null | md5)"
+	if dd if=/dev/zero of=/dev/vda bs=4k count=1 oflag=direct \
+		conv=fsync 2>/dev/null; then
+		echo ro-write=succeeded
+	else
+		echo ro-write=refused
+	fi
+	# Past the kernel's own check: the device must refuse it too.
+	blockdev --setrw /dev/vda 2>/dev/null
+	if dd if=/dev/zero of=/dev/vda bs=4k count=1 oflag=direct \
+		conv=fsync 2>/dev/null; then
+		echo ro-forced-write=succeeded
+	else
+		echo ro-forced-write=refused
+	fi
+}
+
+# Written through the page cache and fsync'ed; the host kills armz -9
+# once it sees "synced" and then looks for the data in the image.
+test_blk_fsync() {
+	disk_up
+	pattern 64
+	dd if=/tmp/pat of=/dev/vda bs=64k seek=8 conv=fsync 2>/dev/null &&
+		echo "armz-guest: synced"
+	echo "armz-guest: hanging"
+	while :; do sleep 3600; done
+}
+
+test_blk_discard() {
+	disk_up
+	echo "discard-max=$(cat /sys/block/vda/queue/discard_max_bytes)"
+	dd if=/dev/urandom of=/dev/vda bs=1M count=16 oflag=direct \
+		conv=fsync 2>/dev/null
+	if blkdiscard -o 0 -l $((12 << 20)) /dev/vda; then
+		echo discard=ok
+	else
+		echo discard=failed
+	fi
+	echo 3 >/proc/sys/vm/drop_caches
+	echo "tail-md5=$(dd if=/dev/vda bs=1M skip=12 count=4 iflag=direct \
+		2>/dev/null | md5)"
+	echo "head-md5=$(dd if=/dev/vda bs=1M count=1 iflag=direct \
+		2>/dev/null | md5)"
+	echo "zero-md5=$(dd if=/dev/zero bs=1M count=1 2>/dev/null | md5)"
+}
+
+test_blk_serial() {
+	disk_up
+	echo "serial=$(cat /sys/block/vda/serial)"
+}
+
+# Every disk: its size, the label the host wrote at 0, and a line of our
+# own at 4 KiB for the host to find in the right image.
+test_blk_multi() {
+	disk_up
+	for d in vda vdb vdc vdd; do
+		wait_for "/dev/$d" || { echo "$d=missing"; continue; }
+		echo "$d-sectors=$(cat "/sys/block/$d/size")"
+		echo "$d-label=$(head -c 16 "/dev/$d")"
+		printf 'guest-wrote-%s\n' "$d" |
+			dd of="/dev/$d" bs=4k seek=1 conv=sync,fsync 2>/dev/null
+	done
+}
+
+test_rng() {
+	load virtio_mmio virtio-rng
+	wait_for /dev/hwrng
+	echo "rng-current=$(cat /sys/class/misc/hw_random/rng_current)"
+	for i in a b; do
+		echo "rng-$i=$(dd if=/dev/hwrng bs=32 count=1 2>/dev/null |
+			od -An -tx1 -v | tr -d ' \n')"
+	done
+}
+
+# One line in from the console, echoed back with a prefix the tty's own
+# echo cannot produce.
+test_echo() {
+	echo "console-active=$(cat /sys/class/tty/console/active)"
+	echo "armz-guest: ready for input"
+	if read -t "$(param armz.wait || echo 120)" -r line; then
+		echo "echo-got=[$line]"
+	else
+		echo "echo-got=nothing"
+	fi
+}
+
+test_heartbeat() {
+	n=0
+	while :; do
+		n=$((n + 1))
+		echo "heartbeat=$n"
+		sleep 0.5
+	done
+}
+
+net_up() {
+	load virtio_mmio virtio_net
+	wait_for /sys/class/net/eth0 || die "no eth0"
+	ip link set lo up
+	ip link set eth0 up
+}
+
+# send FILE HOST PORT: once the peer answers; busybox nc ends at EOF.
+send() {
+	_i=0
+	until nc "$2" "$3" <"$1"; do
+		_i=$((_i + 1))
+		[ "$_i" -lt 30 ] || return 1
+		sleep 1
+	done
+}
+
+# recv FILE PORT: one connection's bytes; stdin held open (<> on a fifo)
+# since busybox nc stops at EOF on either side.
+recv() {
+	rm -f /tmp/nc-in
+	mkfifo /tmp/nc-in
+	nc -l -p "$2" <>/tmp/nc-in >"$1"
+}
+
+# Tap: the host side is 192.168.77.1 on tap0. A file each way.
+test_net_tap() {
+	net_up
+	ip addr add 192.168.77.2/24 dev eth0
+	_i=0
+	until ping -c 1 -W 1 192.168.77.1 >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ "$_i" -lt 60 ] || die "192.168.77.1 does not answer"
+	done
+	dd if=/dev/urandom of=/tmp/out bs=64k count=64 2>/dev/null
+	echo "sent-md5=$(md5 </tmp/out)"
+	send /tmp/out 192.168.77.1 5001 && echo "armz-guest: sent"
+	recv /tmp/in 5002 &
+	sleep 1
+	echo "armz-guest: listening"
+	wait
+	echo "recv-md5=$(md5 </tmp/in)"
+}
+
+# udhcpc runs this with the lease in its environment.
+dhcp_script() {
+	cat >/tmp/udhcpc.sh <<'EOS'
+#!/bin/sh
+case $1 in
+bound|renew)
+	ip addr add "$ip/${mask:-24}" dev "$interface"
+	for r in $router; do ip route add default via "$r"; done
+	;;
+esac
+EOS
+	chmod +x /tmp/udhcpc.sh
+}
+
+# User mode: DHCP, a file to the host's 127.0.0.1:5003 through 10.0.2.2,
+# then one served on port 80 for the host's forward from 8080.
+test_net_user() {
+	net_up
+	dhcp_script
+	udhcpc -i eth0 -n -q -t 10 -T 1 -s /tmp/udhcpc.sh >/dev/null 2>&1 ||
+		echo "armz-guest: udhcpc failed"
+	echo "net-addr=$(ip -4 addr show eth0 |
+		sed -n 's/.*inet \([0-9.]*\)\/.*/\1/p')"
+	echo "net-gw=$(ip route | sed -n 's/^default via \([0-9.]*\).*/\1/p')"
+	dd if=/dev/urandom of=/tmp/out bs=64k count=64 2>/dev/null
+	echo "sent-md5=$(md5 </tmp/out)"
+	send /tmp/out 10.0.2.2 5003 && echo "armz-guest: sent"
+	dd if=/dev/urandom of=/tmp/srv bs=64k count=16 2>/dev/null
+	echo "served-md5=$(md5 </tmp/srv)"
+	nc -l -p 80 </tmp/srv &
+	sleep 1
+	echo "armz-guest: serving"
+	wait
+	echo "armz-guest: served"
+}
+
+# Everything at once: four disks, rng, the virtio console, and net.
+test_all() {
+	echo "cpus=$(grep -c ^processor /proc/cpuinfo)"
+	echo "console-active=$(cat /sys/class/tty/console/active)"
+	test_blk_multi
+	test_rng
+	case $(param armz.net) in
+	user) test_net_user ;;
+	tap) test_net_tap ;;
+	esac
+}
+
+# ------------------------------------------------- benchmarks (make bench)
+
+# dd's own summary line: "... copied, 1.2 seconds, 210MB/s".
+dd_rate() {
+	tail -n 1 | sed 's/.*, //'
+}
+
+test_bench_blk() {
+	disk_up
+	mb=$(($(cat /sys/block/vda/size) / 2048))
+	echo "bench-seq-write=$(dd if=/dev/zero of=/dev/vda bs=1M \
+		count="$mb" oflag=direct conv=fsync 2>&1 | dd_rate)"
+	echo "bench-seq-read=$(dd if=/dev/vda of=/dev/null bs=1M \
+		count="$mb" iflag=direct 2>&1 | dd_rate)"
+	randread /dev/vda 10
+}
+
+# bench_net: zeroes to the host's sink for a fixed size, dd timing it.
+test_bench_net() {
+	net_up
+	case $(param armz.net) in
+	tap)
+		ip addr add 192.168.77.2/24 dev eth0
+		peer=192.168.77.1
+		until ping -c 1 -W 1 $peer >/dev/null 2>&1; do :; done
+		;;
+	user)
+		dhcp_script
+		udhcpc -i eth0 -n -q -t 10 -T 1 -s /tmp/udhcpc.sh \
+			>/dev/null 2>&1
+		peer=10.0.2.2
+		;;
+	esac
+	sleep 1
+	echo "bench-net-tx=$(dd if=/dev/zero bs=64k count=2048 2>/tmp/dd.err |
+		nc $peer 5004; dd_rate </tmp/dd.err)"
+}
+
+# -------------------------------------------------------------- the test
 
 booted
 echo ARMZ-GUEST-UP
@@ -99,7 +387,10 @@ panic)
 	echo c >/proc/sysrq-trigger
 	die "still alive after sysrq-c"
 	;;
-# New tests go here: disks (virtio_blk), net (virtio_net), console, rng.
+blk_*|rng|echo|heartbeat|net_*|all|bench_*)
+	guest_test "$test"
+	off
+	;;
 modules)
 	load virtio_mmio
 	lsmod

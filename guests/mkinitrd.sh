@@ -9,6 +9,9 @@
 #   OUTDIR/initrd-stamp     random hex, also baked in as /initrd-stamp so a
 #                           test can tell that the guest saw this initrd
 #
+# guests/randread.c, the 4k random-read benchmark, is built into /bin with
+# $GUEST_CC (aarch64-linux-gnu-gcc).
+#
 # Nothing is rebuilt while the inputs stay the same.
 set -euo pipefail
 
@@ -21,7 +24,9 @@ ver=$(cat "$kdir/version")
 modules="virtio_mmio virtio_blk virtio_net virtio-rng"
 
 stamp=$out/.stamp
-want="$ver $modules $(cat "$here/init.sh" "$0" "$here/copy-modules.sh" |
+cc=${GUEST_CC:-aarch64-linux-gnu-gcc}
+want="$ver $modules $(cat "$here/init.sh" "$0" "$here/copy-modules.sh" \
+	"$here/randread.c" |
 	sha256sum | cut -c1-16)"
 if [ -f "$out/initrd.cpio.gz" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]
 then
@@ -50,6 +55,7 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 "$here/copy-modules.sh" "$kdir" "$root" $modules
 
 install -m 0755 "$here/init.sh" "$root/init"
+"$cc" -O2 -Wall -Wextra -static -o "$root/bin/randread" "$here/randread.c"
 od -An -tx1 -N8 /dev/urandom | tr -d ' \n' >"$out/initrd-stamp"
 cp "$out/initrd-stamp" "$root/initrd-stamp"
 
