@@ -5,6 +5,7 @@
 #
 #   armz_mode=e2e     (default) run /e2e/cases.sh; armz_e2e=LIST selects
 #   armz_mode=boot    boot one guest with its console on ours
+#   armz_mode=bench   run /e2e/bench-host.sh (make bench)
 #   armz_mode=shell   a shell on the console, for poking around by hand
 #
 # Whatever happens it ends with E2E-DONE and powers off: a missing E2E-DONE
@@ -61,6 +62,9 @@ boot)
 	status=$?
 	echo "E2E-HOST: armz exit status $status after" \
 		"$(cut -d' ' -f1 /proc/uptime) - $t0 seconds"
+	;;
+bench)
+	sh /e2e/bench-host.sh
 	;;
 shell)
 	setsid cttyhack sh

@@ -3,7 +3,10 @@
 # Shared by run.sh and boot.sh (sourced from the repository root): build
 # armz for aarch64, the guest and the emulated host, and boot the host.
 #
-# ARMZ=path     use this static aarch64 armz instead of building one
+# ARMZ=path     use this static aarch64 armz (and armz-init beside it)
+#               instead of building one
+# ARMZ_DYN=path and this dynamic one for user-mode networking, its
+#               libraries taken from ARMZ_DYN_SYSROOT; ARMZ_DYN=none: none
 # PAYLOADS=dir  and these bare-metal payloads (out/arm64/payloads)
 # E2E_DIR       where images are kept (out/e2e)
 # E2E_TIMEOUT   wall-clock seconds the emulated host may run (900)
@@ -11,17 +14,37 @@
 E2E_DIR=${E2E_DIR:-out/e2e}
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 
+# libslirp ships no static library, so --net user needs a dynamic armz.
+# A failure only costs the user-mode cases.
+e2e_build_dyn() {
+	make -s -j"$(nproc)" O=out/arm64-dyn CROSS_COMPILE=aarch64-linux-gnu- \
+		all || return 1
+	ARMZ_DYN=out/arm64-dyn/armz ARMZ_DYN_SYSROOT=out/arm64-dyn/sysroot
+}
+
 e2e_build() {
+	local dyn=()
+
 	mkdir -p "$E2E_DIR"
 	if [ -z "${ARMZ:-}" ]; then
 		make -s -j"$(nproc)" O=out/arm64 \
 			CROSS_COMPILE=aarch64-linux-gnu- STATIC=1 all payloads
 		ARMZ=out/arm64/armz
+		if [ -z "${ARMZ_DYN:-}" ] && ! e2e_build_dyn; then
+			echo "e2e: no dynamic armz: user-mode network" \
+				"cases will fail" >&2
+			ARMZ_DYN=none
+		fi
+	fi
+	if [ -n "${ARMZ_DYN:-}" ] && [ "$ARMZ_DYN" != none ]; then
+		dyn=(--armz-dyn "$ARMZ_DYN" "${ARMZ_DYN_SYSROOT:?}")
 	fi
 	PAYLOADS=${PAYLOADS:-$(dirname "$ARMZ")/payloads}
 	guests/mkkernel.sh "$E2E_DIR/kernel"
+	guests/mkkernel.sh "$E2E_DIR/kernel-generic" generic
 	guests/mkinitrd.sh "$E2E_DIR/guest" "$E2E_DIR/kernel"
-	tests/e2e/mkhost.sh "$E2E_DIR/host.cpio" "$ARMZ" "$E2E_DIR/kernel" \
+	tests/e2e/mkhost.sh --generic "$E2E_DIR/kernel-generic" "${dyn[@]}" \
+		"$E2E_DIR/host.cpio" "$ARMZ" "$E2E_DIR/kernel" \
 		"$E2E_DIR/guest" "$PAYLOADS"
 }
 

@@ -1,20 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the initramfs of the emulated arm64 KVM host: busybox, host-init.sh
-# as /init, the cases, a static aarch64 armz, the guest kernel and initrd,
-# the bare-metal test payloads and the tun module.
+# as /init, the cases, a static aarch64 armz with its armz-init, the guest
+# kernel and initrd, the bare-metal test payloads and the tun module.
 #
-#   tests/e2e/mkhost.sh OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR
+#   tests/e2e/mkhost.sh [--generic KDIR] [--armz-dyn ARMZ SYSROOT]
+#                       OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR
 #
 # KERNELDIR comes from guests/mkkernel.sh (the host runs the same kernel as
 # its guests), GUESTDIR from guests/mkinitrd.sh. The cpio is left
 # uncompressed: gunzip of a 35 MB kernel under TCG costs seconds, a copy not.
+#
+# --generic adds Debian's generic kernel (guests/mkkernel.sh KDIR generic)
+# as /guest/Image-generic, with the modules run-a-command mode loads in
+# the host's /lib/modules, where armz looks for them. --armz-dyn adds a
+# dynamically linked armz (user-mode networking needs libslirp, which has
+# no static library) as /bin/armz-dyn, with the libraries it needs from
+# SYSROOT and the cross toolchain.
 set -euo pipefail
 
-[ $# -eq 5 ] || {
-	echo "usage: $0 OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR" >&2
+usage() {
+	echo "usage: $0 [--generic KDIR] [--armz-dyn ARMZ SYSROOT]" \
+		"OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR" >&2
 	exit 2
 }
+generic='' armz_dyn='' sysroot=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--generic) [ $# -ge 2 ] || usage; generic=$2; shift 2 ;;
+	--armz-dyn) [ $# -ge 3 ] || usage; armz_dyn=$2 sysroot=$3; shift 3 ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 5 ] || usage
 here=$(cd "$(dirname "$0")" && pwd)
 guests=$here/../../guests
 out=$1 armz=$2 kdir=$3 gdir=$4 pdir=$5
@@ -44,9 +63,55 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 
 install -m 0755 "$here/host-init.sh" "$root/init"
 install -m 0755 "$here/cases.sh" "$root/e2e/cases.sh"
+install -m 0755 "$here/bench-host.sh" "$root/e2e/bench-host.sh"
 install -m 0755 "$armz" "$root/bin/armz"
+# armz looks for its guest init beside itself.
+install -m 0755 "$(dirname "$armz")/armz-init" "$root/bin/armz-init"
 cp "$kdir/Image" "$gdir/initrd.cpio.gz" "$gdir/initrd-stamp" "$root/guest/"
 cp "$pdir"/*.bin "$pdir"/*.elf "$root/payloads/"
+
+if [ -n "$generic" ]; then
+	cp "$generic/Image" "$root/guest/Image-generic"
+	"$guests/copy-modules.sh" "$generic" "$root" \
+		virtio_mmio virtio_console 9pnet_virtio 9p overlay
+fi
+
+# The shared libraries armz-dyn needs, and theirs: from the sysroot it was
+# linked against, libc from the cross toolchain.
+lib_find() {
+	local d
+	for d in "$sysroot/lib/aarch64-linux-gnu" \
+		 "$sysroot/usr/lib/aarch64-linux-gnu" /usr/aarch64-linux-gnu/lib
+	do
+		if [ -e "$d/$1" ]; then
+			echo "$d/$1"
+			return 0
+		fi
+	done
+	echo "$0: $1, which armz-dyn needs, is not in $sysroot" >&2
+	return 1
+}
+
+lib_copy() {
+	local lib path dst=$root/lib/aarch64-linux-gnu
+	for lib in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+	do
+		[ -e "$dst/$lib" ] && continue
+		path=$(lib_find "$lib")
+		cp -L "$path" "$dst/$lib"
+		lib_copy "$path"
+	done
+}
+
+if [ -n "$armz_dyn" ]; then
+	mkdir -p "$root/lib/aarch64-linux-gnu"
+	install -m 0755 "$armz_dyn" "$root/bin/armz-dyn"
+	lib_copy "$armz_dyn"
+	interp=$(readelf -l "$armz_dyn" |
+		sed -n 's/.*interpreter: \(.*\)\]/\1/p')
+	cp -L "$(lib_find "${interp##*/}")" "$root/$interp"
+	chmod 0755 "$root/$interp"
+fi
 
 (cd "$root" && find . | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"

@@ -1,0 +1,136 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Benchmarks, inside the emulated arm64 KVM host (busybox sh), started by
+# its /init for armz_mode=bench. Each measurement prints one line
+#
+#   E2E-BENCH KEY VALUE UNIT METHOD...
+#
+# for tests/e2e/bench.sh to put in its table. Numbers only: no thresholds,
+# nothing fails; a measurement that could not be made says so as VALUE -.
+# Everything runs under nested KVM in TCG: compare armz with itself.
+
+ARMZ=/bin/armz
+ARMZ_DYN=/bin/armz-dyn
+KERNEL=/guest/Image
+INITRD=/guest/initrd.cpio.gz
+LOGDIR=/tmp/bench
+TIMEOUT=240
+BOOTS=${BOOTS:-3}
+
+mkdir -p "$LOGDIR"
+
+# run NAME BINARY ARG...: one armz run, its console in $LOGDIR/NAME.out
+run() {
+	_name=$1 _bin=$2
+	shift 2
+	echo "bench: $_bin $*" >&2
+	timeout "$TIMEOUT" "$_bin" "$@" >"$LOGDIR/$_name.out" \
+		2>"$LOGDIR/$_name.err" </dev/null
+	_st=$?
+	tr -d '\r' <"$LOGDIR/$_name.out" >"$LOGDIR/$_name.tmp"
+	mv "$LOGDIR/$_name.tmp" "$LOGDIR/$_name.out"
+	[ "$_st" -eq 0 ] || {
+		echo "bench: $_name: armz exited $_st:" \
+			"$(tail -n 3 "$LOGDIR/$_name.err" | tr '\n' '|')" >&2
+		tail -n 20 "$LOGDIR/$_name.out" >&2
+	}
+	return "$_st"
+}
+
+val() {
+	sed -n "s/^$2=//p" "$LOGDIR/$1.out" | head -n 1
+}
+
+result() {
+	echo "E2E-BENCH $1 ${2:--} $3 $4"
+}
+
+# "268435456 bytes (256.0MB) copied, 2.1 s, 121.9MB/s" -> MB/s as a number
+rate_mb() {
+	case $1 in
+	*GB/s) echo "$1" | awk '{ printf "%.1f", $1 * 1024 }' ;;
+	*MB/s) echo "${1%MB/s}" ;;
+	*KB/s|*kB/s) echo "$1" | awk '{ printf "%.2f", $1 / 1024 }' ;;
+	*) echo - ;;
+	esac
+}
+
+bench_blk() {
+	_img=$LOGDIR/bench.img
+	truncate -s 256M "$_img"
+	run blk "$ARMZ" run -k "$KERNEL" -i "$INITRD" --disk "$_img" \
+		-p "armz.test=bench_blk quiet"
+	_how="dd bs=1M 256 MiB O_DIRECT (image on tmpfs)"
+	result blk-seq-write "$(rate_mb "$(val blk bench-seq-write)")" MB/s \
+		"$_how, conv=fsync"
+	result blk-seq-read "$(rate_mb "$(val blk bench-seq-read)")" MB/s \
+		"$_how"
+	_rr=$(val blk bench-randread-iops)
+	result blk-randread-4k "${_rr%% *}" IOPS \
+		"guests/randread.c: pread 4 KiB O_DIRECT, random, QD1, 10 s"
+	rm -f "$_img"
+}
+
+# bench_net MODE BINARY ARG...: the guest pipes 128 MiB of zeroes through
+# nc to a sink in this host; dd in the guest times it.
+bench_net() {
+	_mode=$1 _bin=$2
+	shift 2
+	rm -f "$LOGDIR/sink.fifo"
+	mkfifo "$LOGDIR/sink.fifo"
+	nc -l -p 5004 <>"$LOGDIR/sink.fifo" >/dev/null &
+	_sink=$!
+	if [ "$_mode" = tap ]; then
+		(
+			_n=100
+			while [ ! -e /sys/class/net/tap0 ] && [ "$_n" -gt 0 ]
+			do
+				sleep 0.2
+				_n=$((_n - 1))
+			done
+			ip addr add 192.168.77.1/24 dev tap0
+			ip link set tap0 up
+		) &
+	fi
+	run "net-$_mode" "$_bin" run -k "$KERNEL" -i "$INITRD" "$@" \
+		-p "armz.test=bench_net armz.net=$_mode quiet"
+	kill "$_sink" 2>/dev/null
+	wait 2>/dev/null
+	result "net-$_mode-tx" "$(rate_mb "$(val "net-$_mode" bench-net-tx)")" \
+		MB/s "guest->host TCP, busybox nc, 128 MiB, dd's rate"
+}
+
+# bench_boot NAME ARG...: the report's userspace time (first vCPU entry
+# to init's BOOTED write) over $BOOTS boots; the median and all of them.
+bench_boot() {
+	_name=$1
+	shift
+	_all=
+	_i=0
+	while [ "$_i" -lt "$BOOTS" ]; do
+		_i=$((_i + 1))
+		rm -f "$LOGDIR/$_name.json"
+		run "$_name" "$ARMZ" run -k "$KERNEL" -i "$INITRD" \
+			--report "$LOGDIR/$_name.json" "$@" -p armz.test=boot ||
+			continue
+		_ms=$(sed -n 's/^ *"userspace": \([0-9.]*\).*/\1/p' \
+			"$LOGDIR/$_name.json")
+		_all="$_all ${_ms:-?}"
+	done
+	_med=$(echo "$_all" | tr ' ' '\n' | grep '^[0-9]' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	result "$_name" "$_med" ms "median of:$_all (report's userspace)"
+}
+
+modprobe tun 2>/dev/null
+ip link set lo up
+
+bench_boot boot-uart
+bench_boot boot-hvc0 --console virtio
+bench_blk
+bench_net tap "$ARMZ" --net tap,ifname=tap0
+if [ -x "$ARMZ_DYN" ]; then
+	bench_net user "$ARMZ_DYN" --net user
+else
+	result net-user-tx - MB/s "no dynamic armz (libslirp) in the host"
+fi
