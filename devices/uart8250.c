@@ -28,6 +28,7 @@ struct uart {
 	uint8_t lsr_err;		/* OE, cleared by reading LSR */
 	uint8_t msr;			/* status and delta bits */
 	bool thr_pending;		/* THRE interrupt latched */
+	bool rx_gated;			/* input waits for a listening driver */
 	int irq_level;			/* last level driven on irq */
 };
 
@@ -222,10 +223,22 @@ static bool uart_len_ok(unsigned int len)
 	return len == 1 || len == 2 || len == 4 || len == 8;
 }
 
-/* Under the lock: whether this access made room in a full receive FIFO. */
-static bool uart_made_room(const struct uart *u, bool was_full)
+/*
+ * Under the lock: whether input may go in now. A gated UART takes input
+ * only while the driver has receive interrupts on: Linux's 8250 driver
+ * clears the FIFO when it starts, so bytes offered before that are lost.
+ */
+static bool uart_has_room(const struct uart *u)
 {
-	return was_full && u->rx_count < UART_RX_FIFO_SIZE && u->rx_notify;
+	if (u->rx_gated && !(u->ier & UART_IER_ERBFI))
+		return false;
+	return u->rx_count < UART_RX_FIFO_SIZE;
+}
+
+/* Under the lock: whether this access opened the way for more input. */
+static bool uart_made_room(const struct uart *u, bool had_room)
+{
+	return !had_room && uart_has_room(u) && u->rx_notify;
 }
 
 static void uart_mmio_read(void *opaque, uint64_t offset, void *data,
@@ -234,7 +247,7 @@ static void uart_mmio_read(void *opaque, uint64_t offset, void *data,
 	struct uart *u = opaque;
 	void (*notify)(void *ctx);
 	void *notify_ctx;
-	bool was_full;
+	bool had_room;
 	uint8_t v = 0;
 
 	if (!uart_len_ok(len)) {
@@ -242,10 +255,10 @@ static void uart_mmio_read(void *opaque, uint64_t offset, void *data,
 		return;
 	}
 	pthread_mutex_lock(&u->lock);
-	was_full = u->rx_count == UART_RX_FIFO_SIZE;
+	had_room = uart_has_room(u);
 	if (offset < UART_NR_REGS)
 		v = uart_read_reg(u, (unsigned int)offset);
-	notify = uart_made_room(u, was_full) ? u->rx_notify : NULL;
+	notify = uart_made_room(u, had_room) ? u->rx_notify : NULL;
 	notify_ctx = u->rx_notify_ctx;
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
@@ -260,16 +273,16 @@ static void uart_mmio_write(void *opaque, uint64_t offset, const void *data,
 	struct uart *u = opaque;
 	void (*notify)(void *ctx);
 	void *notify_ctx;
-	bool was_full, tx;
+	bool had_room, tx;
 	uint8_t v;
 
 	if (!uart_len_ok(len) || offset >= UART_NR_REGS)
 		return;
 	v = (uint8_t)le_read_sized(data, len);
 	pthread_mutex_lock(&u->lock);
-	was_full = u->rx_count == UART_RX_FIFO_SIZE;
+	had_room = uart_has_room(u);
 	tx = uart_write_reg(u, (unsigned int)offset, v);
-	notify = uart_made_room(u, was_full) ? u->rx_notify : NULL;
+	notify = uart_made_room(u, had_room) ? u->rx_notify : NULL;
 	notify_ctx = u->rx_notify_ctx;
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
@@ -329,7 +342,7 @@ size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len)
 	size_t n = 0;
 
 	pthread_mutex_lock(&u->lock);
-	while (n < len && u->rx_count < UART_RX_FIFO_SIZE)
+	while (n < len && uart_has_room(u))
 		uart_rx_push(u, buf[n++]);
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
@@ -341,9 +354,16 @@ bool uart_rx_room(struct uart *u)
 	bool room;
 
 	pthread_mutex_lock(&u->lock);
-	room = u->rx_count < UART_RX_FIFO_SIZE;
+	room = uart_has_room(u);
 	pthread_mutex_unlock(&u->lock);
 	return room;
+}
+
+void uart_set_rx_gate(struct uart *u, bool gated)
+{
+	pthread_mutex_lock(&u->lock);
+	u->rx_gated = gated;
+	pthread_mutex_unlock(&u->lock);
 }
 
 int uart_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx)

@@ -284,6 +284,7 @@ static int machine_add_devices(struct machine *m)
 	if (!m->uart || !m->test_exit || !m->pvpanic)
 		return err_set(ENOMEM, "out of memory for devices");
 	test_exit_on_booted(m->test_exit, machine_booted);
+	uart_set_rx_gate(m->uart, !m->cfg->payload);
 	r = mmio_bus_add(&m->bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE,
 			 &uart_mmio_ops, m->uart);
 	if (!r)

@@ -110,6 +110,14 @@ void uart_set_rx_notify(struct uart *u, void (*notify)(void *ctx), void *ctx);
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len);
 /* Whether uart_receive() would accept at least one byte now. */
 bool uart_rx_room(struct uart *u);
+/*
+ * Gated, the UART takes input only while the driver has receive
+ * interrupts enabled (IER.ERBFI), and notifies when it turns them on:
+ * input typed ahead of the guest's driver then waits instead of being
+ * lost to the FIFO reset at driver start. For machines with interrupts;
+ * a polling payload never enables them.
+ */
+void uart_set_rx_gate(struct uart *u, bool gated);
 
 /* opaque = struct uart *. Any access width; data is the low byte. */
 extern const struct mmio_ops uart_mmio_ops;

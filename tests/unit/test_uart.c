@@ -280,6 +280,35 @@ static void test_uart_fifo_full(void)
 	uart_free(r.u);
 }
 
+/* Gated input waits for the driver instead of meeting a FIFO reset. */
+static void test_uart_rx_gate(void)
+{
+	const uint8_t in[] = "typed ahead\n";
+	struct rig r;
+
+	rig_init(&r);
+	notified = 0;
+	uart_set_rx_notify(r.u, count_notify, &notified);
+	uart_set_rx_gate(r.u, true);
+	CU_ASSERT_FALSE(uart_rx_room(r.u));
+	CU_ASSERT_EQUAL(uart_receive(r.u, in, sizeof(in) - 1), 0);
+	/* The driver starts: clears the FIFO, then enables rx interrupts. */
+	wr(&r, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX, 1);
+	CU_ASSERT_EQUAL(notified, 0);
+	wr(&r, UART_IER, UART_IER_ERBFI, 1);
+	CU_ASSERT_EQUAL(notified, 1);
+	CU_ASSERT_TRUE(uart_rx_room(r.u));
+	CU_ASSERT_EQUAL(uart_receive(r.u, in, sizeof(in) - 1), sizeof(in) - 1);
+	CU_ASSERT_EQUAL(rd(&r, UART_RBR, 1), 't');
+	CU_ASSERT_EQUAL(r.irq.level, 1);
+	/* The port closes: input waits again. */
+	wr(&r, UART_IER, 0, 1);
+	CU_ASSERT_FALSE(uart_rx_room(r.u));
+	uart_set_rx_gate(r.u, false);
+	CU_ASSERT_TRUE(uart_rx_room(r.u));
+	uart_free(r.u);
+}
+
 static void test_uart_wide(void)
 {
 	uint8_t data[8];
@@ -500,6 +529,7 @@ static const CU_TestInfo uart_tests[] = {
 	{ "receive irq", test_uart_rx_irq },
 	{ "THRE irq", test_uart_thre_irq },
 	{ "FIFO full", test_uart_fifo_full },
+	{ "rx gated until the driver listens", test_uart_rx_gate },
 	{ "wide accesses", test_uart_wide },
 	{ "loopback", test_uart_loopback },
 	{ "no irq line", test_uart_no_irq_line },
