@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <armz/err.h>
 #include <armz/le.h>
@@ -20,6 +21,7 @@ struct virtio_console {
 	 */
 	pthread_mutex_t rx_lock;
 	bool running;
+	bool open;		/* the guest has had time to hook the port */
 	struct virtq_chain rx_chain;
 	uint8_t config[VIRTIO_CONSOLE_CFG_SIZE];
 };
@@ -53,12 +55,37 @@ static int con_tx(struct virtio_device *dev, unsigned int q,
 	return 0;
 }
 
+/*
+ * Without MULTIPORT nothing tells the device when the guest's driver has
+ * hooked the port up to hvc, and Linux throws away input that arrives
+ * before it has (in_intr() with !guest_connected). It does so right after
+ * it first posts receive buffers, so input waits this long past that:
+ * typed-ahead or piped input then reaches the guest instead of vanishing.
+ */
+#define CON_OPEN_GRACE_US	250000
+
+static void con_rx_posted(struct virtio_console *con)
+{
+	bool open;
+
+	pthread_mutex_lock(&con->rx_lock);
+	open = con->open;
+	pthread_mutex_unlock(&con->rx_lock);
+	if (!open) {
+		usleep(CON_OPEN_GRACE_US);
+		pthread_mutex_lock(&con->rx_lock);
+		con->open = con->running;
+		pthread_mutex_unlock(&con->rx_lock);
+	}
+	con_rx_notify(con);
+}
+
 static void con_queue_notify(struct virtio_device *dev, unsigned int q)
 {
 	if (q == VIRTIO_CONSOLE_TX_QUEUE)
 		virtio_dev_process(dev, q, con_tx);
 	else
-		con_rx_notify(to_con(dev));	/* buffers posted */
+		con_rx_posted(to_con(dev));
 }
 
 static int con_start(struct virtio_device *dev)
@@ -67,6 +94,7 @@ static int con_start(struct virtio_device *dev)
 
 	pthread_mutex_lock(&con->rx_lock);
 	con->running = true;
+	con->open = false;
 	pthread_mutex_unlock(&con->rx_lock);
 	con_rx_notify(con);
 	return 0;
@@ -78,6 +106,7 @@ static void con_stop(struct virtio_device *dev)
 
 	pthread_mutex_lock(&con->rx_lock);
 	con->running = false;
+	con->open = false;
 	pthread_mutex_unlock(&con->rx_lock);
 }
 
@@ -86,7 +115,7 @@ static struct virtq *con_rx_vq(struct virtio_console *con)
 {
 	struct virtq *vq;
 
-	if (!con->running)
+	if (!con->running || !con->open)
 		return NULL;
 	vq = virtio_dev_vq(&con->dev, VIRTIO_CONSOLE_RX_QUEUE);
 	return vq && !vq->broken ? vq : NULL;
