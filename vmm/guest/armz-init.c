@@ -157,10 +157,12 @@ static void mount_in_root(const char *what, const char *where,
 	mount(what, path, type, 0, NULL);
 }
 
-static void mount_shares(void)
+/* A command must not run without the shares it was promised. */
+static int mount_shares(void)
 {
 	char *cfg = slurp(COMMAND_CONFIG, NULL), *line, *save = NULL;
 	char tag[64], dir[4096], path[4200];
+	int r = 0;
 
 	for (line = cfg ? strtok_r(cfg, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -168,11 +170,14 @@ static void mount_shares(void)
 			continue;
 		snprintf(path, sizeof(path), "/newroot%s", dir);
 		if (mount(tag, path, "9p", 0, "trans=virtio,version=9p2000.L,"
-			  MSIZE ",cache=mmap") < 0)
+			  MSIZE ",cache=mmap") < 0) {
 			say("cannot mount share %s on %s: %s", tag, dir,
 			    strerror(errno));
+			r = -1;
+		}
 	}
 	free(cfg);
+	return r;
 }
 
 static int enter_root(void)
@@ -182,12 +187,16 @@ static int enter_root(void)
 		    strerror(errno));
 		return -1;
 	}
+	/*
+	 * No tmpfs over /tmp: the overlay already makes it writable, and
+	 * hiding the host's /tmp would hide the caller's directory and
+	 * shares when they live there.
+	 */
 	mount_in_root("proc", "/proc", "proc");
 	mount_in_root("sysfs", "/sys", "sysfs");
 	mount_in_root("devtmpfs", "/dev", "devtmpfs");
-	mount_in_root("tmpfs", "/tmp", "tmpfs");
-	mount_in_root("tmpfs", "/run", "tmpfs");
-	mount_shares();
+	if (mount_shares() < 0)
+		return -1;
 	if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
 	    chroot(".") < 0) {
 		say("cannot switch to the new root: %s", strerror(errno));
@@ -199,12 +208,22 @@ static int enter_root(void)
 /* stdin/stdout on hvc0, stderr on hvc1; raw unless the user has a tty. */
 static void open_consoles(void)
 {
-	int in = open("/dev/hvc0", O_RDWR | O_NOCTTY);
-	int err = open("/dev/hvc1", O_WRONLY | O_NOCTTY);
+	int in = -1, err = -1;
 	struct termios t;
 
-	if (in < 0 || err < 0)
+	/* The consoles' nodes may trail their driver's probe a little. */
+	for (int i = 0; i < 300 && (in < 0 || err < 0); i++) {
+		if (in < 0)
+			in = open("/dev/hvc0", O_RDWR | O_NOCTTY);
+		if (err < 0)
+			err = open("/dev/hvc1", O_WRONLY | O_NOCTTY);
+		if (in < 0 || err < 0)
+			usleep(10000);
+	}
+	if (in < 0 || err < 0) {
+		say("no /dev/hvc0 or /dev/hvc1: %s", strerror(errno));
 		return;
+	}
 	for (int fd = 0; fd < 2; fd++) {
 		int tty = fd ? err : in;
 
@@ -274,21 +293,27 @@ int main(void)
 	regs = test_exit_map();
 	read_config();
 	load_modules();
+	/* From here on what init says reaches armz's stderr. */
+	open_consoles();
 	a = slurp(COMMAND_ARGV, &alen);
 	e = slurp(COMMAND_ENV, &elen);
 	cwd = slurp(COMMAND_CWD, NULL);
 	argv = a ? split_nul(a, alen) : NULL;
 	envp = e ? split_nul(e, elen) : NULL;
 	if (enter_root() == 0 && argv && argv[0]) {
-		open_consoles();
-		if (!cwd || chdir(cwd) < 0)
-			chdir("/");
+		/* Never run somewhere else than asked: rm -rf * exists. */
+		if (!cwd || chdir(cwd) < 0) {
+			say("cannot enter %s in the guest: %s",
+			    cwd ? cwd : "(none)", strerror(errno));
+			goto out;
+		}
 		if (regs)
 			regs[TEST_EXIT_REG_BOOTED / 4] = 1;
 		status = run_command(argv, envp);
-		tcdrain(1);
-		tcdrain(2);
 	}
+out:
+	tcdrain(1);
+	tcdrain(2);
 	sync();
 	if (regs)
 		regs[TEST_EXIT_REG_STATUS / 4] = (uint32_t)status;
