@@ -29,6 +29,7 @@ run() {
 	_st=$?
 	tr -d '\r' <"$LOGDIR/$_name.out" >"$LOGDIR/$_name.tmp"
 	mv "$LOGDIR/$_name.tmp" "$LOGDIR/$_name.out"
+	grep '^bench-' "$LOGDIR/$_name.out" >&2
 	[ "$_st" -eq 0 ] || {
 		echo "bench: $_name: armz exited $_st:" \
 			"$(tail -n 3 "$LOGDIR/$_name.err" | tr '\n' '|')" >&2
@@ -45,12 +46,10 @@ result() {
 	echo "E2E-BENCH $1 ${2:--} $3 $4"
 }
 
-# "268435456 bytes (256.0MB) copied, 2.1 s, 121.9MB/s" -> MB/s as a number
+# "123.4 MB/s (256 MiB in 2.07 s)": the number.
 rate_mb() {
 	case $1 in
-	*GB/s) echo "$1" | awk '{ printf "%.1f", $1 * 1024 }' ;;
-	*MB/s) echo "${1%MB/s}" ;;
-	*KB/s|*kB/s) echo "$1" | awk '{ printf "%.2f", $1 / 1024 }' ;;
+	[0-9]*) echo "${1%% *}" ;;
 	*) echo - ;;
 	esac
 }
@@ -60,18 +59,18 @@ bench_blk() {
 	truncate -s 256M "$_img"
 	run blk "$ARMZ" run -k "$KERNEL" -i "$INITRD" --disk "$_img" \
 		-p "armz.test=bench_blk quiet"
-	_how="dd bs=1M 256 MiB O_DIRECT (image on tmpfs)"
+	_how="dd bs=1M O_DIRECT, image on the host's tmpfs:"
 	result blk-seq-write "$(rate_mb "$(val blk bench-seq-write)")" MB/s \
-		"$_how, conv=fsync"
+		"$_how $(val blk bench-seq-write | sed 's/^[^(]*//'), fsync"
 	result blk-seq-read "$(rate_mb "$(val blk bench-seq-read)")" MB/s \
-		"$_how"
+		"$_how $(val blk bench-seq-read | sed 's/^[^(]*//')"
 	_rr=$(val blk bench-randread-iops)
 	result blk-randread-4k "${_rr%% *}" IOPS \
 		"guests/randread.c: pread 4 KiB O_DIRECT, random, QD1, 10 s"
 	rm -f "$_img"
 }
 
-# bench_net MODE BINARY ARG...: the guest pipes 128 MiB of zeroes through
+# bench_net MODE BINARY ARG...: the guest pipes 32 MiB of zeroes through
 # nc to a sink in this host; dd in the guest times it.
 bench_net() {
 	_mode=$1 _bin=$2
@@ -96,8 +95,15 @@ bench_net() {
 		-p "armz.test=bench_net armz.net=$_mode quiet"
 	kill "$_sink" 2>/dev/null
 	wait 2>/dev/null
-	result "net-$_mode-tx" "$(rate_mb "$(val "net-$_mode" bench-net-tx)")" \
-		MB/s "guest->host TCP, busybox nc, 128 MiB, dd's rate"
+	_tx=$(val "net-$_mode" bench-net-tx)
+	result "net-$_mode-tx" "$(rate_mb "$_tx")" MB/s \
+		"guest->host TCP, dd | busybox nc: $(echo "$_tx" |
+		sed 's/^[^(]*//'), per packet $(val "net-$_mode" \
+		bench-net-tx-packet)"
+	_lo=$(val "net-$_mode" bench-net-lo)
+	result "net-$_mode-guest-lo" "$(rate_mb "$_lo")" MB/s \
+		"the same in the guest over its loopback: $(echo "$_lo" |
+		sed 's/^[^(]*//')"
 }
 
 # bench_boot NAME ARG...: the report's userspace time (first vCPU entry
