@@ -11,6 +11,7 @@
 #include <libvirt/libvirt.h>
 
 #include <armz/err.h>
+#include <armz/virtio.h>
 #include "machine.h"
 
 struct lv_state {
@@ -125,6 +126,30 @@ static void report_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The console's bytes, then every virtio device's counters, by slot. */
+static void report_devices(FILE *f, const struct machine *m)
+{
+	struct virtio_stats st;
+
+	fprintf(f, "  \"devices\": [\n    { \"name\": \"console\", \"bytes_out\": %llu, \"bytes_in\": %llu }",
+		(unsigned long long)m->stats->console_out,
+		(unsigned long long)m->stats->console_in);
+	for (unsigned int i = 0; i < m->nvirtio; i++) {
+		const struct virtio_device *dev =
+			virtio_mmio_device(m->virtio[i]);
+
+		virtio_dev_stats(dev, &st);
+		fprintf(f, ",\n    { \"name\": \"%s\", \"slot\": %u, \"requests\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, \"errors\": %llu, \"kicks\": %llu, \"interrupts\": %llu }",
+			dev->name, i, (unsigned long long)st.requests,
+			(unsigned long long)st.bytes_in,
+			(unsigned long long)st.bytes_out,
+			(unsigned long long)st.errors,
+			(unsigned long long)st.kicks,
+			(unsigned long long)st.interrupts);
+	}
+	fprintf(f, "\n  ],\n");
+}
+
 void report_write(FILE *f, const struct machine *m, const char *name)
 {
 	const struct vm_stats *s = m->stats;
@@ -159,9 +184,7 @@ void report_write(FILE *f, const struct machine *m, const char *name)
 		(unsigned long long)s->exits[EXITS_SYSTEM_EVENT],
 		(unsigned long long)s->exits[EXITS_INTERRUPTED],
 		(unsigned long long)s->exits[EXITS_OTHER]);
-	fprintf(f, "  \"devices\": {\n    \"console\": { \"bytes_out\": %llu, \"bytes_in\": %llu }\n  },\n",
-		(unsigned long long)s->console_out,
-		(unsigned long long)s->console_in);
+	report_devices(f, m);
 	fprintf(f, "  \"host\": {\n    \"peak_rss_kib\": %llu,\n"
 		"    \"guest_ram_rss_kib\": %llu,\n"
 		"    \"peak_rss_outside_guest_ram_kib\": %llu\n  }\n}\n",
