@@ -212,6 +212,8 @@ test_echo() {
 		echo "echo-got=[$line]"
 	else
 		echo "echo-got=nothing"
+		# Did the bytes reach the UART driver at all?
+		grep -h 'rx:' /proc/tty/driver/* 2>/dev/null
 	fi
 }
 
