@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 
 t0=$(date +%s)
-e2e_build
+e2e_build all
 log=$E2E_DIR/bench.log
 echo "bench: booting the emulated arm64 KVM host (log: $log)" >&2
 e2e_qemu "$E2E_DIR/host.cpio" "quiet loglevel=1 armz_mode=bench" \

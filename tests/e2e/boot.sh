@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
 
-e2e_build
+e2e_build boot
 initrd=$E2E_DIR/host.cpio
 if [ $# -gt 0 ]; then
 	# A second cpio appended to the first adds /e2e/boot-args to the

@@ -22,10 +22,13 @@ e2e_build_dyn() {
 	ARMZ_DYN=out/arm64-dyn/armz ARMZ_DYN_SYSROOT=out/arm64-dyn/sysroot
 }
 
+# e2e_build all|boot: everything the cases need, or only what
+# booting one guest needs (no generic kernel, no dynamic armz).
 e2e_build() {
-	local dyn=()
+	local dyn=() generic=()
 
 	mkdir -p "$E2E_DIR"
+	[ "${1:-}" = boot ] && ARMZ_DYN=${ARMZ_DYN:-none}
 	if [ -z "${ARMZ:-}" ]; then
 		make -s -j"$(nproc)" O=out/arm64 \
 			CROSS_COMPILE=aarch64-linux-gnu- STATIC=1 all payloads
@@ -41,9 +44,12 @@ e2e_build() {
 	fi
 	PAYLOADS=${PAYLOADS:-$(dirname "$ARMZ")/payloads}
 	guests/mkkernel.sh "$E2E_DIR/kernel"
-	guests/mkkernel.sh "$E2E_DIR/kernel-generic" generic
+	if [ "${1:-}" != boot ]; then
+		guests/mkkernel.sh "$E2E_DIR/kernel-generic" generic
+		generic=(--generic "$E2E_DIR/kernel-generic")
+	fi
 	guests/mkinitrd.sh "$E2E_DIR/guest" "$E2E_DIR/kernel"
-	tests/e2e/mkhost.sh --generic "$E2E_DIR/kernel-generic" "${dyn[@]}" \
+	tests/e2e/mkhost.sh "${generic[@]}" "${dyn[@]}" \
 		"$E2E_DIR/host.cpio" "$ARMZ" "$E2E_DIR/kernel" \
 		"$E2E_DIR/guest" "$PAYLOADS"
 }

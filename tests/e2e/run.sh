@@ -24,7 +24,7 @@ case $ARMZ_E2E in
 esac
 
 t0=$(date +%s)
-e2e_build
+e2e_build all
 log=$E2E_DIR/host.log
 echo "e2e: booting the emulated arm64 KVM host (log: $log)" >&2
 t1=$(date +%s)
