@@ -183,6 +183,11 @@ case_console_log_report() {
 		fail "report lacks \"exit_status\": 0"
 	grep -q '"userspace": [0-9]' "$_rep" 2>/dev/null ||
 		fail "report has no userspace time: BOOTED not seen"
+	# The boot phases happen in this order.
+	tr -d ' \n' <"$_rep" 2>/dev/null | grep -o '"times_ms":{[^}]*}' |
+		awk -F'[:,}]' '{ if (!($3 <= $5 && $5 <= $7 && $7 <= $9))
+			exit 1 }' ||
+		fail "report's boot phases are out of order"
 	note "report: $(tr -d ' \n' <"$_rep" 2>/dev/null | cut -c1-300)"
 	sed -n 's/^ *"userspace": \([0-9.]*\).*/report-userspace-ms=\1/p' \
 		"$_rep" 2>/dev/null >>"$OUT"
@@ -561,8 +566,15 @@ case_blk_bad_size() {
 # ------------------------------------------------------- rng and console
 
 case_rng() {
-	boot_test rng --rng
+	_rep=$LOGDIR/rng-report.json
+	boot_test rng --rng --report "$_rep"
 	expect_guest_ran
+	# The report counts what the device did: at least the 64 bytes read.
+	_line=$(tr -d ' \n' <"$_rep" 2>/dev/null |
+		grep -o '{"name":"virtio-rng"[^}]*}')
+	_bytes=$(echo "$_line" | sed -n 's/.*"bytes_out":\([0-9]*\).*/\1/p')
+	[ "${_bytes:-0}" -ge 64 ] ||
+		fail "report: virtio-rng bytes_out '${_bytes}' < 64 ($_line)"
 	case $(out_val rng-current) in
 	virtio_rng*) ;;
 	*) fail "rng_current is '$(out_val rng-current)', not virtio_rng" ;;
