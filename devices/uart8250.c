@@ -225,12 +225,18 @@ static bool uart_len_ok(unsigned int len)
 
 /*
  * Under the lock: whether input may go in now. A gated UART takes input
- * only while the driver has receive interrupts on: Linux's 8250 driver
- * clears the FIFO when it starts, so bytes offered before that are lost.
+ * only while the driver has receive interrupts and the FIFO on: Linux's
+ * 8250 driver clears the FIFO when it starts, so bytes offered before
+ * that are lost.
  */
 static bool uart_has_room(const struct uart *u)
 {
-	if (u->rx_gated && !(u->ier & UART_IER_ERBFI))
+	/*
+	 * Linux enables ERBFI before it enables the FIFO, and enabling the
+	 * FIFO clears it: input must wait for both.
+	 */
+	if (u->rx_gated && (!(u->ier & UART_IER_ERBFI) ||
+			    !(u->fcr & UART_FCR_ENABLE)))
 		return false;
 	return u->rx_count < UART_RX_FIFO_SIZE;
 }

@@ -17,6 +17,7 @@
 #include <armz/virtio-blk.h>
 #include <armz/virtio-net.h>
 #include "cli.h"
+#include "machine.h"
 
 enum {
 	OPT_NAME = 0x100,
@@ -263,6 +264,9 @@ static int cli_check_devices(const struct vm_config *cfg)
 
 static int cli_check_config(const struct vm_config *cfg)
 {
+	if (cfg->name && !control_name_ok(cfg->name))
+		return err_set(EINVAL, "--name '%s': use up to 64 letters, digits, '.', '_' or '-', not starting with '.'",
+			       cfg->name);
 	if (cfg->kernel && cfg->payload)
 		return err_set(EINVAL, "--kernel and --payload exclude each other: boot Linux or run a payload");
 	if (!cfg->kernel && !cfg->payload)

@@ -44,7 +44,7 @@ static int control_dir(char *buf, size_t len)
 	return 0;
 }
 
-static bool control_name_ok(const char *name)
+bool control_name_ok(const char *name)
 {
 	size_t len = strlen(name);
 

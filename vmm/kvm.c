@@ -91,6 +91,9 @@ int kvm_probe(struct kvm *kvm)
 	int fd = kvm->sys_fd;
 
 	c->api_version = ioctl(fd, AZ_KVM_GET_API_VERSION, 0);
+	if (c->api_version < 0)
+		return err_set(ENOTTY, "%s is not a KVM device: %s", kvm->path,
+			       strerror(errno));
 	if (c->api_version != AZ_KVM_API_VERSION)
 		return err_set(ENOTSUP, "%s speaks KVM API %d, armz needs %d",
 			       kvm->path, c->api_version, AZ_KVM_API_VERSION);

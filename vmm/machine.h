@@ -149,6 +149,7 @@ void term_raw_leave(void);
 int command_build_initrd(const struct vm_config *cfg, struct cpio *out);
 
 /* Control socket and the JSON report. */
+bool control_name_ok(const char *name);
 int control_listen(const char *name, char **path);
 void control_serve(struct machine *m, int listen_fd);
 int control_command(int argc, char **argv);

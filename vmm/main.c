@@ -131,8 +131,12 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
 		return fail(ARMZ_EXIT_ERROR, err_msg());
 	if (!cfg->dtb_dump) {
 		control_fd = control_listen(name, &sock);
-		if (control_fd < 0)
+		/* A name in use is a mistake; no socket directory is not. */
+		if (control_fd == -EEXIST)
 			return fail(ARMZ_EXIT_ERROR, err_msg());
+		if (control_fd < 0)
+			fprintf(stderr, "armz: no control socket (%s): 'armz list' will not show this VM\n",
+				err_msg());
 	}
 	if (cfg->console_log && console_open_log(cfg->console_log))
 		status = fail(ARMZ_EXIT_ERROR, err_msg());

@@ -112,7 +112,8 @@ size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len);
 bool uart_rx_room(struct uart *u);
 /*
  * Gated, the UART takes input only while the driver has receive
- * interrupts enabled (IER.ERBFI), and notifies when it turns them on:
+ * interrupts (IER.ERBFI) and the FIFO (FCR) enabled, and notifies when
+ * both are on:
  * input typed ahead of the guest's driver then waits instead of being
  * lost to the FIFO reset at driver start. For machines with interrupts;
  * a polling payload never enables them.
