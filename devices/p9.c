@@ -583,37 +583,37 @@ static int p9_mknod(struct p9_server *s, struct p9_in *in, struct p9_out *out)
 	return 0;
 }
 
-static int p9_link(struct p9_server *s, struct p9_in *in, struct p9_out *out)
+/* Tlink and Trename: fid[4] fid[4] name[s], in the message's order. */
+static int in_two_fids_name(struct p9_server *s, struct p9_in *in,
+			    struct p9_fid **a, struct p9_fid **b, char *name)
 {
-	char name[P9_NAME_MAX + 1];
-	uint32_t dfid = in_u32(in), fid = in_u32(in);
-	struct p9_fid *d, *f;
-	int err;
+	uint32_t fa = in_u32(in), fb = in_u32(in);
+	int err = in_name(in, name, false);
 
-	err = in_name(in, name, false);
 	if (in->bad)
 		return -EPROTO;
 	if (!err)
-		err = get_fid(s, dfid, &d);
+		err = get_fid(s, fa, a);
 	if (!err)
-		err = get_fid(s, fid, &f);
+		err = get_fid(s, fb, b);
+	return err;
+}
+
+static int p9_link(struct p9_server *s, struct p9_in *in, struct p9_out *out)
+{
+	char name[P9_NAME_MAX + 1];
+	struct p9_fid *d, *f;
+	int err = in_two_fids_name(s, in, &d, &f, name);
+
 	return err ? err : p9_fs_link(s, d, f, name);
 }
 
 static int p9_rename(struct p9_server *s, struct p9_in *in, struct p9_out *out)
 {
 	char name[P9_NAME_MAX + 1];
-	uint32_t fid = in_u32(in), dfid = in_u32(in);
 	struct p9_fid *f, *d;
-	int err;
+	int err = in_two_fids_name(s, in, &f, &d, name);
 
-	err = in_name(in, name, false);
-	if (in->bad)
-		return -EPROTO;
-	if (!err)
-		err = get_fid(s, fid, &f);
-	if (!err)
-		err = get_fid(s, dfid, &d);
 	return err ? err : p9_fs_rename_fid(s, f, d, name);
 }
 
