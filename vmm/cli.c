@@ -78,6 +78,17 @@ static const char *option_name(int opt, char *buf, size_t len)
 	return buf;
 }
 
+/* The leading number of s, in base; *end is what follows it. */
+static int cli_parse_leading(const char *s, int base, uint64_t *v,
+			     char **end)
+{
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	*v = strtoull(s, end, base);
+	return errno ? -EINVAL : 0;
+}
+
 /* A size such as 512M, 2G or 65536; K, M, G and T are powers of 1024. */
 int cli_parse_size(const char *s, uint64_t *out)
 {
@@ -85,11 +96,7 @@ int cli_parse_size(const char *s, uint64_t *out)
 	char *end;
 	uint64_t v;
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	v = strtoull(s, &end, 0);
-	if (errno)
+	if (cli_parse_leading(s, 0, &v, &end))
 		return -EINVAL;
 	switch (*end) {
 	case 'k': case 'K': shift = 10; end++; break;
@@ -115,11 +122,7 @@ int cli_parse_duration(const char *s, uint64_t *ms)
 	char *end;
 	uint64_t v;
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	v = strtoull(s, &end, 10);
-	if (errno)
+	if (cli_parse_leading(s, 10, &v, &end))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(end, units[i].unit)) {
@@ -135,11 +138,7 @@ static int cli_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	*out = strtoull(s, &end, 0);
-	return errno || *end ? -EINVAL : 0;
+	return cli_parse_leading(s, 0, out, &end) || *end ? -EINVAL : 0;
 }
 
 static int cli_check_value(int opt, const char *arg, struct vm_config *cfg)
