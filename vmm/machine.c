@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libfdt.h>
+
 #include <armz/err.h>
 #include <armz/fdt.h>
 #include <armz/loader.h>
@@ -388,13 +390,12 @@ static int machine_write_file(const char *path, const void *buf, size_t len)
 				   path, strerror(errno)) : 0;
 }
 
-static size_t fdt_size(const void *fdt)
+/* The DTB as built: fdt_build() packed it, so totalsize is all of it. */
+static int machine_dump_dtb(struct machine *m, const char *path)
 {
-	const uint8_t *b = fdt;
+	const void *fdt = guest_mem_at(&m->mem, m->dtb_gpa, LOADER_DTB_MAX);
 
-	/* totalsize: big-endian, the second word of the header */
-	return (size_t)b[4] << 24 | (size_t)b[5] << 16 | (size_t)b[6] << 8 |
-	       b[7];
+	return machine_write_file(path, fdt, fdt_totalsize(fdt));
 }
 
 static int machine_load_linux(struct machine *m)
@@ -455,7 +456,7 @@ static int machine_load_payload(struct machine *m)
 		.gpa = m->mem.gpa, .size = m->mem.size - LOADER_DTB_MAX,
 		.host = m->mem.host,
 	};
-	uint64_t entry;
+	uint64_t entry = 0;
 	int r;
 
 	r = file_map("payload", cfg->payload, &payload);
@@ -504,11 +505,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 		r = cfg->payload ? machine_load_payload(m)
 				 : machine_load_linux(m);
 	if (!r && cfg->dtb_dump)
-		return machine_write_file(cfg->dtb_dump,
-					  guest_mem_at(&m->mem, m->dtb_gpa, 64),
-					  fdt_size(guest_mem_at(&m->mem,
-								m->dtb_gpa,
-								64)));
+		return machine_dump_dtb(m, cfg->dtb_dump);
 	if (r)
 		return r;
 
