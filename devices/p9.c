@@ -33,6 +33,16 @@ static int get_fid(struct p9_server *s, uint32_t id, struct p9_fid **out)
 	return 0;
 }
 
+/*
+ * The end of a request's fixed fields: a message that ran short is a
+ * protocol error, else the fid it names must exist.
+ */
+static int in_done_get_fid(struct p9_server *s, struct p9_in *in,
+			   uint32_t id, struct p9_fid **out)
+{
+	return in->bad ? -EPROTO : get_fid(s, id, out);
+}
+
 /* --- session --- */
 
 static int p9_version(struct p9_server *s, struct p9_in *in,
@@ -179,9 +189,7 @@ static int p9_getattr(struct p9_server *s, struct p9_in *in,
 	int err;
 
 	in_u64(in);		/* request_mask: the basic set is cheap */
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (!err)
 		err = p9_fs_stat(s, f, &st);
 	if (err)
@@ -226,9 +234,7 @@ static int p9_setattr(struct p9_server *s, struct p9_in *in,
 	a.atime_nsec = in_u64(in);
 	a.mtime_sec = in_u64(in);
 	a.mtime_nsec = in_u64(in);
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	return err ? err : p9_fs_setattr(s, f, &a);
 }
 
@@ -240,9 +246,7 @@ static int p9_statfs(struct p9_server *s, struct p9_in *in, struct p9_out *out)
 	uint64_t fsid;
 	int err;
 
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (!err)
 		err = p9_fs_statfs(s, f, &st);
 	if (err)
@@ -271,9 +275,7 @@ static int p9_xattrwalk(struct p9_server *s, struct p9_in *in,
 	int err;
 
 	in_str(in, &len);
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (err)
 		return err;
 	if (len)
@@ -296,9 +298,7 @@ static int p9_lopen(struct p9_server *s, struct p9_in *in, struct p9_out *out)
 	struct p9_fid *f;
 	int err;
 
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (!err)
 		err = p9_fs_lopen(s, f, flags);
 	if (err)
@@ -385,9 +385,7 @@ static int p9_write(struct p9_server *s, struct p9_in *in, struct p9_out *out)
 
 	count = in_u32(in);
 	data = in_take(in, count);
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (err)
 		return err;
 	if (f->io < 0)
@@ -413,9 +411,7 @@ static int p9_readdir(struct p9_server *s, struct p9_in *in,
 	int err;
 
 	count = in_u32(in);
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (err)
 		return err;
 	if (count > out_room(out, 4))
@@ -436,9 +432,7 @@ static int p9_fsync(struct p9_server *s, struct p9_in *in, struct p9_out *out)
 
 	if (in->len - in->off >= 4)	/* older clients omit it */
 		datasync = in_u32(in);
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (err)
 		return err;
 	if (f->io < 0)
@@ -462,9 +456,7 @@ static int p9_lock(struct p9_server *s, struct p9_in *in, struct p9_out *out)
 	in_u64(in);		/* length */
 	in_u32(in);		/* proc_id */
 	in_str(in, &len);	/* client_id */
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (err)
 		return err;
 	out_u8(out, P9_LOCK_SUCCESS);
@@ -486,9 +478,7 @@ static int p9_getlock(struct p9_server *s, struct p9_in *in,
 	length = in_u64(in);
 	proc_id = in_u32(in);
 	client = in_str(in, &len);
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (err)
 		return err;
 	out_u8(out, P9_LOCK_TYPE_UNLCK);
@@ -682,9 +672,7 @@ static int p9_readlink(struct p9_server *s, struct p9_in *in,
 	struct p9_fid *f;
 	int err;
 
-	if (in->bad)
-		return -EPROTO;
-	err = get_fid(s, fid, &f);
+	err = in_done_get_fid(s, in, fid, &f);
 	if (!err)
 		err = p9_fs_readlink(s, f, target, sizeof(target));
 	if (err < 0)
