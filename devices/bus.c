@@ -4,25 +4,36 @@
 #include <armz/bus.h>
 #include <armz/err.h>
 
+static int mmio_bus_refuse(const struct mmio_ops *ops, void *opaque, int r)
+{
+	if (ops->free)
+		ops->free(opaque);
+	return r;
+}
+
 int mmio_bus_add(struct mmio_bus *bus, uint64_t base, uint64_t size,
 		 const struct mmio_ops *ops, void *opaque)
 {
 	unsigned int i;
 
 	if (!size || base + size < base)
-		return err_set(EINVAL, "MMIO region at 0x%llx has a bad size",
-			       (unsigned long long)base);
+		return mmio_bus_refuse(ops, opaque,
+			err_set(EINVAL, "MMIO region at 0x%llx has a bad size",
+				(unsigned long long)base));
 	for (i = 0; i < bus->count; i++) {
 		const struct mmio_region *r = &bus->regions[i];
 
 		if (base < r->base + r->size && r->base < base + size)
-			return err_set(EEXIST,
-				       "MMIO region 0x%llx overlaps 0x%llx",
-				       (unsigned long long)base,
-				       (unsigned long long)r->base);
+			return mmio_bus_refuse(ops, opaque,
+				err_set(EEXIST,
+					"MMIO region 0x%llx overlaps 0x%llx",
+					(unsigned long long)base,
+					(unsigned long long)r->base));
 	}
 	if (bus->count == MMIO_BUS_MAX_REGIONS)
-		return err_set(ENOSPC, "too many MMIO regions");
+		return mmio_bus_refuse(ops, opaque,
+			err_set(ENOSPC, "too many MMIO regions (at most %d)",
+				MMIO_BUS_MAX_REGIONS));
 	bus->regions[bus->count++] = (struct mmio_region){
 		.base = base, .size = size, .ops = ops, .opaque = opaque,
 	};
@@ -47,4 +58,33 @@ int mmio_bus_access(const struct mmio_bus *bus, uint64_t addr, void *data,
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int mmio_bus_dt_nodes(const struct mmio_bus *bus, void *fdt,
+		      const struct dt_ctx *ctx)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; !r && i < bus->count; i++)
+		if (bus->regions[i].ops->dt_node)
+			r = bus->regions[i].ops->dt_node(&bus->regions[i], fdt,
+							 ctx);
+	return r;
+}
+
+void mmio_bus_stop(struct mmio_bus *bus)
+{
+	for (unsigned int i = 0; i < bus->count; i++)
+		if (bus->regions[i].ops->stop)
+			bus->regions[i].ops->stop(bus->regions[i].opaque);
+}
+
+void mmio_bus_free(struct mmio_bus *bus)
+{
+	while (bus->count) {
+		struct mmio_region *r = &bus->regions[--bus->count];
+
+		if (r->ops->free)
+			r->ops->free(r->opaque);
+	}
 }

@@ -791,32 +791,3 @@ void p9_server_reset(struct p9_server *s)
 	s->msize = P9_MSIZE_MAX;
 	p9_node_trim(s);
 }
-
-int p9_parse_share(const char *arg, char **dir, char **tag, bool *ro)
-{
-	const char *c1 = strchr(arg, ','), *c2;
-	size_t tlen;
-
-	if (!c1 || c1 == arg)
-		return err_set(EINVAL, "--9p '%s': expected HOSTDIR,TAG[,ro]",
-			       arg);
-	c2 = strchr(c1 + 1, ',');
-	tlen = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
-	if (!tlen)
-		return err_set(EINVAL, "--9p '%s': empty mount tag", arg);
-	if (tlen > P9_TAG_MAX)
-		return err_set(EINVAL, "--9p '%s': mount tag over %d bytes",
-			       arg, P9_TAG_MAX);
-	if (c2 && strcmp(c2 + 1, "ro"))
-		return err_set(EINVAL, "--9p '%s': unknown option '%s'", arg,
-			       c2 + 1);
-	*dir = strndup(arg, (size_t)(c1 - arg));
-	*tag = strndup(c1 + 1, tlen);
-	if (!*dir || !*tag) {
-		free(*dir);
-		free(*tag);
-		return err_set(ENOMEM, "--9p: out of memory");
-	}
-	*ro = c2 != NULL;
-	return 0;
-}

@@ -7,7 +7,7 @@
 #include <libfdt.h>
 
 #include <armz/err.h>
-#include <armz/fdt.h>
+#include <armz/dt.h>
 #include <armz/le.h>
 #include <armz/memmap.h>
 #include <armz/pvpanic.h>
@@ -46,22 +46,17 @@ static void pvpanic_write(void *opaque, uint64_t offset, const void *data,
 		p->panic_cb(p->ctx, events);
 }
 
-const struct mmio_ops pvpanic_mmio_ops = {
-	.read = pvpanic_read,
-	.write = pvpanic_write,
-};
-
-struct pvpanic *pvpanic_new(pvpanic_fn panic_cb, void *ctx)
+int pvpanic_new(pvpanic_fn panic_cb, void *ctx, struct pvpanic **out)
 {
 	struct pvpanic *p = calloc(1, sizeof(*p));
 
-	if (!p) {
-		err_set(ENOMEM, "pvpanic: out of memory");
-		return NULL;
-	}
+	*out = NULL;
+	if (!p)
+		return err_set(ENOMEM, "pvpanic: out of memory");
 	p->panic_cb = panic_cb;
 	p->ctx = ctx;
-	return p;
+	*out = p;
+	return 0;
 }
 
 void pvpanic_free(struct pvpanic *p)
@@ -69,12 +64,12 @@ void pvpanic_free(struct pvpanic *p)
 	free(p);
 }
 
-int pvpanic_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx)
+static int pvpanic_dt_node(const struct mmio_region *r, void *fdt,
+			   const struct dt_ctx *ctx)
 {
 	int ret;
 
-	ret = fdt_begin_mmio_node(fdt, "pvpanic", MEMMAP_PVPANIC_BASE,
-				  MEMMAP_PVPANIC_SIZE);
+	ret = dt_begin_mmio_node(fdt, "pvpanic", r->base, r->size);
 	if (!ret)
 		ret = fdt_property_string(fdt, "compatible",
 					  "qemu,pvpanic-mmio");
@@ -82,3 +77,15 @@ int pvpanic_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx)
 		ret = fdt_end_node(fdt);
 	return ret;
 }
+
+static void pvpanic_mmio_free(void *opaque)
+{
+	pvpanic_free(opaque);
+}
+
+const struct mmio_ops pvpanic_mmio_ops = {
+	.read = pvpanic_read,
+	.write = pvpanic_write,
+	.dt_node = pvpanic_dt_node,
+	.free = pvpanic_mmio_free,
+};

@@ -7,7 +7,7 @@
 #include <libfdt.h>
 
 #include <armz/err.h>
-#include <armz/fdt.h>
+#include <armz/dt.h>
 #include <armz/le.h>
 #include <armz/memmap.h>
 #include <armz/test-exit.h>
@@ -64,22 +64,17 @@ void test_exit_on_booted(struct test_exit *t, void (*booted_cb)(void *ctx))
 	t->booted_cb = booted_cb;
 }
 
-const struct mmio_ops test_exit_mmio_ops = {
-	.read = test_exit_read,
-	.write = test_exit_write,
-};
-
-struct test_exit *test_exit_new(test_exit_fn exit_cb, void *ctx)
+int test_exit_new(test_exit_fn exit_cb, void *ctx, struct test_exit **out)
 {
 	struct test_exit *t = calloc(1, sizeof(*t));
 
-	if (!t) {
-		err_set(ENOMEM, "test-exit: out of memory");
-		return NULL;
-	}
+	*out = NULL;
+	if (!t)
+		return err_set(ENOMEM, "test-exit: out of memory");
 	t->exit_cb = exit_cb;
 	t->ctx = ctx;
-	return t;
+	*out = t;
+	return 0;
 }
 
 void test_exit_free(struct test_exit *t)
@@ -87,15 +82,27 @@ void test_exit_free(struct test_exit *t)
 	free(t);
 }
 
-int test_exit_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx)
+static int test_exit_dt_node(const struct mmio_region *r, void *fdt,
+			     const struct dt_ctx *ctx)
 {
 	int ret;
 
-	ret = fdt_begin_mmio_node(fdt, "test-exit", MEMMAP_TEST_EXIT_BASE,
-				  MEMMAP_TEST_EXIT_SIZE);
+	ret = dt_begin_mmio_node(fdt, "test-exit", r->base, r->size);
 	if (!ret)
 		ret = fdt_property_string(fdt, "compatible", "armz,test-exit");
 	if (!ret)
 		ret = fdt_end_node(fdt);
 	return ret;
 }
+
+static void test_exit_mmio_free(void *opaque)
+{
+	test_exit_free(opaque);
+}
+
+const struct mmio_ops test_exit_mmio_ops = {
+	.read = test_exit_read,
+	.write = test_exit_write,
+	.dt_node = test_exit_dt_node,
+	.free = test_exit_mmio_free,
+};

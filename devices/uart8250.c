@@ -7,14 +7,14 @@
 #include <libfdt.h>
 
 #include <armz/err.h>
-#include <armz/fdt.h>
+#include <armz/dt.h>
 #include <armz/le.h>
 #include <armz/memmap.h>
 #include <armz/uart.h>
 
 struct uart {
 	pthread_mutex_t lock;
-	struct irq_line *irq;
+	struct irq_line irq;		/* ops NULL: no interrupts */
 	uart_out_fn out;
 	void *out_ctx;
 	void (*rx_notify)(void *ctx);
@@ -92,7 +92,7 @@ static void uart_update_irq(struct uart *u)
 	if (level == u->irq_level)
 		return;
 	u->irq_level = level;
-	irq_set_level(u->irq, level);
+	irq_set_level(&u->irq, level);
 }
 
 static void uart_rx_push(struct uart *u, uint8_t c)
@@ -299,40 +299,42 @@ static void uart_mmio_write(void *opaque, uint64_t offset, const void *data,
 		notify(notify_ctx);
 }
 
-const struct mmio_ops uart_mmio_ops = {
-	.read = uart_mmio_read,
-	.write = uart_mmio_write,
-};
-
-struct uart *uart_new(struct irq_line *irq, uart_out_fn out, void *out_ctx)
+int uart_new(const struct irq_line *irq, uart_out_fn out, void *out_ctx,
+	     struct uart **out_uart)
 {
 	struct uart *u = calloc(1, sizeof(*u));
 	int ret;
 
-	if (!u) {
-		err_set(ENOMEM, "UART: out of memory");
-		return NULL;
-	}
+	*out_uart = NULL;
+	if (!u)
+		return err_set(ENOMEM, "UART: out of memory");
 	ret = pthread_mutex_init(&u->lock, NULL);
 	if (ret) {
 		free(u);
-		err_set(ret, "UART: cannot create its lock");
-		return NULL;
+		return err_set(ret, "UART: cannot create its lock");
 	}
-	u->irq = irq;
+	if (irq)
+		u->irq = *irq;
 	u->out = out;
 	u->out_ctx = out_ctx;
 	/* Reset state: no modem, so the status lines read as present. */
 	u->msr = uart_msr_status(u);
-	return u;
+	*out_uart = u;
+	return 0;
 }
 
 void uart_free(struct uart *u)
 {
 	if (!u)
 		return;
+	irq_release(&u->irq);
 	pthread_mutex_destroy(&u->lock);
 	free(u);
+}
+
+static void uart_mmio_free(void *opaque)
+{
+	uart_free(opaque);
 }
 
 void uart_set_rx_notify(struct uart *u, void (*notify)(void *ctx), void *ctx)
@@ -372,12 +374,13 @@ void uart_set_rx_gate(struct uart *u, bool gated)
 	pthread_mutex_unlock(&u->lock);
 }
 
-int uart_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx)
+static int uart_dt_node(const struct mmio_region *r, void *fdt,
+			const struct dt_ctx *ctx)
 {
+	struct uart *u = r->opaque;
 	int ret;
 
-	ret = fdt_begin_mmio_node(fdt, "serial", MEMMAP_UART_BASE,
-				  MEMMAP_UART_SIZE);
+	ret = dt_begin_mmio_node(fdt, "serial", r->base, r->size);
 	if (!ret)
 		ret = fdt_property_string(fdt, "compatible", "ns16550a");
 	if (!ret)
@@ -387,8 +390,15 @@ int uart_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx)
 	if (!ret)
 		ret = fdt_property_u32(fdt, "reg-io-width", 1);
 	if (!ret)
-		ret = fdt_prop_spi(fdt, ctx, MEMMAP_SPI_UART, false);
+		ret = dt_prop_spi(fdt, ctx, u->irq.spi, false);
 	if (!ret)
 		ret = fdt_end_node(fdt);
 	return ret;
 }
+
+const struct mmio_ops uart_mmio_ops = {
+	.read = uart_mmio_read,
+	.write = uart_mmio_write,
+	.dt_node = uart_dt_node,
+	.free = uart_mmio_free,
+};

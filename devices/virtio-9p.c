@@ -19,6 +19,7 @@
 #include <armz/err.h>
 #include <armz/le.h>
 #include <armz/p9.h>
+#include <armz/util.h>
 #include <armz/virtio.h>
 
 /* Longer chains than Linux builds for the largest msize still fit. */
@@ -35,8 +36,7 @@ struct virtio_9p {
 
 static struct virtio_9p *to_v9p(struct virtio_device *dev)
 {
-	return (struct virtio_9p *)((char *)dev -
-				    offsetof(struct virtio_9p, dev));
+	return container_of(dev, struct virtio_9p, dev);
 }
 
 static int v9p_request(struct virtio_device *dev, unsigned int q,
@@ -86,27 +86,28 @@ static const struct virtio_device_ops v9p_ops = {
 	.free = v9p_free,
 };
 
-struct virtio_device *virtio_9p_new(const char *dir, const char *tag, bool ro)
+int virtio_9p_new(const struct p9_share *share, struct virtio_device **out)
 {
-	size_t tlen = strlen(tag);
+	size_t tlen = strlen(share->tag);
 	struct virtio_9p *v;
+	int r;
 
-	if (!tlen || tlen > P9_TAG_MAX) {
-		err_set(EINVAL, "9p share '%s': tag '%s' must be 1 to %d bytes",
-			dir, tag, P9_TAG_MAX);
-		return NULL;
-	}
+	*out = NULL;
+	if (!tlen || tlen > P9_TAG_MAX)
+		return err_set(EINVAL, "9p share '%s': tag '%s' must be 1 to %d bytes",
+			       share->dir, share->tag, P9_TAG_MAX);
 	v = calloc(1, sizeof(*v));
 	if (!v || !(v->req = malloc(P9_MSIZE_MAX)) ||
 	    !(v->resp = malloc(P9_MSIZE_MAX))) {
-		err_set(ENOMEM, "9p share '%s': out of memory", dir);
+		r = err_set(ENOMEM, "9p share '%s': out of memory", share->dir);
 		goto fail;
 	}
-	if (p9_server_new(dir, ro, &v->srv))
+	r = p9_server_new(share->dir, share->ro, &v->srv);
+	if (r)
 		goto fail;
-	snprintf(v->name, sizeof(v->name), "virtio-9p %s", tag);
+	snprintf(v->name, sizeof(v->name), "virtio-9p %s", share->tag);
 	le16_write(v->config, (uint16_t)tlen);
-	memcpy(v->config + 2, tag, tlen);
+	memcpy(v->config + 2, share->tag, tlen);
 	v->dev = (struct virtio_device){
 		.ops = &v9p_ops,
 		.name = v->name,
@@ -118,12 +119,43 @@ struct virtio_device *virtio_9p_new(const char *dir, const char *tag, bool ro)
 		.config = v->config,
 		.config_size = (unsigned int)(2 + tlen),
 	};
-	return &v->dev;
+	*out = &v->dev;
+	return 0;
 fail:
 	if (v) {
 		free(v->req);
 		free(v->resp);
 	}
 	free(v);
-	return NULL;
+	return r;
+}
+
+int p9_parse_share(const char *arg, struct p9_share *share)
+{
+	const char *c1 = strchr(arg, ','), *c2;
+	size_t dlen, tlen;
+
+	if (!c1 || c1 == arg)
+		return err_set(EINVAL, "--9p '%s': expected HOSTDIR,TAG[,ro]",
+			       arg);
+	dlen = (size_t)(c1 - arg);
+	c2 = strchr(c1 + 1, ',');
+	tlen = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
+	if (!tlen)
+		return err_set(EINVAL, "--9p '%s': empty mount tag", arg);
+	if (tlen > P9_TAG_MAX)
+		return err_set(EINVAL, "--9p '%s': mount tag over %d bytes",
+			       arg, P9_TAG_MAX);
+	if (dlen >= sizeof(share->dir))
+		return err_set(EINVAL, "--9p: directory name over %zu bytes",
+			       sizeof(share->dir) - 1);
+	if (c2 && strcmp(c2 + 1, "ro"))
+		return err_set(EINVAL, "--9p '%s': unknown option '%s'", arg,
+			       c2 + 1);
+	memcpy(share->dir, arg, dlen);
+	share->dir[dlen] = '\0';
+	memcpy(share->tag, c1 + 1, tlen);
+	share->tag[tlen] = '\0';
+	share->ro = c2 != NULL;
+	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <armz/err.h>
 #include <armz/le.h>
+#include <armz/util.h>
 #include <armz/virtio.h>
 #include <armz/virtio-blk.h>
 
@@ -34,7 +35,7 @@ struct virtio_blk {
 
 static struct virtio_blk *to_blk(const struct virtio_device *dev)
 {
-	return (struct virtio_blk *)dev;
+	return container_of(dev, struct virtio_blk, dev);
 }
 
 /* --- Command line --- */

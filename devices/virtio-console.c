@@ -6,6 +6,7 @@
 
 #include <armz/err.h>
 #include <armz/le.h>
+#include <armz/util.h>
 #include <armz/virtio.h>
 #include <armz/virtio-console.h>
 
@@ -28,7 +29,7 @@ struct virtio_console {
 
 static struct virtio_console *to_con(struct virtio_device *dev)
 {
-	return (struct virtio_console *)dev;
+	return container_of(dev, struct virtio_console, dev);
 }
 
 static void con_rx_notify(struct virtio_console *con)
@@ -210,15 +211,14 @@ static const struct virtio_device_ops con_ops = {
 	.free = con_free,
 };
 
-struct virtio_device *virtio_console_new(virtio_console_out_fn out,
-					 void *out_ctx)
+int virtio_console_new(virtio_console_out_fn out, void *out_ctx,
+		       struct virtio_device **dev)
 {
 	struct virtio_console *con = calloc(1, sizeof(*con));
 
-	if (!con) {
-		err_set(ENOMEM, "virtio-console: out of memory");
-		return NULL;
-	}
+	*dev = NULL;
+	if (!con)
+		return err_set(ENOMEM, "virtio-console: out of memory");
 	con->out = out;
 	con->out_ctx = out_ctx;
 	pthread_mutex_init(&con->rx_lock, NULL);
@@ -235,5 +235,6 @@ struct virtio_device *virtio_console_new(virtio_console_out_fn out,
 		.config = con->config,
 		.config_size = sizeof(con->config),
 	};
-	return &con->dev;
+	*dev = &con->dev;
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <armz/err.h>
 #include <armz/le.h>
 #include <armz/net-backend.h>
+#include <armz/util.h>
 #include <armz/virtio.h>
 #include <armz/virtio-net.h>
 
@@ -50,7 +51,7 @@ enum net_rx_result { RX_DONE, RX_NOBUF, RX_DROP, RX_BROKEN };
 
 static struct virtio_net *to_net(struct virtio_device *dev)
 {
-	return (struct virtio_net *)dev;
+	return container_of(dev, struct virtio_net, dev);
 }
 
 /* --- The header --- */

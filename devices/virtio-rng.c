@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include <armz/err.h>
+#include <armz/util.h>
 #include <armz/virtio.h>
 #include <armz/virtio-rng.h>
 
@@ -67,7 +68,7 @@ static void rng_queue_notify(struct virtio_device *dev, unsigned int q)
 
 static void rng_free(struct virtio_device *dev)
 {
-	free(dev);
+	free(container_of(dev, struct virtio_rng, dev));
 }
 
 static const struct virtio_device_ops rng_ops = {
@@ -75,14 +76,13 @@ static const struct virtio_device_ops rng_ops = {
 	.free = rng_free,
 };
 
-struct virtio_device *virtio_rng_new(void)
+int virtio_rng_new(struct virtio_device **out)
 {
 	struct virtio_rng *rng = calloc(1, sizeof(*rng));
 
-	if (!rng) {
-		err_set(ENOMEM, "virtio-rng: out of memory");
-		return NULL;
-	}
+	*out = NULL;
+	if (!rng)
+		return err_set(ENOMEM, "virtio-rng: out of memory");
 	rng->dev = (struct virtio_device){
 		.ops = &rng_ops,
 		.name = "virtio-rng",
@@ -91,5 +91,6 @@ struct virtio_device *virtio_rng_new(void)
 		.queue_size = VIRTQ_NUM_MAX,
 		.nr_workers = 1,
 	};
-	return &rng->dev;
+	*out = &rng->dev;
+	return 0;
 }

@@ -6,6 +6,8 @@
  * An interrupt line as a device sees it. The VMM backs it with KVM_IRQFD or
  * KVM_IRQ_LINE; tests back it with a counter. A NULL ops means the machine
  * has no interrupt controller (payload mode) and the device must cope.
+ * A device takes its line by value when it is made and owns it from then
+ * on: it calls irq_release() when it is freed.
  */
 struct irq_line;
 
@@ -14,6 +16,8 @@ struct irq_ops {
 	int (*set_level)(struct irq_line *line, int level);
 	/* Edge-triggered lines (virtio-mmio): one interrupt per call. */
 	int (*trigger)(struct irq_line *line);
+	/* Frees what backs the line (an irqfd's eventfd). May be NULL. */
+	void (*release)(struct irq_line *line);
 };
 
 struct irq_line {
@@ -35,6 +39,12 @@ static inline int irq_trigger(struct irq_line *line)
 	if (!line || !line->ops || !line->ops->trigger)
 		return 0;
 	return line->ops->trigger(line);
+}
+
+static inline void irq_release(struct irq_line *line)
+{
+	if (line && line->ops && line->ops->release)
+		line->ops->release(line);
 }
 
 #endif

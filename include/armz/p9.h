@@ -2,6 +2,7 @@
 #ifndef ARMZ_P9_H
 #define ARMZ_P9_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,12 +137,19 @@ size_t p9_handle(struct p9_server *s, const uint8_t *req, size_t req_len,
 /* Mount tags longer than this are refused (the guest's limit). */
 #define P9_TAG_MAX		31
 
+/* One --9p HOSTDIR,TAG[,ro] share. */
+struct p9_share {
+	char dir[PATH_MAX];
+	char tag[P9_TAG_MAX + 1];
+	bool ro;
+};
+
 /*
- * Parses a --9p option value "HOSTDIR,TAG[,ro]". *dir and *tag are
- * malloc'd for the caller. -EINVAL (err_msg() says why) when a part is
- * missing or empty, the tag is too long, or an option is unknown.
+ * Parses a --9p option value "HOSTDIR,TAG[,ro]" into *share. -EINVAL
+ * (err_msg() says why) when a part is missing or empty, a part is too
+ * long, or an option is unknown.
  */
-int p9_parse_share(const char *arg, char **dir, char **tag, bool *ro);
+int p9_parse_share(const char *arg, struct p9_share *share);
 
 /* virtio-9p: device id 9, feature bit 0 = the config space has a tag. */
 #define VIRTIO_ID_9P		9
@@ -150,10 +158,10 @@ int p9_parse_share(const char *arg, char **dir, char **tag, bool *ro);
 struct virtio_device;
 
 /*
- * A virtio-9p device serving dir to the guest as mount tag tag; hand it
- * to virtio_mmio_new(), which then owns it. NULL with err_msg() set on
- * failure.
+ * A virtio-9p device serving share->dir to the guest as mount tag
+ * share->tag; hand it to virtio_mmio_new(), which then owns it. 0 and
+ * *out, or a negative errno with err_msg() set.
  */
-struct virtio_device *virtio_9p_new(const char *dir, const char *tag, bool ro);
+int virtio_9p_new(const struct p9_share *share, struct virtio_device **out);
 
 #endif

@@ -18,19 +18,16 @@
 #define PVPANIC_EVENTS		(PVPANIC_PANICKED | PVPANIC_CRASH_LOADED)
 
 struct pvpanic;
-struct fdt_ctx;
 
 /* events: what the guest wrote, limited to PVPANIC_EVENTS. */
 typedef void (*pvpanic_fn)(void *ctx, uint32_t events);
 
-/* NULL with err_msg() set on failure. */
-struct pvpanic *pvpanic_new(pvpanic_fn panic_cb, void *ctx);
+/* 0 and *out, or a negative errno with err_msg() set. */
+int pvpanic_new(pvpanic_fn panic_cb, void *ctx, struct pvpanic **out);
 void pvpanic_free(struct pvpanic *p);
 
 /* opaque = struct pvpanic *. Runs panic_cb on the writing vCPU thread. */
 extern const struct mmio_ops pvpanic_mmio_ops;
 
-/* An fdt_node_writer; opaque is unused. */
-int pvpanic_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx);
 
 #endif

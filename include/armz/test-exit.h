@@ -36,12 +36,11 @@
 #define TEST_EXIT_FAIL		1
 
 struct test_exit;
-struct fdt_ctx;
 
 typedef void (*test_exit_fn)(void *ctx, int status);
 
-/* NULL with err_msg() set on failure. */
-struct test_exit *test_exit_new(test_exit_fn exit_cb, void *ctx);
+/* 0 and *out, or a negative errno with err_msg() set. */
+int test_exit_new(test_exit_fn exit_cb, void *ctx, struct test_exit **out);
 void test_exit_free(struct test_exit *t);
 /* Called on the writing vCPU for every BOOTED write. */
 void test_exit_on_booted(struct test_exit *t, void (*booted_cb)(void *ctx));
@@ -49,7 +48,5 @@ void test_exit_on_booted(struct test_exit *t, void (*booted_cb)(void *ctx));
 /* opaque = struct test_exit *. Runs exit_cb on the writing vCPU thread. */
 extern const struct mmio_ops test_exit_mmio_ops;
 
-/* An fdt_node_writer; opaque is unused. */
-int test_exit_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx);
 
 #endif

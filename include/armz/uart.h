@@ -81,20 +81,24 @@
 #define UART_CLOCK_HZ		1843200
 
 /*
- * The node uart_fdt_node() writes, for /chosen stdout-path. Spelled out
+ * The node of the UART at MEMMAP_UART_BASE, for /chosen stdout-path. Spelled out
  * because the preprocessor cannot format MEMMAP_UART_BASE; a unit test
  * checks that the two agree.
  */
-#define UART_FDT_PATH		"/serial@9000000"
+#define UART_DT_PATH		"/serial@9000000"
 
 struct uart;
-struct fdt_ctx;
 
 /* Called with each transmitted byte run; returns 0 or -errno. */
 typedef int (*uart_out_fn)(void *ctx, const uint8_t *buf, size_t len);
 
-/* NULL with err_msg() set on failure. irq may be NULL (no interrupts). */
-struct uart *uart_new(struct irq_line *irq, uart_out_fn out, void *out_ctx);
+/*
+ * 0 and *u, or a negative errno with err_msg() set. The UART takes irq by
+ * value and owns it; NULL means no interrupts (a polled payload). Its
+ * device tree node gives irq->spi.
+ */
+int uart_new(const struct irq_line *irq, uart_out_fn out, void *out_ctx,
+	     struct uart **u);
 void uart_free(struct uart *u);
 
 /*
@@ -120,10 +124,10 @@ bool uart_rx_room(struct uart *u);
  */
 void uart_set_rx_gate(struct uart *u, bool gated);
 
-/* opaque = struct uart *. Any access width; data is the low byte. */
+/*
+ * opaque = struct uart *. Any access width; data is the low byte. Its
+ * node is serial@<base> with reg, irq and clock; the bus frees the UART.
+ */
 extern const struct mmio_ops uart_mmio_ops;
-
-/* An fdt_node_writer: writes UART_FDT_PATH with reg, irq and clock. */
-int uart_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx);
 
 #endif

@@ -13,6 +13,8 @@
  * VIRTIO_BLK_F_MQ) proceed in parallel.
  */
 
+#define VIRTIO_ID_BLOCK			2	/* device ID (virtio 1.2, 5) */
+
 #define VIRTIO_BLK_F_SIZE_MAX		1
 #define VIRTIO_BLK_F_SEG_MAX		2
 #define VIRTIO_BLK_F_GEOMETRY		4

@@ -26,6 +26,8 @@
  * driver (re)starts the device.
  */
 
+#define VIRTIO_ID_CONSOLE		3	/* device ID (virtio 1.2, 5) */
+
 #define VIRTIO_CONSOLE_F_SIZE		0
 #define VIRTIO_CONSOLE_F_MULTIPORT	1
 #define VIRTIO_CONSOLE_F_EMERG_WRITE	2
@@ -44,9 +46,9 @@ struct virtio_device;
 typedef int (*virtio_console_out_fn)(void *ctx, const uint8_t *buf,
 				     size_t len);
 
-/* NULL with err_msg() set on failure. */
-struct virtio_device *virtio_console_new(virtio_console_out_fn out,
-					 void *out_ctx);
+/* 0 and *dev, or a negative errno with err_msg() set. */
+int virtio_console_new(virtio_console_out_fn out, void *out_ctx,
+		       struct virtio_device **dev);
 
 /* Set before the vCPUs run. notify must not block. */
 void virtio_console_set_rx_notify(struct virtio_device *dev,

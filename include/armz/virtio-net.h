@@ -12,6 +12,8 @@
  * frames: libslirp ("user", a NAT in userspace) or a tap device.
  */
 
+#define VIRTIO_ID_NET			1	/* device ID (virtio 1.2, 5) */
+
 /* Feature bits (5.1.3). */
 #define VIRTIO_NET_F_CSUM		0
 #define VIRTIO_NET_F_GUEST_CSUM		1

@@ -5,21 +5,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <armz/bus.h>
-#include <armz/guest-mem.h>
-#include <armz/irq.h>
-#include <armz/memmap.h>
 #include <armz/virtqueue.h>
 
 /*
- * Virtio devices over the virtio-mmio transport, version 2 only (virtio
- * 1.2, 4.2). Two halves:
- *
- *  - struct virtio_device: what a device (rng, blk, console, net) fills in
- *    and the callbacks it implements. It knows nothing of MMIO.
- *  - struct virtio_mmio: the transport. It owns the registers, feature
- *    negotiation, the status state machine, the queues' registers and kick
- *    eventfds, the interrupt status, and the device's worker threads.
+ * The virtio device model: struct virtio_device is what a device (rng,
+ * blk, console, net, 9p) fills in, and the callbacks it implements. It
+ * knows nothing of MMIO; the transport (virtio-mmio.h) owns the registers,
+ * feature negotiation, the status state machine, the queues' registers
+ * and kick eventfds, the interrupt status, and the device's worker
+ * threads. Each device header names its own device ID (virtio 1.2, 5).
  *
  * Threads. MMIO callbacks run on vCPU threads. Each device has one or more
  * worker threads (dev->nr_workers) that exist only while the driver has
@@ -29,12 +23,6 @@
  * virtio_mmio_reset() and virtio_mmio_free(). A worker never takes the
  * transport's register lock, so a vCPU that resets the device while a
  * worker is busy simply waits for the worker to finish its request.
- *
- * Notification. Every queue has a kick eventfd. The VMM registers it with
- * KVM_IOEVENTFD at virtio_mmio_notify_addr() (4 bytes, datamatch = queue
- * index), so the guest's QueueNotify write wakes the worker without a
- * userspace exit; a QueueNotify write that does reach the MMIO handler
- * writes the same eventfd.
  */
 
 /* Device status bits (2.1). */
@@ -50,52 +38,8 @@
 
 #define VIRTIO_BIT(n)			(1ULL << (n))
 
-/* Device IDs (5). */
-#define VIRTIO_ID_NET			1
-#define VIRTIO_ID_BLOCK			2
-#define VIRTIO_ID_CONSOLE		3
-#define VIRTIO_ID_RNG			4
-
-/* virtio-mmio register offsets (4.2.2). */
-#define VIRTIO_MMIO_MAGIC_VALUE		0x000
-#define VIRTIO_MMIO_VERSION		0x004
-#define VIRTIO_MMIO_DEVICE_ID		0x008
-#define VIRTIO_MMIO_VENDOR_ID		0x00c
-#define VIRTIO_MMIO_DEVICE_FEATURES	0x010
-#define VIRTIO_MMIO_DEVICE_FEATURES_SEL	0x014
-#define VIRTIO_MMIO_DRIVER_FEATURES	0x020
-#define VIRTIO_MMIO_DRIVER_FEATURES_SEL	0x024
-#define VIRTIO_MMIO_QUEUE_SEL		0x030
-#define VIRTIO_MMIO_QUEUE_NUM_MAX	0x034
-#define VIRTIO_MMIO_QUEUE_NUM		0x038
-#define VIRTIO_MMIO_QUEUE_READY		0x044
-#define VIRTIO_MMIO_QUEUE_NOTIFY	0x050
-#define VIRTIO_MMIO_INTERRUPT_STATUS	0x060
-#define VIRTIO_MMIO_INTERRUPT_ACK	0x064
-#define VIRTIO_MMIO_STATUS		0x070
-#define VIRTIO_MMIO_QUEUE_DESC_LOW	0x080
-#define VIRTIO_MMIO_QUEUE_DESC_HIGH	0x084
-#define VIRTIO_MMIO_QUEUE_DRIVER_LOW	0x090
-#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH	0x094
-#define VIRTIO_MMIO_QUEUE_DEVICE_LOW	0x0a0
-#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH	0x0a4
-#define VIRTIO_MMIO_SHM_SEL		0x0ac
-#define VIRTIO_MMIO_SHM_LEN_LOW		0x0b0
-#define VIRTIO_MMIO_SHM_LEN_HIGH	0x0b4
-#define VIRTIO_MMIO_SHM_BASE_LOW	0x0b8
-#define VIRTIO_MMIO_SHM_BASE_HIGH	0x0bc
-#define VIRTIO_MMIO_CONFIG_GENERATION	0x0fc
-#define VIRTIO_MMIO_CONFIG		0x100
-
-#define VIRTIO_MMIO_MAGIC		0x74726976	/* "virt" */
-#define VIRTIO_MMIO_VENDOR		0x7a6d7261	/* "armz" */
-
-#define VIRTIO_MMIO_INT_VRING		1	/* used buffers */
-#define VIRTIO_MMIO_INT_CONFIG		2	/* config change */
-
-/* One transport instance occupies one slot of the memory map. */
-#define VIRTIO_MMIO_SIZE		MEMMAP_VIRTIO_SLOT_SIZE
-#define VIRTIO_CONFIG_MAX		(VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG)
+/* Largest device config space (the virtio-mmio window has this much). */
+#define VIRTIO_CONFIG_MAX		256
 
 /* Most queues and backend fds one device can have. */
 #define VIRTIO_QUEUES_MAX		64
@@ -230,41 +174,5 @@ void virtio_dev_process(struct virtio_device *dev, unsigned int q,
 
 void virtio_dev_stats(const struct virtio_device *dev,
 		      struct virtio_stats *out);
-
-/* --- For the VMM --- */
-
-struct virtio_mmio;
-
-/*
- * A transport for dev at guest physical base (one VIRTIO_MMIO_SIZE slot),
- * interrupting through irq (may be NULL: polled guests) which is SPI spi
- * in the device tree. mem must outlive the transport. Takes ownership of
- * dev even on failure. NULL with err_msg() set on failure.
- */
-struct virtio_mmio *virtio_mmio_new(struct virtio_device *dev,
-				    const struct guest_mem *mem,
-				    struct irq_line *irq, uint64_t base,
-				    unsigned int spi);
-/* Stops the workers, frees the device and the transport. NULL is fine. */
-void virtio_mmio_free(struct virtio_mmio *vm);
-
-/* Machine reset: as if the driver wrote 0 to Status. */
-void virtio_mmio_reset(struct virtio_mmio *vm);
-/* Stops the workers (before guest RAM goes away); a reset in effect. */
-void virtio_mmio_stop(struct virtio_mmio *vm);
-
-/* opaque = struct virtio_mmio *; register at base, VIRTIO_MMIO_SIZE. */
-extern const struct mmio_ops virtio_mmio_ops;
-
-/* An fdt_node_writer (opaque = struct virtio_mmio *). */
-struct fdt_ctx;
-int virtio_mmio_fdt_node(void *opaque, void *fdt, const struct fdt_ctx *ctx);
-
-/* For KVM_IOEVENTFD: one eventfd per queue at the QueueNotify address. */
-unsigned int virtio_mmio_num_queues(const struct virtio_mmio *vm);
-int virtio_mmio_kick_fd(const struct virtio_mmio *vm, unsigned int q);
-uint64_t virtio_mmio_notify_addr(const struct virtio_mmio *vm);
-
-struct virtio_device *virtio_mmio_device(const struct virtio_mmio *vm);
 
 #endif

@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <armz/kvm-arm64-abi.h>
+#include <armz/net-backend.h>
+#include <armz/p9.h>
+#include <armz/virtio-blk.h>
+#include <armz/virtio-net.h>
 
 /*
  * Exit statuses, one table for --help, the README and scripts. A payload's
@@ -26,7 +29,17 @@ enum armz_exit {
 #define VM_MAX_NETS	4
 #define VM_MAX_SHARES	8
 
-/* What the user asked for, filled by vmm/cli.c. */
+/* How the guest's console is reached. */
+enum vm_console {
+	VM_CONSOLE_SERIAL,		/* the UART, ttyS0 */
+	VM_CONSOLE_VIRTIO,		/* virtio-console, hvc0 */
+};
+
+/*
+ * What the user asked for: filled by vmm/cli.c alone, every option parsed
+ * into its typed form there, and read-only afterwards. Anything random
+ * (a MAC) is drawn once, here, so a guest reset keeps it.
+ */
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -45,14 +58,13 @@ struct vm_config {
 	uint64_t timeout_ms;		/* 0: none */
 	const char *console_log;
 	const char *report;
-	bool virtio_console;		/* --console virtio: hvc0 */
+	enum vm_console console;
 	bool rng;
-	const char *disks[VM_MAX_DISKS];
+	struct blk_config disks[VM_MAX_DISKS];
 	unsigned int ndisks;
-	const char *nets[VM_MAX_NETS];
+	struct net_config nets[VM_MAX_NETS];
 	unsigned int nnets;
-	int tap_fds[VM_MAX_NETS];	/* taps made up front, or -1 */
-	const char *shares[VM_MAX_SHARES];	/* --9p HOSTDIR,TAG[,ro] */
+	struct p9_share shares[VM_MAX_SHARES];
 	unsigned int nshares;
 
 	/* Run-a-command mode: armz run -k IMAGE [--rootfs DIR] -- CMD... */
@@ -60,48 +72,6 @@ struct vm_config {
 	const char *rootfs;
 	bool rw;
 	bool verbose;
-	const void *initrd_data;	/* the initramfs armz built */
-	size_t initrd_size;
 };
-
-/* What the arm64 KVM in front of us can do, probed before building. */
-struct kvm_caps {
-	int api_version;
-	unsigned int max_vcpus;
-	unsigned int ipa_bits;		/* 0: fixed 40-bit IPA space */
-	bool ioeventfd;
-	bool irqfd;
-	bool psci_0_2;
-	bool immediate_exit;
-	int gic_version;		/* 3, 2 or 0: none in the kernel */
-	uint32_t preferred_target;
-};
-
-struct kvm {
-	const char *path;
-	int sys_fd;
-	int vm_fd;
-	int run_size;
-	struct kvm_caps caps;
-};
-
-int kvm_open(struct kvm *kvm, const char *path);
-/* vmm/caps.c: no ioctls, so unit-testable. */
-int kvm_check_request(const struct kvm *kvm, const struct vm_config *cfg);
-unsigned long kvm_vm_type(const struct kvm *kvm, uint64_t ipa_end);
-int kvm_probe(struct kvm *kvm);
-int kvm_create_vm(struct kvm *kvm, uint64_t ipa_end);
-void kvm_destroy_vm(struct kvm *kvm);
-void kvm_close(struct kvm *kvm);
-int kvm_add_memory(struct kvm *kvm, unsigned int slot, uint64_t gpa,
-		   uint64_t size, void *host);
-int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, unsigned int len,
-		  uint64_t datamatch, int fd);
-int kvm_irqfd(struct kvm *kvm, unsigned int spi, int fd);
-int kvm_irq_line(struct kvm *kvm, unsigned int spi, int level);
-const char *kvm_default_device(void);
-
-int gic_create(struct kvm *kvm, unsigned int ncpus, int *version);
-int gic_finalize(int gic_fd);
 
 #endif

@@ -29,7 +29,7 @@ static void reg_write(void *opaque, uint64_t off, const void *data,
 	d->value = le_read_sized(data, len);
 }
 
-static const struct mmio_ops reg_ops = { reg_read, reg_write };
+static const struct mmio_ops reg_ops = { .read = reg_read, .write = reg_write };
 
 static void test_bus_dispatch(void)
 {

@@ -319,7 +319,7 @@ static void test_slirp_device(void)
 	tr_init(&rx, &mem, 16, TR_RING0);
 	tr_init(&tx, &mem, 16, TR_RING1);
 	tr_irq_init(&irq);
-	vm = virtio_mmio_new(dev, &mem, &irq.line, MEMMAP_VIRTIO_BASE,
+	vm = tr_transport(dev, &mem, &irq.line, MEMMAP_VIRTIO_BASE,
 			     MEMMAP_SPI_VIRTIO_BASE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
 	CU_ASSERT_TRUE(tr_negotiate(vm, VIRTIO_BIT(VIRTIO_F_VERSION_1) |

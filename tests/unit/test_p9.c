@@ -1479,39 +1479,6 @@ static void test_p9_pseudo_fs(void)
 	t.s = s;
 }
 
-static void test_p9_parse_share(void)
-{
-	char *dir = NULL, *tag = NULL;
-	bool ro = true;
-
-	CU_ASSERT_EQUAL(p9_parse_share("/srv/data,data", &dir, &tag, &ro), 0);
-	CU_ASSERT_STRING_EQUAL(dir, "/srv/data");
-	CU_ASSERT_STRING_EQUAL(tag, "data");
-	CU_ASSERT_FALSE(ro);
-	free(dir);
-	free(tag);
-	CU_ASSERT_EQUAL(p9_parse_share("/a,b,c,ro", &dir, &tag, &ro), -EINVAL);
-	CU_ASSERT_EQUAL(p9_parse_share("/a,tag,ro", &dir, &tag, &ro), 0);
-	CU_ASSERT_STRING_EQUAL(dir, "/a");
-	CU_ASSERT_STRING_EQUAL(tag, "tag");
-	CU_ASSERT_TRUE(ro);
-	free(dir);
-	free(tag);
-	CU_ASSERT_EQUAL(p9_parse_share("/a", &dir, &tag, &ro), -EINVAL);
-	CU_ASSERT_EQUAL(p9_parse_share(",tag", &dir, &tag, &ro), -EINVAL);
-	CU_ASSERT_EQUAL(p9_parse_share("/a,", &dir, &tag, &ro), -EINVAL);
-	CU_ASSERT_EQUAL(p9_parse_share("/a,,ro", &dir, &tag, &ro), -EINVAL);
-	CU_ASSERT_EQUAL(p9_parse_share("/a,t,rw", &dir, &tag, &ro), -EINVAL);
-	CU_ASSERT_EQUAL(p9_parse_share(
-		"/a,0123456789012345678901234567890", &dir, &tag, &ro), 0);
-	free(dir);
-	free(tag);
-	CU_ASSERT_EQUAL(p9_parse_share(
-		"/a,01234567890123456789012345678901", &dir, &tag, &ro),
-		-EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "tag"));
-}
-
 static void test_p9_server_new_fails(void)
 {
 	struct p9_server *s = NULL;
@@ -1543,7 +1510,6 @@ static const CU_TestInfo p9_tests[] = {
 	{ "more fids than fds", test_p9_many_fids },
 	{ "open file limit", test_p9_io_limit },
 	{ "host pseudo file systems", test_p9_pseudo_fs },
-	{ "parse --9p", test_p9_parse_share },
 	{ "bad share", test_p9_server_new_fails },
 	CU_TEST_INFO_NULL,
 };

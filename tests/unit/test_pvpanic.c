@@ -3,7 +3,7 @@
 
 #include <libfdt.h>
 
-#include <armz/fdt.h>
+#include <armz/dt.h>
 #include <armz/le.h>
 #include <armz/memmap.h>
 #include <armz/pvpanic.h>
@@ -41,10 +41,17 @@ static uint64_t pv_read(struct pvpanic *p, uint64_t off, unsigned int len)
 	return le_read_sized(data, len);
 }
 
+static struct pvpanic *pv_make(pvpanic_fn fn, void *ctx)
+{
+	struct pvpanic *p;
+
+	return pvpanic_new(fn, ctx, &p) ? NULL : p;
+}
+
 static void test_pvpanic_read(void)
 {
 	struct panics rec = { 0, 0 };
-	struct pvpanic *p = pvpanic_new(record_panic, &rec);
+	struct pvpanic *p = pv_make(record_panic, &rec);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_EQUAL(pv_read(p, 0, 1), 3);
@@ -59,7 +66,7 @@ static void test_pvpanic_read(void)
 static void test_pvpanic_write(void)
 {
 	struct panics rec = { 0, 0 };
-	struct pvpanic *p = pvpanic_new(record_panic, &rec);
+	struct pvpanic *p = pv_make(record_panic, &rec);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	pv_write(p, 0, 0, 1);
@@ -87,7 +94,7 @@ static void test_pvpanic_write(void)
 
 static void test_pvpanic_fdt(void)
 {
-	struct fdt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
+	struct dt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
 	static char buf[2048];
 	const fdt32_t *reg;
 	int node, len;
@@ -95,7 +102,8 @@ static void test_pvpanic_fdt(void)
 	CU_ASSERT_EQUAL(fdt_create(buf, sizeof(buf)), 0);
 	CU_ASSERT_EQUAL(fdt_finish_reservemap(buf), 0);
 	CU_ASSERT_EQUAL(fdt_begin_node(buf, ""), 0);
-	CU_ASSERT_EQUAL(pvpanic_fdt_node(NULL, buf, &ctx), 0);
+	CU_ASSERT_EQUAL(unit_dt_node(&pvpanic_mmio_ops, NULL, MEMMAP_PVPANIC_BASE,
+				     MEMMAP_PVPANIC_SIZE, buf, &ctx), 0);
 	CU_ASSERT_EQUAL(fdt_end_node(buf), 0);
 	CU_ASSERT_EQUAL_FATAL(fdt_finish(buf), 0);
 

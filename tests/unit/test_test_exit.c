@@ -3,7 +3,7 @@
 
 #include <libfdt.h>
 
-#include <armz/fdt.h>
+#include <armz/dt.h>
 #include <armz/le.h>
 #include <armz/memmap.h>
 #include <armz/test-exit.h>
@@ -32,10 +32,17 @@ static void te_write(struct test_exit *t, uint64_t off, uint64_t v,
 	test_exit_mmio_ops.write(t, off, data, len);
 }
 
+static struct test_exit *te_make(test_exit_fn fn, void *ctx)
+{
+	struct test_exit *t;
+
+	return test_exit_new(fn, ctx, &t) ? NULL : t;
+}
+
 static void test_exit_status(void)
 {
 	struct exits e = { 0, -1 };
-	struct test_exit *t = test_exit_new(record_exit, &e);
+	struct test_exit *t = te_make(record_exit, &e);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	te_write(t, TEST_EXIT_REG_STATUS, 0x2a, 4);
@@ -66,7 +73,7 @@ static void test_exit_status(void)
 static void test_exit_id(void)
 {
 	struct exits e = { 0, -1 };
-	struct test_exit *t = test_exit_new(record_exit, &e);
+	struct test_exit *t = te_make(record_exit, &e);
 	uint8_t data[8];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
@@ -105,7 +112,7 @@ static void record_booted(void *ctx)
 static void test_exit_booted(void)
 {
 	struct exits e = { 0, -1 };
-	struct test_exit *t = test_exit_new(record_exit, &e);
+	struct test_exit *t = te_make(record_exit, &e);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	te_write(t, TEST_EXIT_REG_BOOTED, 1, 4);
@@ -123,7 +130,7 @@ static void test_exit_booted(void)
 
 static void test_exit_fdt(void)
 {
-	struct fdt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
+	struct dt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
 	static char buf[2048];
 	const fdt32_t *p;
 	int node, len;
@@ -131,7 +138,9 @@ static void test_exit_fdt(void)
 	CU_ASSERT_EQUAL(fdt_create(buf, sizeof(buf)), 0);
 	CU_ASSERT_EQUAL(fdt_finish_reservemap(buf), 0);
 	CU_ASSERT_EQUAL(fdt_begin_node(buf, ""), 0);
-	CU_ASSERT_EQUAL(test_exit_fdt_node(NULL, buf, &ctx), 0);
+	CU_ASSERT_EQUAL(unit_dt_node(&test_exit_mmio_ops, NULL,
+				     MEMMAP_TEST_EXIT_BASE, MEMMAP_TEST_EXIT_SIZE,
+				     buf, &ctx), 0);
 	CU_ASSERT_EQUAL(fdt_end_node(buf), 0);
 	CU_ASSERT_EQUAL_FATAL(fdt_finish(buf), 0);
 

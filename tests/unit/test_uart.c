@@ -8,7 +8,7 @@
 
 #include <libfdt.h>
 
-#include <armz/fdt.h>
+#include <armz/dt.h>
 #include <armz/irq.h>
 #include <armz/le.h>
 #include <armz/memmap.h>
@@ -62,7 +62,7 @@ static void rig_init(struct rig *r)
 	r->line = (struct irq_line){
 		.ops = &fake_irq_ops, .ctx = &r->irq, .spi = 1, .fd = -1,
 	};
-	r->u = uart_new(&r->line, sink_out, &r->out);
+	CU_ASSERT_EQUAL(uart_new(&r->line, sink_out, &r->out, &r->u), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->u);
 }
 
@@ -383,9 +383,10 @@ static void test_uart_loopback(void)
 static void test_uart_no_irq_line(void)
 {
 	struct sink out = { .len = 0 };
-	struct uart *u = uart_new(NULL, sink_out, &out);
+	struct uart *u = NULL;
 	uint8_t b = 1;
 
+	CU_ASSERT_EQUAL(uart_new(NULL, sink_out, &out, &u), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(u);
 	uart_mmio_ops.write(u, UART_IER, &b, 1);
 	CU_ASSERT_EQUAL(uart_receive(u, (const uint8_t *)"n", 1), 1);
@@ -479,17 +480,21 @@ static uint32_t prop_u32(const void *fdt, int node, const char *name)
 
 static void test_uart_fdt(void)
 {
-	struct fdt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
+	struct dt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
+	struct irq_line line = { .spi = MEMMAP_SPI_UART, .fd = -1 };
 	static char buf[4096];
 	const fdt32_t *p;
+	struct uart *u;
 	int node, len;
 
+	CU_ASSERT_EQUAL_FATAL(uart_new(&line, NULL, NULL, &u), 0);
 	fdt_root(buf, sizeof(buf));
-	CU_ASSERT_EQUAL(uart_fdt_node(NULL, buf, &ctx), 0);
+	CU_ASSERT_EQUAL(unit_dt_node(&uart_mmio_ops, u, MEMMAP_UART_BASE,
+				     MEMMAP_UART_SIZE, buf, &ctx), 0);
 	CU_ASSERT_EQUAL(fdt_end_node(buf), 0);
 	CU_ASSERT_EQUAL_FATAL(fdt_finish(buf), 0);
 
-	node = fdt_path_offset(buf, UART_FDT_PATH);
+	node = fdt_path_offset(buf, UART_DT_PATH);
 	CU_ASSERT_FATAL(node >= 0);
 	CU_ASSERT_EQUAL(fdt_node_check_compatible(buf, node, "ns16550a"), 0);
 	CU_ASSERT_EQUAL(prop_u32(buf, node, "reg-shift"), 0);
@@ -501,19 +506,21 @@ static void test_uart_fdt(void)
 	CU_ASSERT_EQUAL(fdt32_to_cpu(p[3]), MEMMAP_UART_SIZE);
 	p = fdt_getprop(buf, node, "interrupts", &len);
 	CU_ASSERT_FATAL(p && len == 12);
-	CU_ASSERT_EQUAL(fdt32_to_cpu(p[0]), FDT_IRQ_TYPE_SPI);
+	CU_ASSERT_EQUAL(fdt32_to_cpu(p[0]), DT_IRQ_TYPE_SPI);
 	CU_ASSERT_EQUAL(fdt32_to_cpu(p[1]), MEMMAP_SPI_UART);
-	CU_ASSERT_EQUAL(fdt32_to_cpu(p[2]), FDT_IRQ_LEVEL_HIGH);
+	CU_ASSERT_EQUAL(fdt32_to_cpu(p[2]), DT_IRQ_LEVEL_HIGH);
 
 	/* Without an interrupt controller the node has no interrupts. */
 	ctx.gic_version = 0;
 	fdt_root(buf, sizeof(buf));
-	CU_ASSERT_EQUAL(uart_fdt_node(NULL, buf, &ctx), 0);
+	CU_ASSERT_EQUAL(unit_dt_node(&uart_mmio_ops, u, MEMMAP_UART_BASE,
+				     MEMMAP_UART_SIZE, buf, &ctx), 0);
 	CU_ASSERT_EQUAL(fdt_end_node(buf), 0);
 	CU_ASSERT_EQUAL_FATAL(fdt_finish(buf), 0);
-	node = fdt_path_offset(buf, UART_FDT_PATH);
+	node = fdt_path_offset(buf, UART_DT_PATH);
 	CU_ASSERT_FATAL(node >= 0);
 	CU_ASSERT_PTR_NULL(fdt_getprop(buf, node, "interrupts", &len));
+	uart_free(u);
 }
 
 static void test_uart_fdt_path(void)
@@ -522,7 +529,7 @@ static void test_uart_fdt_path(void)
 
 	snprintf(path, sizeof(path), "/serial@%llx",
 		 (unsigned long long)MEMMAP_UART_BASE);
-	CU_ASSERT_STRING_EQUAL(path, UART_FDT_PATH);
+	CU_ASSERT_STRING_EQUAL(path, UART_DT_PATH);
 }
 
 static const CU_TestInfo uart_tests[] = {

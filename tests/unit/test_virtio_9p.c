@@ -33,6 +33,17 @@ struct v9p_fixture {
 	size_t len;
 };
 
+static struct virtio_device *v9p_make(const char *dir, const char *tag,
+				      bool ro)
+{
+	struct p9_share sh = { .ro = ro };
+	struct virtio_device *dev;
+
+	snprintf(sh.dir, sizeof(sh.dir), "%s", dir);
+	snprintf(sh.tag, sizeof(sh.tag), "%s", tag);
+	return virtio_9p_new(&sh, &dev) ? NULL : dev;
+}
+
 static struct v9p_fixture *fx_new(void)
 {
 	struct v9p_fixture *f = calloc(1, sizeof(*f));
@@ -49,13 +60,13 @@ static struct v9p_fixture *fx_new(void)
 			(ssize_t)strlen(CONTENT));
 	close(fd);
 
-	dev = virtio_9p_new(f->dir, TAG, false);
+	dev = v9p_make(f->dir, TAG, false);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	CU_ASSERT_EQUAL(dev->id, VIRTIO_ID_9P);
 	tr_mem_init(&f->mem);
 	tr_init(&f->t, &f->mem, 16, TR_RING0);
 	tr_irq_init(&f->irq);
-	f->vm = virtio_mmio_new(dev, &f->mem, &f->irq.line,
+	f->vm = tr_transport(dev, &f->mem, &f->irq.line,
 				MEMMAP_VIRTIO_BASE, MEMMAP_SPI_VIRTIO_BASE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->vm);
 	CU_ASSERT_TRUE(tr_negotiate(f->vm, VIRTIO_BIT(VIRTIO_F_VERSION_1) |
@@ -299,13 +310,43 @@ static void test_v9p_reset(void)
 
 static void test_v9p_new_fails(void)
 {
-	CU_ASSERT_PTR_NULL(virtio_9p_new("/tmp", "", false));
-	CU_ASSERT_PTR_NULL(virtio_9p_new("/tmp",
-					 "0123456789012345678901234567890123",
-					 false));
+	CU_ASSERT_PTR_NULL(v9p_make("/tmp", "", false));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "tag"));
-	CU_ASSERT_PTR_NULL(virtio_9p_new("/nonexistent/armz", "t", true));
+	CU_ASSERT_PTR_NULL(v9p_make("/nonexistent/armz", "t", true));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "/nonexistent/armz"));
+}
+
+static void test_v9p_parse_share(void)
+{
+	struct p9_share sh;
+	char longdir[PATH_MAX + 8];
+
+	CU_ASSERT_EQUAL(p9_parse_share("/srv/data,data", &sh), 0);
+	CU_ASSERT_STRING_EQUAL(sh.dir, "/srv/data");
+	CU_ASSERT_STRING_EQUAL(sh.tag, "data");
+	CU_ASSERT_FALSE(sh.ro);
+	CU_ASSERT_EQUAL(p9_parse_share("/a,b,c,ro", &sh), -EINVAL);
+	CU_ASSERT_EQUAL(p9_parse_share("/a,tag,ro", &sh), 0);
+	CU_ASSERT_STRING_EQUAL(sh.dir, "/a");
+	CU_ASSERT_STRING_EQUAL(sh.tag, "tag");
+	CU_ASSERT_TRUE(sh.ro);
+	CU_ASSERT_EQUAL(p9_parse_share("/a", &sh), -EINVAL);
+	CU_ASSERT_EQUAL(p9_parse_share(",tag", &sh), -EINVAL);
+	CU_ASSERT_EQUAL(p9_parse_share("/a,", &sh), -EINVAL);
+	CU_ASSERT_EQUAL(p9_parse_share("/a,,ro", &sh), -EINVAL);
+	CU_ASSERT_EQUAL(p9_parse_share("/a,t,rw", &sh), -EINVAL);
+	CU_ASSERT_EQUAL(p9_parse_share(
+		"/a,0123456789012345678901234567890", &sh), 0);
+	CU_ASSERT_EQUAL(strlen(sh.tag), P9_TAG_MAX);
+	CU_ASSERT_EQUAL(p9_parse_share(
+		"/a,01234567890123456789012345678901", &sh), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "tag"));
+	/* A directory name longer than the host allows is refused whole. */
+	memset(longdir, 'd', sizeof(longdir));
+	longdir[0] = '/';
+	memcpy(longdir + PATH_MAX, ",t", 3);
+	CU_ASSERT_EQUAL(p9_parse_share(longdir, &sh), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "directory name"));
 }
 
 static const CU_TestInfo virtio_9p_tests[] = {
@@ -314,6 +355,7 @@ static const CU_TestInfo virtio_9p_tests[] = {
 	{ "bad chains", test_v9p_bad_chains },
 	{ "reset forgets fids", test_v9p_reset },
 	{ "bad arguments", test_v9p_new_fails },
+	{ "parse --9p", test_v9p_parse_share },
 	CU_TEST_INFO_NULL,
 };
 

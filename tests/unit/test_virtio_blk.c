@@ -542,7 +542,7 @@ static void test_multiqueue(void)
 	CU_ASSERT_EQUAL(blk_parse(path, &cfg), 0);
 	CU_ASSERT_EQUAL_FATAL(virtio_blk_new(&cfg, 2, &dev), 0);
 	tr_mem_init(&mem);
-	vm = virtio_mmio_new(dev, &mem, NULL, MEMMAP_VIRTIO_BASE, 16);
+	vm = tr_transport(dev, &mem, NULL, MEMMAP_VIRTIO_BASE, 16);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
 	tr_negotiate(vm, VIRTIO_BIT(VIRTIO_F_VERSION_1) |
 		     VIRTIO_BIT(VIRTIO_BLK_F_MQ) |

@@ -24,6 +24,13 @@ struct con_fixture {
 	unsigned int notified;
 };
 
+static struct virtio_device *con_make(virtio_console_out_fn out, void *ctx)
+{
+	struct virtio_device *dev;
+
+	return virtio_console_new(out, ctx, &dev) ? NULL : dev;
+}
+
 static int con_out(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct con_fixture *f = ctx;
@@ -62,10 +69,10 @@ static struct con_fixture *fx_new(void)
 	tr_init(&f->rx, &f->mem, 16, TR_RING0);
 	tr_init(&f->tx, &f->mem, 16, TR_RING1);
 	tr_irq_init(&f->irq);
-	f->dev = virtio_console_new(con_out, f);
+	f->dev = con_make(con_out, f);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->dev);
 	virtio_console_set_rx_notify(f->dev, con_notify, f);
-	f->vm = virtio_mmio_new(f->dev, &f->mem, &f->irq.line,
+	f->vm = tr_transport(f->dev, &f->mem, &f->irq.line,
 				MEMMAP_VIRTIO_BASE, MEMMAP_SPI_VIRTIO_BASE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->vm);
 	return f;
@@ -205,7 +212,7 @@ static void test_rx(void)
 
 static void test_size(void)
 {
-	struct virtio_device *dev = virtio_console_new(con_out, NULL);
+	struct virtio_device *dev = con_make(con_out, NULL);
 	struct guest_mem mem;
 	struct virtio_mmio *vm;
 	uint8_t b[4];
@@ -215,7 +222,7 @@ static void test_size(void)
 	virtio_console_set_size(dev, 132, 43);
 	CU_ASSERT_TRUE(dev->features & VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE));
 	tr_mem_init(&mem);
-	vm = virtio_mmio_new(dev, &mem, NULL, MEMMAP_VIRTIO_BASE, 16);
+	vm = tr_transport(dev, &mem, NULL, MEMMAP_VIRTIO_BASE, 16);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
 	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_CONSOLE);
 	virtio_mmio_ops.read(vm, VIRTIO_MMIO_CONFIG, b, 4);

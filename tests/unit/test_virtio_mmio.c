@@ -5,7 +5,7 @@
 
 #include <libfdt.h>
 
-#include <armz/fdt.h>
+#include <armz/dt.h>
 #include <armz/virtio.h>
 
 #include "unit.h"
@@ -88,7 +88,7 @@ static struct mmio_fixture *fx_new(void)
 		.nr_workers = 1, .config = f->d.config,
 		.config_size = sizeof(f->d.config),
 	};
-	f->vm = virtio_mmio_new(&f->d.dev, &f->mem, &f->irq.line, BASE, SPI);
+	f->vm = tr_transport(&f->d.dev, &f->mem, &f->irq.line, BASE, SPI);
 	CU_ASSERT_PTR_NOT_NULL(f->vm);
 	return f;
 }
@@ -428,10 +428,10 @@ static void test_bad_ring_address(void)
 	fx_free(f);
 }
 
-static void test_fdt_node(void)
+static void test_dt_node(void)
 {
 	struct mmio_fixture *f = fx_new();
-	struct fdt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
+	struct dt_ctx ctx = { .gic_phandle = 1, .gic_version = 3 };
 	static uint8_t buf[4096];
 	const fdt32_t *p;
 	int node, len;
@@ -441,7 +441,8 @@ static void test_fdt_node(void)
 	CU_ASSERT_EQUAL(fdt_begin_node(buf, ""), 0);
 	CU_ASSERT_EQUAL(fdt_property_u32(buf, "#address-cells", 2), 0);
 	CU_ASSERT_EQUAL(fdt_property_u32(buf, "#size-cells", 2), 0);
-	CU_ASSERT_EQUAL(virtio_mmio_fdt_node(f->vm, buf, &ctx), 0);
+	CU_ASSERT_EQUAL(unit_dt_node(&virtio_mmio_ops, f->vm, BASE,
+				     VIRTIO_MMIO_SIZE, buf, &ctx), 0);
 	CU_ASSERT_EQUAL(fdt_end_node(buf), 0);
 	CU_ASSERT_EQUAL(fdt_finish(buf), 0);
 
@@ -458,9 +459,9 @@ static void test_fdt_node(void)
 	p = fdt_getprop(buf, node, "interrupts", &len);
 	CU_ASSERT_EQUAL(len, 12);
 	if (p && len == 12) {
-		CU_ASSERT_EQUAL(fdt32_to_cpu(p[0]), FDT_IRQ_TYPE_SPI);
+		CU_ASSERT_EQUAL(fdt32_to_cpu(p[0]), DT_IRQ_TYPE_SPI);
 		CU_ASSERT_EQUAL(fdt32_to_cpu(p[1]), SPI);
-		CU_ASSERT_EQUAL(fdt32_to_cpu(p[2]), FDT_IRQ_EDGE_RISING);
+		CU_ASSERT_EQUAL(fdt32_to_cpu(p[2]), DT_IRQ_EDGE_RISING);
 	}
 	fx_free(f);
 }
@@ -474,7 +475,7 @@ static void test_bad_device_rejected(void)
 		.ops = &dummy_ops, .name = "dummy", .num_queues = 1,
 		.queue_size = 48, .nr_workers = 1,
 	};
-	CU_ASSERT_PTR_NULL(virtio_mmio_new(&d.dev, &mem, NULL, BASE, SPI));
+	CU_ASSERT_PTR_NULL(tr_transport(&d.dev, &mem, NULL, BASE, SPI));
 	/* Ownership passed even on failure. */
 	CU_ASSERT_EQUAL(d.frees, 1);
 }
@@ -490,7 +491,7 @@ static const CU_TestInfo virtio_mmio_tests[] = {
 	{ "device thread serves queues", test_device_runs },
 	{ "malformed ring needs reset", test_malformed_ring_needs_reset },
 	{ "ring outside RAM", test_bad_ring_address },
-	{ "device tree node", test_fdt_node },
+	{ "device tree node", test_dt_node },
 	{ "bad device rejected", test_bad_device_rejected },
 	CU_TEST_INFO_NULL,
 };

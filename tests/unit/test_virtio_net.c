@@ -183,7 +183,7 @@ static struct net_fixture *fx_new_opts(uint64_t features, bool driver_ok)
 	tr_init(&f->rx, &f->mem, QSIZE, TR_RING0);
 	tr_init(&f->tx, &f->mem, QSIZE, TR_RING1);
 	tr_irq_init(&f->irq);
-	f->vm = virtio_mmio_new(f->dev, &f->mem, &f->irq.line,
+	f->vm = tr_transport(f->dev, &f->mem, &f->irq.line,
 				MEMMAP_VIRTIO_BASE, MEMMAP_SPI_VIRTIO_BASE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->vm);
 	if (!driver_ok)
@@ -778,7 +778,7 @@ static int tap_child(void)
 	tr_mem_init(&mem);
 	tr_init(&rx, &mem, QSIZE, TR_RING0);
 	tr_init(&tx, &mem, QSIZE, TR_RING1);
-	vm = virtio_mmio_new(dev, &mem, NULL, MEMMAP_VIRTIO_BASE,
+	vm = tr_transport(dev, &mem, NULL, MEMMAP_VIRTIO_BASE,
 			     MEMMAP_SPI_VIRTIO_BASE);
 	if (!vm || !(tr_negotiate(vm, F_BASE | F_MRG) &
 		     VIRTIO_STATUS_FEATURES_OK))

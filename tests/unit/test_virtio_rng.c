@@ -14,17 +14,24 @@ struct rng_fixture {
 	struct virtio_mmio *vm;
 };
 
+static struct virtio_device *rng_make(void)
+{
+	struct virtio_device *dev;
+
+	return virtio_rng_new(&dev) ? NULL : dev;
+}
+
 static struct rng_fixture *fx_new(void)
 {
 	struct rng_fixture *f = calloc(1, sizeof(*f));
-	struct virtio_device *dev = virtio_rng_new();
+	struct virtio_device *dev = rng_make();
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	CU_ASSERT_EQUAL(dev->id, VIRTIO_ID_RNG);
 	tr_mem_init(&f->mem);
 	tr_init(&f->t, &f->mem, 16, TR_RING0);
 	tr_irq_init(&f->irq);
-	f->vm = virtio_mmio_new(dev, &f->mem, &f->irq.line,
+	f->vm = tr_transport(dev, &f->mem, &f->irq.line,
 				MEMMAP_VIRTIO_BASE, MEMMAP_SPI_VIRTIO_BASE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->vm);
 	CU_ASSERT_TRUE(tr_negotiate(f->vm, VIRTIO_BIT(VIRTIO_F_VERSION_1)) &

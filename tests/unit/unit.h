@@ -4,6 +4,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include <armz/bus.h>
+
 /*
  * Each test file lists its cases in a table and registers one suite with
  * UNIT_SUITE(name, table); main.c runs every suite that registered.
@@ -24,5 +26,17 @@ void unit_register(struct unit_suite *suite);
 	{								\
 		unit_register(&unit_suite_##sname);			\
 	}
+
+/* Writes the device tree node of a device at base, as the bus would. */
+static inline int unit_dt_node(const struct mmio_ops *ops, void *opaque,
+			       uint64_t base, uint64_t size, void *fdt,
+			       const struct dt_ctx *ctx)
+{
+	struct mmio_region r = {
+		.base = base, .size = size, .ops = ops, .opaque = opaque,
+	};
+
+	return ops->dt_node(&r, fdt, ctx);
+}
 
 #endif

@@ -15,7 +15,7 @@
 
 #include <armz/le.h>
 #include <armz/memmap.h>
-#include <armz/virtio.h>
+#include <armz/virtio-mmio.h>
 #include <armz/virtqueue.h>
 
 #define TR_RAM_SIZE	(1u << 20)
@@ -153,6 +153,19 @@ static inline int tr_wait_used(struct test_ring *t, uint16_t idx)
 
 /* --- A driver talking to a virtio-mmio transport --- */
 
+/* A transport for dev at base; line (may be NULL) gets SPI spi. */
+static inline struct virtio_mmio *tr_transport(struct virtio_device *dev,
+					       const struct guest_mem *mem,
+					       struct irq_line *line,
+					       uint64_t base, unsigned int spi)
+{
+	struct virtio_mmio *t;
+
+	if (line)
+		line->spi = spi;
+	return virtio_mmio_new(dev, mem, line, base, &t) ? NULL : t;
+}
+
 static inline void tr_w32(struct virtio_mmio *vm, uint64_t off, uint32_t v)
 {
 	uint8_t b[4];
@@ -212,9 +225,10 @@ struct tr_irq {
 	unsigned int count;
 };
 
+/* The transport keeps a copy of the line: ctx leads back to the count. */
 static inline int tr_irq_trigger(struct irq_line *line)
 {
-	struct tr_irq *i = (struct tr_irq *)line;
+	struct tr_irq *i = line->ctx;
 
 	__atomic_fetch_add(&i->count, 1, __ATOMIC_SEQ_CST);
 	return 0;
@@ -226,6 +240,7 @@ static inline void tr_irq_init(struct tr_irq *i)
 {
 	memset(i, 0, sizeof(*i));
 	i->line.ops = &tr_irq_ops;
+	i->line.ctx = i;
 	i->line.fd = -1;
 }
 

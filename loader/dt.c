@@ -12,8 +12,9 @@
 
 #include <libfdt.h>
 
+#include <armz/bus.h>
+#include <armz/dt.h>
 #include <armz/err.h>
-#include <armz/fdt.h>
 #include <armz/memmap.h>
 
 #define GICV2_MAX_CPUS		8
@@ -21,7 +22,7 @@
 /* "name@<unit address>" fits comfortably; the spec caps names at 31. */
 #define NODE_NAME_MAX		64
 
-static int fdt_begin_node_at(void *fdt, const char *name, uint64_t addr)
+static int dt_begin_node_at(void *fdt, const char *name, uint64_t addr)
 {
 	char node[NODE_NAME_MAX];
 	int n;
@@ -33,27 +34,27 @@ static int fdt_begin_node_at(void *fdt, const char *name, uint64_t addr)
 	return fdt_begin_node(fdt, node);
 }
 
-static int fdt_prop_reg(void *fdt, uint64_t base, uint64_t size)
+static int dt_prop_reg(void *fdt, uint64_t base, uint64_t size)
 {
 	fdt64_t reg[2] = { cpu_to_fdt64(base), cpu_to_fdt64(size) };
 
 	return fdt_property(fdt, "reg", reg, sizeof(reg));
 }
 
-int fdt_begin_mmio_node(void *fdt, const char *name, uint64_t base,
+int dt_begin_mmio_node(void *fdt, const char *name, uint64_t base,
 			uint64_t size)
 {
-	return fdt_begin_node_at(fdt, name, base) ?:
-	       fdt_prop_reg(fdt, base, size);
+	return dt_begin_node_at(fdt, name, base) ?:
+	       dt_prop_reg(fdt, base, size);
 }
 
-int fdt_prop_spi(void *fdt, const struct fdt_ctx *ctx, unsigned int spi,
+int dt_prop_spi(void *fdt, const struct dt_ctx *ctx, unsigned int spi,
 		 bool edge)
 {
 	fdt32_t irq[3] = {
-		cpu_to_fdt32(FDT_IRQ_TYPE_SPI),
+		cpu_to_fdt32(DT_IRQ_TYPE_SPI),
 		cpu_to_fdt32(spi),
-		cpu_to_fdt32(edge ? FDT_IRQ_EDGE_RISING : FDT_IRQ_LEVEL_HIGH),
+		cpu_to_fdt32(edge ? DT_IRQ_EDGE_RISING : DT_IRQ_LEVEL_HIGH),
 	};
 
 	/* Without an interrupt controller the device is polled. */
@@ -62,10 +63,8 @@ int fdt_prop_spi(void *fdt, const struct fdt_ctx *ctx, unsigned int spi,
 	return fdt_property(fdt, "interrupts", irq, sizeof(irq));
 }
 
-static int fdt_config_check(const struct fdt_config *cfg)
+static int dt_config_check(const struct dt_config *cfg)
 {
-	unsigned int i;
-
 	if (cfg->gic_version != 0 && cfg->gic_version != 2 &&
 	    cfg->gic_version != 3)
 		return err_set(EINVAL, "GIC version %d is not 2 or 3",
@@ -84,14 +83,10 @@ static int fdt_config_check(const struct fdt_config *cfg)
 		return err_set(EINVAL, "initrd 0x%llx +0x%llx is invalid",
 			       (unsigned long long)cfg->initrd_start,
 			       (unsigned long long)cfg->initrd_size);
-	for (i = 0; i < cfg->nnodes; i++)
-		if (!cfg->nodes[i].write)
-			return err_set(EINVAL, "device node writer %u is "
-				       "missing", i);
 	return 0;
 }
 
-static int fdt_write_chosen(void *fdt, const struct fdt_config *cfg)
+static int dt_write_chosen(void *fdt, const struct dt_config *cfg)
 {
 	uint64_t end = cfg->initrd_start + cfg->initrd_size;
 	int ret;
@@ -116,11 +111,11 @@ static int fdt_write_chosen(void *fdt, const struct fdt_config *cfg)
 	       fdt_end_node(fdt);
 }
 
-static int fdt_write_memory(void *fdt, const struct fdt_config *cfg)
+static int dt_write_memory(void *fdt, const struct dt_config *cfg)
 {
-	return fdt_begin_node_at(fdt, "memory", cfg->ram_base) ?:
+	return dt_begin_node_at(fdt, "memory", cfg->ram_base) ?:
 	       fdt_property_string(fdt, "device_type", "memory") ?:
-	       fdt_prop_reg(fdt, cfg->ram_base, cfg->ram_size) ?:
+	       dt_prop_reg(fdt, cfg->ram_base, cfg->ram_size) ?:
 	       fdt_end_node(fdt);
 }
 
@@ -133,12 +128,12 @@ static uint32_t cpu_mpidr(unsigned int n)
 	return (n & 0xf) | (n >> 4) << 8;
 }
 
-static int fdt_write_cpu(void *fdt, const struct fdt_config *cfg,
+static int dt_write_cpu(void *fdt, const struct dt_config *cfg,
 			 unsigned int n)
 {
 	int ret;
 
-	ret = fdt_begin_node_at(fdt, "cpu", cpu_mpidr(n)) ?:
+	ret = dt_begin_node_at(fdt, "cpu", cpu_mpidr(n)) ?:
 	      fdt_property_string(fdt, "device_type", "cpu") ?:
 	      fdt_property_string(fdt, "compatible", "arm,arm-v8") ?:
 	      fdt_property_cell(fdt, "reg", cpu_mpidr(n));
@@ -147,7 +142,7 @@ static int fdt_write_cpu(void *fdt, const struct fdt_config *cfg,
 	return ret ?: fdt_end_node(fdt);
 }
 
-static int fdt_write_cpus(void *fdt, const struct fdt_config *cfg)
+static int dt_write_cpus(void *fdt, const struct dt_config *cfg)
 {
 	unsigned int i;
 	int ret;
@@ -156,11 +151,11 @@ static int fdt_write_cpus(void *fdt, const struct fdt_config *cfg)
 	      fdt_property_cell(fdt, "#address-cells", 1) ?:
 	      fdt_property_cell(fdt, "#size-cells", 0);
 	for (i = 0; !ret && i < cfg->ncpus; i++)
-		ret = fdt_write_cpu(fdt, cfg, i);
+		ret = dt_write_cpu(fdt, cfg, i);
 	return ret ?: fdt_end_node(fdt);
 }
 
-static int fdt_write_psci(void *fdt)
+static int dt_write_psci(void *fdt)
 {
 	return fdt_begin_node(fdt, "psci") ?:
 	       fdt_property_string(fdt, "compatible", "arm,psci-0.2") ?:
@@ -168,7 +163,7 @@ static int fdt_write_psci(void *fdt)
 	       fdt_end_node(fdt);
 }
 
-static int fdt_write_gic(void *fdt, const struct fdt_config *cfg)
+static int dt_write_gic(void *fdt, const struct dt_config *cfg)
 {
 	bool v3 = cfg->gic_version == 3;
 	uint64_t second = v3 ? MEMMAP_GIC_REDIST_BASE : MEMMAP_GIC_CPU_BASE;
@@ -186,7 +181,7 @@ static int fdt_write_gic(void *fdt, const struct fdt_config *cfg)
 	 * With ranges the cells also map an ITS or v2m frame child 1:1,
 	 * should one be added, and newer dtc does not call them unneeded.
 	 */
-	return fdt_begin_node_at(fdt, "intc", MEMMAP_GIC_DIST_BASE) ?:
+	return dt_begin_node_at(fdt, "intc", MEMMAP_GIC_DIST_BASE) ?:
 	       fdt_property_string(fdt, "compatible",
 				   v3 ? "arm,gic-v3" : "arm,cortex-a15-gic") ?:
 	       fdt_property_cell(fdt, "#interrupt-cells", 3) ?:
@@ -195,25 +190,25 @@ static int fdt_write_gic(void *fdt, const struct fdt_config *cfg)
 	       fdt_property_cell(fdt, "#size-cells", 2) ?:
 	       fdt_property(fdt, "ranges", NULL, 0) ?:
 	       fdt_property(fdt, "reg", reg, sizeof(reg)) ?:
-	       fdt_property_cell(fdt, "phandle", FDT_GIC_PHANDLE) ?:
+	       fdt_property_cell(fdt, "phandle", DT_GIC_PHANDLE) ?:
 	       fdt_end_node(fdt);
 }
 
-static int fdt_write_timer(void *fdt, const struct fdt_config *cfg)
+static int dt_write_timer(void *fdt, const struct dt_config *cfg)
 {
 	static const unsigned int ppis[] = {
 		MEMMAP_PPI_TIMER_SEC, MEMMAP_PPI_TIMER_PHYS,
 		MEMMAP_PPI_TIMER_VIRT, MEMMAP_PPI_TIMER_HYP,
 	};
 	fdt32_t irq[3 * 4];
-	uint32_t flags = FDT_IRQ_LEVEL_LOW;
+	uint32_t flags = DT_IRQ_LEVEL_LOW;
 	unsigned int i;
 
 	/* The GICv2 binding puts a mask of the target CPUs in bits 15:8. */
 	if (cfg->gic_version == 2)
 		flags |= ((1U << cfg->ncpus) - 1) << 8;
 	for (i = 0; i < 4; i++) {
-		irq[3 * i] = cpu_to_fdt32(FDT_IRQ_TYPE_PPI);
+		irq[3 * i] = cpu_to_fdt32(DT_IRQ_TYPE_PPI);
 		irq[3 * i + 1] = cpu_to_fdt32(ppis[i]);
 		irq[3 * i + 2] = cpu_to_fdt32(flags);
 	}
@@ -224,7 +219,7 @@ static int fdt_write_timer(void *fdt, const struct fdt_config *cfg)
 	       fdt_end_node(fdt);
 }
 
-static int fdt_write_root(void *fdt, const struct fdt_config *cfg)
+static int dt_write_root(void *fdt, const struct dt_config *cfg)
 {
 	int ret;
 
@@ -234,22 +229,22 @@ static int fdt_write_root(void *fdt, const struct fdt_config *cfg)
 	      fdt_property_cell(fdt, "#size-cells", 2);
 	if (!ret && cfg->gic_version)
 		ret = fdt_property_cell(fdt, "interrupt-parent",
-					FDT_GIC_PHANDLE);
-	ret = ret ?: fdt_write_chosen(fdt, cfg) ?:
-	      fdt_write_memory(fdt, cfg) ?:
-	      fdt_write_cpus(fdt, cfg);
+					DT_GIC_PHANDLE);
+	ret = ret ?: dt_write_chosen(fdt, cfg) ?:
+	      dt_write_memory(fdt, cfg) ?:
+	      dt_write_cpus(fdt, cfg);
 	/*
 	 * Payload mode has no GIC: no timer interrupts to describe and no
 	 * secondary CPUs to start, so no timer and no PSCI nodes either.
 	 */
 	if (!ret && cfg->gic_version)
-		ret = fdt_write_gic(fdt, cfg) ?: fdt_write_timer(fdt, cfg);
+		ret = dt_write_gic(fdt, cfg) ?: dt_write_timer(fdt, cfg);
 	if (!ret && cfg->gic_version && cfg->psci)
-		ret = fdt_write_psci(fdt);
+		ret = dt_write_psci(fdt);
 	return ret;
 }
 
-static int fdt_fail(int fdterr, size_t bufsize, const char *what)
+static int dt_fail(int fdterr, size_t bufsize, const char *what)
 {
 	if (fdterr == -FDT_ERR_NOSPACE)
 		return err_set(ENOSPC, "device tree does not fit in %zu bytes",
@@ -258,35 +253,32 @@ static int fdt_fail(int fdterr, size_t bufsize, const char *what)
 		       what, fdt_strerror(fdterr));
 }
 
-int fdt_build(const struct fdt_config *cfg, void *buf, size_t bufsize)
+int dt_build(const struct dt_config *cfg, void *buf, size_t bufsize)
 {
-	struct fdt_ctx ctx = {
+	struct dt_ctx ctx = {
 		.gic_version = cfg->gic_version,
-		.gic_phandle = cfg->gic_version ? FDT_GIC_PHANDLE : 0,
+		.gic_phandle = cfg->gic_version ? DT_GIC_PHANDLE : 0,
 	};
 	int size = bufsize > INT_MAX ? INT_MAX : (int)bufsize;
-	unsigned int i;
 	int ret;
 
-	ret = fdt_config_check(cfg);
+	ret = dt_config_check(cfg);
 	if (ret)
 		return ret;
 
 	ret = fdt_create(buf, size) ?:
 	      fdt_finish_reservemap(buf) ?:
 	      fdt_begin_node(buf, "") ?:
-	      fdt_write_root(buf, cfg);
+	      dt_write_root(buf, cfg);
 	if (ret)
-		return fdt_fail(ret, bufsize, "the machine nodes");
+		return dt_fail(ret, bufsize, "the machine nodes");
 
-	for (i = 0; i < cfg->nnodes; i++) {
-		ret = cfg->nodes[i].write(cfg->nodes[i].opaque, buf, &ctx);
-		if (ret)
-			return fdt_fail(ret, bufsize, "a device node");
-	}
+	ret = cfg->bus ? mmio_bus_dt_nodes(cfg->bus, buf, &ctx) : 0;
+	if (ret)
+		return dt_fail(ret, bufsize, "a device node");
 
 	ret = fdt_end_node(buf) ?: fdt_finish(buf) ?: fdt_pack(buf);
 	if (ret)
-		return fdt_fail(ret, bufsize, "the root node");
+		return dt_fail(ret, bufsize, "the root node");
 	return 0;
 }

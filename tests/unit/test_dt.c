@@ -7,8 +7,9 @@
 
 #include <libfdt.h>
 
+#include <armz/bus.h>
+#include <armz/dt.h>
 #include <armz/err.h>
-#include <armz/fdt.h>
 #include <armz/memmap.h>
 
 #include "unit.h"
@@ -23,31 +24,47 @@ static uint8_t blob[BUF_SIZE];
 
 struct fake_uart {
 	unsigned int calls;
-	struct fdt_ctx ctx;
+	struct dt_ctx ctx;
 	int fail;
 };
 
 /* What a device's node writer looks like: one node, reg and an SPI. */
-static int fake_uart_write(void *opaque, void *fdt, const struct fdt_ctx *ctx)
+static int fake_uart_write(const struct mmio_region *r, void *fdt,
+			   const struct dt_ctx *ctx)
 {
-	struct fake_uart *u = opaque;
+	struct fake_uart *u = r->opaque;
 
 	u->calls++;
 	u->ctx = *ctx;
 	if (u->fail)
 		return u->fail;
-	return fdt_begin_mmio_node(fdt, "uart", MEMMAP_UART_BASE,
-				   MEMMAP_UART_SIZE) ?:
+	return dt_begin_mmio_node(fdt, "uart", r->base, r->size) ?:
 	       fdt_property_string(fdt, "compatible", "ns16550a") ?:
 	       fdt_property_cell(fdt, "clock-frequency", 1843200) ?:
-	       fdt_prop_spi(fdt, ctx, MEMMAP_SPI_UART, false) ?:
+	       dt_prop_spi(fdt, ctx, MEMMAP_SPI_UART, false) ?:
 	       fdt_end_node(fdt);
 }
 
-static struct fake_uart uart;
-static struct fdt_node_writer uart_writer = { fake_uart_write, &uart };
+static void fake_uart_read(void *opaque, uint64_t off, void *data,
+			   unsigned int len)
+{
+}
 
-static void cfg_init(struct fdt_config *cfg, int gic, unsigned int ncpus)
+static void fake_uart_store(void *opaque, uint64_t off, const void *data,
+			    unsigned int len)
+{
+}
+
+static const struct mmio_ops fake_uart_ops = {
+	.read = fake_uart_read,
+	.write = fake_uart_store,
+	.dt_node = fake_uart_write,
+};
+
+static struct fake_uart uart;
+static struct mmio_bus bus;
+
+static void cfg_init(struct dt_config *cfg, int gic, unsigned int ncpus)
 {
 	unsigned int i;
 
@@ -66,8 +83,10 @@ static void cfg_init(struct fdt_config *cfg, int gic, unsigned int ncpus)
 		cfg->kaslr_seed[i] = (uint8_t)(0x10 + i);
 	for (i = 0; i < sizeof(cfg->rng_seed); i++)
 		cfg->rng_seed[i] = (uint8_t)(0xa0 + i);
-	cfg->nodes = &uart_writer;
-	cfg->nnodes = 1;
+	memset(&bus, 0, sizeof(bus));
+	CU_ASSERT_EQUAL(mmio_bus_add(&bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE,
+				     &fake_uart_ops, &uart), 0);
+	cfg->bus = &bus;
 }
 
 static int node(const char *path)
@@ -157,9 +176,9 @@ static void assert_dtc_clean(void)
 	unlink(path);
 }
 
-static void test_fdt_gicv3(void)
+static void test_dt_gicv3(void)
 {
-	struct fdt_config cfg;
+	struct dt_config cfg;
 	const fdt32_t *c;
 	const uint8_t *seed;
 	const char *s;
@@ -167,7 +186,7 @@ static void test_fdt_gicv3(void)
 
 	cfg_init(&cfg, 3, 2);
 	cfg.reset_count = 0x01020304;
-	CU_ASSERT_EQUAL_FATAL(fdt_build(&cfg, blob, sizeof(blob)), 0);
+	CU_ASSERT_EQUAL_FATAL(dt_build(&cfg, blob, sizeof(blob)), 0);
 	CU_ASSERT_EQUAL_FATAL(fdt_check_header(blob), 0);
 	/* Packed: nothing after the strings block. */
 	CU_ASSERT_EQUAL(fdt_totalsize(blob),
@@ -178,7 +197,7 @@ static void test_fdt_gicv3(void)
 	c = cells("/", "#address-cells", 1);
 	CU_ASSERT(c && fdt32_to_cpu(c[0]) == 2);
 	c = cells("/", "interrupt-parent", 1);
-	CU_ASSERT(c && fdt32_to_cpu(c[0]) == FDT_GIC_PHANDLE);
+	CU_ASSERT(c && fdt32_to_cpu(c[0]) == DT_GIC_PHANDLE);
 
 	s = fdt_getprop(blob, node("/chosen"), "bootargs", NULL);
 	CU_ASSERT(s && !strcmp(s, BOOTARGS));
@@ -214,7 +233,7 @@ static void test_fdt_gicv3(void)
 	CU_ASSERT(s && !strcmp(s, "arm,gic-v3"));
 	CU_ASSERT(has_prop("/intc@8000000", "interrupt-controller"));
 	c = cells("/intc@8000000", "phandle", 1);
-	CU_ASSERT(c && fdt32_to_cpu(c[0]) == FDT_GIC_PHANDLE);
+	CU_ASSERT(c && fdt32_to_cpu(c[0]) == DT_GIC_PHANDLE);
 	c = cells("/intc@8000000", "reg", 8);
 	CU_ASSERT_FATAL(c != NULL);
 	CU_ASSERT_EQUAL(cells_u64(c, 0), MEMMAP_GIC_DIST_BASE);
@@ -235,7 +254,7 @@ static void test_fdt_gicv3(void)
 
 	CU_ASSERT_EQUAL(uart.calls, 1);
 	CU_ASSERT_EQUAL(uart.ctx.gic_version, 3);
-	CU_ASSERT_EQUAL(uart.ctx.gic_phandle, FDT_GIC_PHANDLE);
+	CU_ASSERT_EQUAL(uart.ctx.gic_phandle, DT_GIC_PHANDLE);
 	c = cells("/uart@9000000", "reg", 4);
 	CU_ASSERT(c && cells_u64(c, 0) == MEMMAP_UART_BASE &&
 		  cells_u64(c, 1) == MEMMAP_UART_SIZE);
@@ -248,16 +267,16 @@ static void test_fdt_gicv3(void)
 	assert_dtc_clean();
 }
 
-static void test_fdt_gicv2(void)
+static void test_dt_gicv2(void)
 {
-	struct fdt_config cfg;
+	struct dt_config cfg;
 	const fdt32_t *c;
 	const char *s;
 
 	cfg_init(&cfg, 2, 2);
 	cfg.initrd_size = 0;
 	cfg.bootargs = NULL;
-	CU_ASSERT_EQUAL_FATAL(fdt_build(&cfg, blob, sizeof(blob)), 0);
+	CU_ASSERT_EQUAL_FATAL(dt_build(&cfg, blob, sizeof(blob)), 0);
 	s = fdt_getprop(blob, node("/intc@8000000"), "compatible", NULL);
 	CU_ASSERT(s && !strcmp(s, "arm,cortex-a15-gic"));
 	c = cells("/intc@8000000", "reg", 8);
@@ -273,13 +292,13 @@ static void test_fdt_gicv2(void)
 	assert_dtc_clean();
 }
 
-static void test_fdt_no_gic(void)
+static void test_dt_no_gic(void)
 {
-	struct fdt_config cfg;
+	struct dt_config cfg;
 
 	cfg_init(&cfg, 0, 1);
 	cfg.stdout_path = NULL;
-	CU_ASSERT_EQUAL_FATAL(fdt_build(&cfg, blob, sizeof(blob)), 0);
+	CU_ASSERT_EQUAL_FATAL(dt_build(&cfg, blob, sizeof(blob)), 0);
 	CU_ASSERT(node("/intc@8000000") < 0);
 	CU_ASSERT(node("/timer") < 0);
 	CU_ASSERT(node("/psci") < 0);
@@ -293,14 +312,14 @@ static void test_fdt_no_gic(void)
 	assert_dtc_clean();
 }
 
-static void test_fdt_many_cpus(void)
+static void test_dt_many_cpus(void)
 {
-	struct fdt_config cfg;
+	struct dt_config cfg;
 	const fdt32_t *c;
 
 	/* vCPU 16 has MPIDR Aff1 = 1, Aff0 = 0 under KVM. */
 	cfg_init(&cfg, 3, 20);
-	CU_ASSERT_EQUAL_FATAL(fdt_build(&cfg, blob, sizeof(blob)), 0);
+	CU_ASSERT_EQUAL_FATAL(dt_build(&cfg, blob, sizeof(blob)), 0);
 	CU_ASSERT_EQUAL(count_cpus(), 20);
 	c = cells("/cpus/cpu@100", "reg", 1);
 	CU_ASSERT(c && fdt32_to_cpu(c[0]) == 0x100);
@@ -311,18 +330,18 @@ static void test_fdt_many_cpus(void)
 	assert_dtc_clean();
 }
 
-static void test_fdt_nospace(void)
+static void test_dt_nospace(void)
 {
 	static uint8_t small[BUF_SIZE];
-	struct fdt_config cfg;
+	struct dt_config cfg;
 	uint32_t need, min;
 
 	cfg_init(&cfg, 3, 2);
-	CU_ASSERT_EQUAL_FATAL(fdt_build(&cfg, blob, sizeof(blob)), 0);
+	CU_ASSERT_EQUAL_FATAL(dt_build(&cfg, blob, sizeof(blob)), 0);
 	need = fdt_totalsize(blob);
-	CU_ASSERT_EQUAL(fdt_build(&cfg, small, 256), -ENOSPC);
+	CU_ASSERT_EQUAL(dt_build(&cfg, small, 256), -ENOSPC);
 	CU_ASSERT(strstr(err_msg(), "does not fit in 256 bytes") != NULL);
-	CU_ASSERT_EQUAL(fdt_build(&cfg, small, 0), -ENOSPC);
+	CU_ASSERT_EQUAL(dt_build(&cfg, small, 0), -ENOSPC);
 
 	/*
 	 * libfdt's sequential writer needs a few bytes of headroom over the
@@ -330,47 +349,47 @@ static void test_fdt_nospace(void)
 	 * must fail cleanly.
 	 */
 	for (min = need - 64; min < need + 64; min++)
-		if (fdt_build(&cfg, small, min) == 0)
+		if (dt_build(&cfg, small, min) == 0)
 			break;
 	CU_ASSERT(min >= need && min < need + 64);
 	CU_ASSERT_EQUAL(fdt_totalsize(small), need);
 	CU_ASSERT_EQUAL(memcmp(small, blob, need), 0);
-	CU_ASSERT_EQUAL(fdt_build(&cfg, small, min - 1), -ENOSPC);
+	CU_ASSERT_EQUAL(dt_build(&cfg, small, min - 1), -ENOSPC);
 }
 
-static void test_fdt_invalid(void)
+static void test_dt_invalid(void)
 {
-	struct fdt_config cfg;
+	struct dt_config cfg;
 
 	cfg_init(&cfg, 4, 1);
-	CU_ASSERT_EQUAL(fdt_build(&cfg, blob, sizeof(blob)), -EINVAL);
+	CU_ASSERT_EQUAL(dt_build(&cfg, blob, sizeof(blob)), -EINVAL);
 	cfg_init(&cfg, 2, 9);
-	CU_ASSERT_EQUAL(fdt_build(&cfg, blob, sizeof(blob)), -EINVAL);
+	CU_ASSERT_EQUAL(dt_build(&cfg, blob, sizeof(blob)), -EINVAL);
 	cfg_init(&cfg, 3, 0);
-	CU_ASSERT_EQUAL(fdt_build(&cfg, blob, sizeof(blob)), -EINVAL);
+	CU_ASSERT_EQUAL(dt_build(&cfg, blob, sizeof(blob)), -EINVAL);
 	cfg_init(&cfg, 3, MEMMAP_MAX_CPUS + 1);
-	CU_ASSERT_EQUAL(fdt_build(&cfg, blob, sizeof(blob)), -EINVAL);
+	CU_ASSERT_EQUAL(dt_build(&cfg, blob, sizeof(blob)), -EINVAL);
 	cfg_init(&cfg, 3, MEMMAP_MAX_CPUS);
-	CU_ASSERT_EQUAL(fdt_build(&cfg, blob, sizeof(blob)), 0);
+	CU_ASSERT_EQUAL(dt_build(&cfg, blob, sizeof(blob)), 0);
 
 	/* A writer's libfdt error stops the build. */
 	cfg_init(&cfg, 3, 1);
 	uart.fail = -FDT_ERR_BADVALUE;
-	CU_ASSERT_EQUAL(fdt_build(&cfg, blob, sizeof(blob)), -EINVAL);
+	CU_ASSERT_EQUAL(dt_build(&cfg, blob, sizeof(blob)), -EINVAL);
 	CU_ASSERT_EQUAL(uart.calls, 1);
 	cfg_init(&cfg, 3, 1);
 	uart.fail = -FDT_ERR_NOSPACE;
-	CU_ASSERT_EQUAL(fdt_build(&cfg, blob, sizeof(blob)), -ENOSPC);
+	CU_ASSERT_EQUAL(dt_build(&cfg, blob, sizeof(blob)), -ENOSPC);
 }
 
-static const CU_TestInfo fdt_tests[] = {
-	{ "gicv3 machine", test_fdt_gicv3 },
-	{ "gicv2 machine", test_fdt_gicv2 },
-	{ "no interrupt controller", test_fdt_no_gic },
-	{ "MPIDR-based cpu reg", test_fdt_many_cpus },
-	{ "buffer too small", test_fdt_nospace },
-	{ "invalid config", test_fdt_invalid },
+static const CU_TestInfo dt_tests[] = {
+	{ "gicv3 machine", test_dt_gicv3 },
+	{ "gicv2 machine", test_dt_gicv2 },
+	{ "no interrupt controller", test_dt_no_gic },
+	{ "MPIDR-based cpu reg", test_dt_many_cpus },
+	{ "buffer too small", test_dt_nospace },
+	{ "invalid config", test_dt_invalid },
 	CU_TEST_INFO_NULL,
 };
 
-UNIT_SUITE(fdt, fdt_tests)
+UNIT_SUITE(dt, dt_tests)
