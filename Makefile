@@ -87,7 +87,8 @@ UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/obj/%.o)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
-UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/vmm/caps.o
+UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/vmm/caps.o \
+		   $(O)/obj/vmm/cli.o
 
 ARMZ		:= $(O)/armz
 UNIT		:= $(O)/armz-unit

@@ -10,7 +10,7 @@
 
 #include <armz/err.h>
 #include <armz/memmap.h>
-#include <armz/vmm.h>
+#include "kvm.h"
 
 #define GICV2_MAX_CPUS	8
 

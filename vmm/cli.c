@@ -1,82 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The command line, turned into a struct vm_config. Every mistake is a
- * usage error (exit 2) with one line naming the option and the reason;
- * whether the files exist is checked later, by the code that opens them.
+ * The command line of `armz run`, turned into a struct vm_config. Every
+ * option is one row of cli_options[]: its names, its argument, whether it
+ * repeats, its help, how it is stored, and why it cannot be used in a mode
+ * (a plain Linux boot, a payload, a command). getopt's table, the usage
+ * text, the duplicate and mode checks, and the unit test that holds the
+ * man page and the bash completion to the options all come from there.
+ *
+ * Every mistake is a usage error (exit 2) with one line naming the option
+ * and the reason. Device options are parsed here, once, into their typed
+ * configs (a MAC drawn once per run); whether files exist is checked later
+ * by the code that opens them.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <armz/err.h>
 #include <armz/memmap.h>
-#include <armz/p9.h>
-#include <armz/virtio-blk.h>
-#include <armz/virtio-net.h>
+#include <armz/util.h>
 #include "cli.h"
-#include "machine.h"
-
-enum {
-	OPT_NAME = 0x100,
-	OPT_DTB_DUMP,
-	OPT_KVM_DEV,
-	OPT_NO_REBOOT,
-	OPT_PAYLOAD,
-	OPT_LOAD_ADDR,
-	OPT_ENTRY,
-	OPT_TIMEOUT,
-	OPT_CONSOLE_LOG,
-	OPT_REPORT,
-	OPT_CONSOLE,
-	OPT_RNG,
-	OPT_9P,
-	OPT_ROOTFS,
-	OPT_RW,
-	OPT_VERBOSE,
-	OPT_HELP,
-};
-
-static const struct option run_options[] = {
-	{ "kernel",	required_argument, NULL, 'k' },
-	{ "initrd",	required_argument, NULL, 'i' },
-	{ "params",	required_argument, NULL, 'p' },
-	{ "cpus",	required_argument, NULL, 'c' },
-	{ "mem",	required_argument, NULL, 'm' },
-	{ "name",	required_argument, NULL, OPT_NAME },
-	{ "dtb-dump",	required_argument, NULL, OPT_DTB_DUMP },
-	{ "kvm-dev",	required_argument, NULL, OPT_KVM_DEV },
-	{ "no-reboot",	no_argument,	   NULL, OPT_NO_REBOOT },
-	{ "payload",	required_argument, NULL, OPT_PAYLOAD },
-	{ "load-addr",	required_argument, NULL, OPT_LOAD_ADDR },
-	{ "entry",	required_argument, NULL, OPT_ENTRY },
-	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
-	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
-	{ "report",	required_argument, NULL, OPT_REPORT },
-	{ "console",	required_argument, NULL, OPT_CONSOLE },
-	{ "disk",	required_argument, NULL, 'd' },
-	{ "net",	required_argument, NULL, 'n' },
-	{ "rng",	no_argument,	   NULL, OPT_RNG },
-	{ "9p",		required_argument, NULL, OPT_9P },
-	{ "rootfs",	required_argument, NULL, OPT_ROOTFS },
-	{ "rw",		no_argument,	   NULL, OPT_RW },
-	{ "verbose",	no_argument,	   NULL, OPT_VERBOSE },
-	{ "help",	no_argument,	   NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const char *option_name(int opt, char *buf, size_t len)
-{
-	for (const struct option *o = run_options; o->name; o++)
-		if (o->val == opt) {
-			snprintf(buf, len, "--%s", o->name);
-			return buf;
-		}
-	snprintf(buf, len, "-%c", opt);
-	return buf;
-}
+#include "control.h"
 
 /* The leading number of s, in base; *end is what follows it. */
 static int cli_parse_leading(const char *s, int base, uint64_t *v,
@@ -124,7 +71,7 @@ int cli_parse_duration(const char *s, uint64_t *ms)
 
 	if (cli_parse_leading(s, 10, &v, &end))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (!strcmp(end, units[i].unit)) {
 			if (v > UINT64_MAX / units[i].ms)
 				return -EINVAL;
@@ -134,203 +81,391 @@ int cli_parse_duration(const char *s, uint64_t *ms)
 	return -EINVAL;
 }
 
-static int cli_parse_u64(const char *s, uint64_t *out)
+/* A number in C notation: 0x40080000, 1073741824. */
+int cli_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 
 	return cli_parse_leading(s, 0, out, &end) || *end ? -EINVAL : 0;
 }
 
-static int cli_check_value(int opt, const char *arg, struct vm_config *cfg)
+/* --- Setters: the options whose value needs more than storing --- */
+
+static int set_cpus(struct vm_config *cfg, const char *arg)
 {
 	uint64_t v;
 
-	switch (opt) {
-	case 'c':
-		if (cli_parse_u64(arg, &v) || v < 1 || v > MEMMAP_MAX_CPUS)
-			return err_set(EINVAL, "--cpus '%s': give a number from 1 to %llu",
-				       arg, (unsigned long long)MEMMAP_MAX_CPUS);
-		cfg->cpus = (unsigned int)v;
-		return 0;
-	case 'm':
-		if (cli_parse_size(arg, &v) || v < MEMMAP_RAM_MIN ||
-		    v > MEMMAP_RAM_MAX || v % (64 << 10))
-			return err_set(EINVAL, "--mem '%s': give a size from %lluM to %lluG in whole 64K pages, e.g. 512M or 2G",
-				       arg,
-				       (unsigned long long)(MEMMAP_RAM_MIN >> 20),
-				       (unsigned long long)(MEMMAP_RAM_MAX >> 30));
-		cfg->mem_size = v;
-		return 0;
-	case OPT_TIMEOUT:
-		if (cli_parse_duration(arg, &cfg->timeout_ms))
-			return err_set(EINVAL, "--timeout '%s': give a duration such as 90s, 5m or 1h",
-				       arg);
-		return 0;
-	case OPT_LOAD_ADDR:
-	case OPT_ENTRY:
-		if (cli_parse_u64(arg, &v))
-			return err_set(EINVAL, "%s '%s': give an address, e.g. 0x40080000",
-				       opt == OPT_ENTRY ? "--entry" : "--load-addr",
-				       arg);
-		if (opt == OPT_ENTRY) {
-			cfg->has_entry = true;
-			cfg->entry = v;
-		} else {
-			cfg->has_load_addr = true;
-			cfg->load_addr = v;
-		}
-		return 0;
-	}
+	if (cli_parse_u64(arg, &v) || v < 1 || v > MEMMAP_MAX_CPUS)
+		return err_set(EINVAL, "--cpus '%s': give a number from 1 to %llu",
+			       arg, (unsigned long long)MEMMAP_MAX_CPUS);
+	cfg->cpus = (unsigned int)v;
 	return 0;
 }
 
-/* Options that may be given more than once, each adding a device. */
-static int cli_add(int opt, const char *arg, struct vm_config *cfg)
+static int set_mem(struct vm_config *cfg, const char *arg)
 {
-	const char **list = cfg->disks;
-	unsigned int *n = &cfg->ndisks, max = VM_MAX_DISKS;
-	const char *what = "--disk";
+	uint64_t v;
 
-	if (opt == 'n') {
-		list = cfg->nets, n = &cfg->nnets, max = VM_MAX_NETS;
-		what = "--net";
-	} else if (opt == OPT_9P) {
-		list = cfg->shares, n = &cfg->nshares, max = VM_MAX_SHARES;
-		what = "--9p";
-	}
-	if (*n == max)
-		return err_set(EINVAL, "at most %u %s options", max, what);
-	list[(*n)++] = arg;
+	if (cli_parse_size(arg, &v) || v < MEMMAP_RAM_MIN ||
+	    v > MEMMAP_RAM_MAX || v % (64 << 10))
+		return err_set(EINVAL, "--mem '%s': give a size from %lluM to %lluG in whole 64K pages, e.g. 512M or 2G",
+			       arg, (unsigned long long)(MEMMAP_RAM_MIN >> 20),
+			       (unsigned long long)(MEMMAP_RAM_MAX >> 30));
+	cfg->mem_size = v;
 	return 0;
 }
 
-static bool cli_repeatable(int opt)
+static int set_timeout(struct vm_config *cfg, const char *arg)
 {
-	return opt == 'd' || opt == 'n' || opt == OPT_9P;
+	if (cli_parse_duration(arg, &cfg->timeout_ms))
+		return err_set(EINVAL, "--timeout '%s': give a duration such as 90s, 5m or 1h",
+			       arg);
+	return 0;
 }
 
-static int cli_set(int opt, const char *arg, struct vm_config *cfg)
+static int set_address(const char *opt, const char *arg, bool *has,
+		       uint64_t *v)
 {
-	if (cli_repeatable(opt))
-		return cli_add(opt, arg, cfg);
-	switch (opt) {
-	case OPT_RNG: cfg->rng = true; return 0;
-	case OPT_ROOTFS: cfg->rootfs = arg; return 0;
-	case OPT_RW: cfg->rw = true; return 0;
-	case OPT_VERBOSE: cfg->verbose = true; return 0;
-	case OPT_CONSOLE:
-		if (strcmp(arg, "virtio") && strcmp(arg, "serial"))
-			return err_set(EINVAL, "--console '%s': give 'serial' (ttyS0, the default) or 'virtio' (hvc0)",
-				       arg);
-		cfg->virtio_console = !strcmp(arg, "virtio");
-		return 0;
-	case 'k': cfg->kernel = arg; return 0;
-	case 'i': cfg->initrd = arg; return 0;
-	case 'p': cfg->params = arg; return 0;
-	case OPT_NAME: cfg->name = arg; return 0;
-	case OPT_DTB_DUMP: cfg->dtb_dump = arg; return 0;
-	case OPT_KVM_DEV: cfg->kvm_dev = arg; return 0;
-	case OPT_NO_REBOOT: cfg->no_reboot = true; return 0;
-	case OPT_PAYLOAD: cfg->payload = arg; return 0;
-	case OPT_CONSOLE_LOG: cfg->console_log = arg; return 0;
-	case OPT_REPORT: cfg->report = arg; return 0;
-	default: return cli_check_value(opt, arg, cfg);
-	}
+	if (cli_parse_u64(arg, v))
+		return err_set(EINVAL, "%s '%s': give an address, e.g. 0x40080000",
+			       opt, arg);
+	*has = true;
+	return 0;
 }
 
-/* Device options are checked now, so a typo is a usage error. */
-static int cli_check_devices(const struct vm_config *cfg)
+static int set_load_addr(struct vm_config *cfg, const char *arg)
 {
-	struct blk_config bc;
-	struct net_config nc;
-	char *dir, *tag;
-	bool ro;
-	int r = 0;
+	return set_address("--load-addr", arg, &cfg->has_load_addr,
+			   &cfg->load_addr);
+}
 
-	for (unsigned int i = 0; !r && i < cfg->ndisks; i++)
-		r = blk_parse(cfg->disks[i], &bc);
-	for (unsigned int i = 0; !r && i < cfg->nnets; i++)
-		r = net_parse(cfg->nets[i], &nc);
-	for (unsigned int i = 0; !r && i < cfg->nshares; i++) {
-		r = p9_parse_share(cfg->shares[i], &dir, &tag, &ro);
-		if (!r) {
-			free(dir);
-			free(tag);
-		}
-	}
+static int set_entry(struct vm_config *cfg, const char *arg)
+{
+	return set_address("--entry", arg, &cfg->has_entry, &cfg->entry);
+}
+
+static int set_console(struct vm_config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "serial"))
+		cfg->console = VM_CONSOLE_SERIAL;
+	else if (!strcmp(arg, "virtio"))
+		cfg->console = VM_CONSOLE_VIRTIO;
+	else
+		return err_set(EINVAL, "--console '%s': give 'serial' (ttyS0, the default) or 'virtio' (hvc0)",
+			       arg);
+	return 0;
+}
+
+static int set_name(struct vm_config *cfg, const char *arg)
+{
+	if (!control_name_ok(arg))
+		return err_set(EINVAL, "--name '%s': use up to 64 letters, digits, '.', '_' or '-', not starting with '.'",
+			       arg);
+	cfg->name = arg;
+	return 0;
+}
+
+static int set_disk(struct vm_config *cfg, const char *arg)
+{
+	int r = blk_parse(arg, &cfg->disks[cfg->ndisks]);
+
+	cfg->ndisks += !r;
 	return r;
 }
 
-static int cli_check_config(const struct vm_config *cfg)
+/* "none" adds no device. */
+static int set_net(struct vm_config *cfg, const char *arg)
 {
-	if (cfg->name && !control_name_ok(cfg->name))
-		return err_set(EINVAL, "--name '%s': use up to 64 letters, digits, '.', '_' or '-', not starting with '.'",
-			       cfg->name);
-	if (cfg->kernel && cfg->payload)
-		return err_set(EINVAL, "--kernel and --payload exclude each other: boot Linux or run a payload");
-	if (!cfg->kernel && !cfg->payload)
-		return err_set(EINVAL, "no kernel given: use --kernel IMAGE (or --payload FILE)");
-	if (cfg->payload && cfg->initrd)
-		return err_set(EINVAL, "--initrd needs --kernel; a payload has no initrd");
-	if (!cfg->payload && (cfg->has_entry || cfg->has_load_addr))
-		return err_set(EINVAL, "--load-addr and --entry go with --payload");
-	if (cfg->payload && cfg->cpus > 1)
-		return err_set(EINVAL, "--payload runs on 1 vCPU");
-	if (cfg->command && cfg->initrd)
-		return err_set(EINVAL, "a command runs from armz's own initramfs: drop --initrd");
-	if (cfg->command && cfg->virtio_console)
-		return err_set(EINVAL, "a command's console is hvc0 already: drop --console");
-	if (!cfg->command && (cfg->rootfs || cfg->rw))
-		return err_set(EINVAL, "--rootfs and --rw go with a command: armz run -k IMAGE --rootfs DIR -- CMD");
-	if (cfg->payload && (cfg->ndisks || cfg->nnets || cfg->nshares ||
-			     cfg->rng || cfg->virtio_console))
-		return err_set(EINVAL, "--payload machines have no interrupts, so no virtio devices: only the UART and test-exit");
-	return cli_check_devices(cfg);
+	struct net_config *nc = &cfg->nets[cfg->nnets];
+	int r = net_parse(arg, nc);
+
+	if (!r && nc->type != NET_NONE)
+		cfg->nnets++;
+	return r;
 }
 
-/*
- * argv starts after "run". Returns 0, 1 when help was printed, or a
- * negative errno for a usage error.
- */
-int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
+static int set_9p(struct vm_config *cfg, const char *arg)
 {
-	bool seen[OPT_HELP + 1] = { false };
-	char name[32];
-	int opt, r;
+	int r = p9_parse_share(arg, &cfg->shares[cfg->nshares]);
 
-	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 256ULL << 20 };
-	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
-		cfg->tap_fds[i] = -1;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:k:i:p:c:m:d:n:h", run_options,
-				  NULL)) != -1) {
-		if (opt == 'h')
-			return 1;
-		if (opt == '?')
-			return err_set(EINVAL, "unknown option '%s'",
-				       argv[optind - 1]);
-		if (opt == ':')
-			return err_set(EINVAL, "option '%s' needs a value",
-				       argv[optind - 1]);
-		if (seen[opt] && !cli_repeatable(opt))
-			return err_set(EINVAL, "option %s given twice",
-				       option_name(opt, name, sizeof(name)));
-		seen[opt] = true;
-		r = cli_set(opt, optarg, cfg);
-		if (r)
-			return r;
+	cfg->nshares += !r;
+	return r;
+}
+
+/* --- The table --- */
+
+#define STR(field)	.str = offsetof(struct vm_config, field) + 1
+#define FLAG(field)	.flag = offsetof(struct vm_config, field) + 1
+#define COUNT(field, limit) \
+	.count = offsetof(struct vm_config, field) + 1, .max = (limit)
+
+/* Said when a command-only option comes without one. */
+#define ONLY_COMMAND \
+	"--rootfs and --rw go with a command: armz run -k IMAGE --rootfs DIR -- CMD"
+#define ONLY_PAYLOAD	"--load-addr and --entry go with --payload"
+#define NO_VIRTIO_ON_PAYLOAD \
+	"--payload machines have no interrupts, so no virtio devices: only the UART and test-exit"
+
+const struct cli_option cli_options[] = {
+	{ "kernel", 'k', "IMAGE", .help = "arm64 Linux Image (uncompressed, little-endian)",
+	  STR(kernel),
+	  .not_payload = "--kernel and --payload exclude each other: boot Linux or run a payload" },
+	{ "initrd", 'i', "FILE", .help = "initial ramdisk", STR(initrd),
+	  .not_payload = "--initrd needs --kernel; a payload has no initrd",
+	  .not_command = "a command runs from armz's own initramfs: drop --initrd" },
+	{ "params", 'p', "CMDLINE", STR(params),
+	  .help = "kernel command line; armz appends\n'console=ttyS0 earlycon=uart8250,mmio,0x9000000'\nunless it already names a console=" },
+	{ "cpus", 'c', "N", .help = "vCPUs (default 1)", .set = set_cpus },
+	{ "mem", 'm', "SIZE", .help = "RAM, with K/M/G suffix (default 256M)",
+	  .set = set_mem },
+	{ "name", 0, "NAME", .help = "name of this VM", .set = set_name },
+	{ "dtb-dump", 0, "FILE", .help = "write the device tree to FILE and exit",
+	  STR(dtb_dump) },
+	{ "kvm-dev", 0, "PATH", STR(kvm_dev),
+	  .help = "KVM device (default /dev/kvm; /dev/kvm-arm64 on s390x)" },
+	{ "no-reboot", 0, NULL, FLAG(no_reboot),
+	  .help = "exit when the guest resets instead of rebooting" },
+	{ "timeout", 0, "DURATION", .set = set_timeout,
+	  .help = "stop the guest after DURATION (90s, 5m, 1h)" },
+	{ "console-log", 0, "FILE", STR(console_log),
+	  .help = "also write everything the guest prints to FILE" },
+	{ "report", 0, "FILE", STR(report),
+	  .help = "write a JSON report of the run to FILE at exit" },
+	{ "console", 0, "serial|virtio", .set = set_console,
+	  .help = "guest console on the UART (ttyS0, default) or on\nvirtio-console (hvc0; earlycon stays on the UART)",
+	  .not_command = "a command's console is hvc0 already: drop --console" },
+	{ "disk", 'd', "PATH[,ro][,direct][,serial=ID]", .set = set_disk,
+	  COUNT(ndisks, VM_MAX_DISKS),
+	  .help = "virtio-blk disk from a raw image or block device;\nrepeatable (vda, vdb, ...)",
+	  .not_payload = NO_VIRTIO_ON_PAYLOAD },
+	{ "net", 'n', "user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...[,mac=MAC]\n--net tap[,ifname=NAME][,vhost=on][,mac=MAC] | none",
+	  .set = set_net, COUNT(nnets, VM_MAX_NETS),
+	  .help = "virtio-net; none by default",
+	  .not_payload = NO_VIRTIO_ON_PAYLOAD },
+	{ "rng", 0, NULL, FLAG(rng),
+	  .help = "virtio-rng fed from the host's getrandom()",
+	  .not_payload = NO_VIRTIO_ON_PAYLOAD },
+	{ "9p", 0, "HOSTDIR,TAG[,ro]", .set = set_9p,
+	  COUNT(nshares, VM_MAX_SHARES),
+	  .help = "share a host directory over virtio-9p; repeatable\n(with a command: mounted at HOSTDIR in the guest)",
+	  .not_payload = NO_VIRTIO_ON_PAYLOAD },
+	{ "rootfs", 0, "DIR", STR(rootfs),
+	  .help = "with a command: the guest's root (default /)",
+	  .not_linux = ONLY_COMMAND, .not_payload = ONLY_COMMAND },
+	{ "rw", 0, NULL, FLAG(rw),
+	  .help = "with a command: write through to DIR, no overlay",
+	  .not_linux = ONLY_COMMAND, .not_payload = ONLY_COMMAND },
+	{ "verbose", 0, NULL, FLAG(verbose),
+	  .help = "with a command: kernel console on stderr too" },
+	{ "payload", 0, "FILE", STR(payload),
+	  .help = "raw AArch64 binary or ELF to run without Linux:\n1 vCPU, no interrupt controller, UART and test-exit",
+	  .not_command = "a command needs a Linux guest: use --kernel" },
+	{ "load-addr", 0, "ADDR", .set = set_load_addr,
+	  .help = "where a raw payload goes (default 0x40000000)",
+	  .not_linux = ONLY_PAYLOAD, .not_command = ONLY_PAYLOAD },
+	{ "entry", 0, "ADDR", .set = set_entry,
+	  .help = "first instruction (default: ELF entry or load address)",
+	  .not_linux = ONLY_PAYLOAD, .not_command = ONLY_PAYLOAD },
+	{ "help", 'h', NULL, .help = "this text" },
+	{ NULL },
+};
+
+#define CLI_NOPTS	(ARRAY_SIZE(cli_options) - 1)
+
+/* The getopt value of row i: its short name, or 0x100 + i. */
+static int cli_val(size_t i)
+{
+	return cli_options[i].short_name ?: 0x100 + (int)i;
+}
+
+static const struct cli_option *cli_find(int val, size_t *index)
+{
+	for (size_t i = 0; i < CLI_NOPTS; i++)
+		if (cli_val(i) == val) {
+			*index = i;
+			return &cli_options[i];
+		}
+	return NULL;
+}
+
+static void cli_getopt_table(struct option *lo, char *so)
+{
+	size_t i;
+
+	*so++ = '+';	/* stop at the command */
+	*so++ = ':';	/* a missing value is ':', not '?' */
+	for (i = 0; i < CLI_NOPTS; i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		lo[i] = (struct option){
+			o->name, o->arg ? required_argument : no_argument,
+			NULL, cli_val(i),
+		};
+		if (o->short_name) {
+			*so++ = o->short_name;
+			if (o->arg)
+				*so++ = ':';
+		}
 	}
-	if (optind < argc && !strcmp(argv[optind - 1], "--"))
+	lo[i] = (struct option){ NULL, 0, NULL, 0 };
+	*so = '\0';
+}
+
+static int cli_store(const struct cli_option *o, const char *arg,
+		     struct vm_config *cfg)
+{
+	char *base = (char *)cfg;
+
+	if (o->count) {
+		unsigned int *n = (unsigned int *)(base + o->count - 1);
+
+		if (*n == o->max)
+			return err_set(EINVAL, "at most %u --%s options",
+				       o->max, o->name);
+	}
+	if (o->set)
+		return o->set(cfg, arg);
+	if (o->str)
+		*(const char **)(base + o->str - 1) = arg;
+	if (o->flag)
+		*(bool *)(base + o->flag - 1) = true;
+	return 0;
+}
+
+/* Why row o cannot be used in this run's mode, or NULL. */
+static const char *cli_refusal(const struct cli_option *o,
+			       const struct vm_config *cfg)
+{
+	if (cfg->payload)
+		return o->not_payload;
+	if (cfg->command)
+		return o->not_command;
+	return o->not_linux;
+}
+
+/* What depends on values, not on which options were given. */
+static int cli_check_values(const struct vm_config *cfg)
+{
+	if (!cfg->kernel && !cfg->payload)
+		return err_set(EINVAL, "no kernel given: use --kernel IMAGE (or --payload FILE)");
+	if (cfg->payload && cfg->cpus > 1)
+		return err_set(EINVAL, "--payload runs on 1 vCPU");
+	if (cfg->payload && cfg->console == VM_CONSOLE_VIRTIO)
+		return err_set(EINVAL, NO_VIRTIO_ON_PAYLOAD);
+	return 0;
+}
+
+static int cli_check_modes(const struct vm_config *cfg, const bool *seen)
+{
+	for (size_t i = 0; i < CLI_NOPTS; i++) {
+		const char *why = cli_refusal(&cli_options[i], cfg);
+
+		if (seen[i] && why)
+			return err_set(EINVAL, "%s", why);
+	}
+	return cli_check_values(cfg);
+}
+
+static void cli_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpus = 1;
+	cfg->mem_size = 256ULL << 20;
+}
+
+/* After the options: "-- CMD ARGS..." or nothing. */
+static int cli_command(int argc, char **argv, struct vm_config *cfg)
+{
+	bool dashes = optind > 0 && !strcmp(argv[optind - 1], "--");
+
+	if (optind < argc && dashes)
 		cfg->command = &argv[optind];
 	else if (optind < argc)
 		return err_set(EINVAL, "unexpected argument '%s' (a command to run goes after --)",
 			       argv[optind]);
-	else if (!strcmp(argv[optind - 1], "--"))
+	else if (dashes)
 		return err_set(EINVAL, "no command after --");
 	if (cfg->command && !cfg->rootfs)
 		cfg->rootfs = "/";
-	return cli_check_config(cfg);
+	return 0;
+}
+
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
+{
+	struct option lo[ARRAY_SIZE(cli_options)];
+	char so[2 + 3 * ARRAY_SIZE(cli_options) + 1];
+	bool seen[ARRAY_SIZE(cli_options)] = { false };
+	const struct cli_option *o;
+	size_t i;
+	int val, r;
+
+	cli_defaults(cfg);
+	cli_getopt_table(lo, so);
+	optind = 1;
+	opterr = 0;
+	while ((val = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (val == '?')
+			return err_set(EINVAL, "unknown option '%s'",
+				       argv[optind - 1]);
+		if (val == ':')
+			return err_set(EINVAL, "option '%s' needs a value",
+				       argv[optind - 1]);
+		o = cli_find(val, &i);
+		if (!o)
+			return err_set(EINVAL, "unknown option '%s'",
+				       argv[optind - 1]);
+		if (o->short_name == 'h')
+			return 1;
+		if (seen[i] && !o->count)
+			return err_set(EINVAL, "option --%s given twice",
+				       o->name);
+		seen[i] = true;
+		r = cli_store(o, optarg, cfg);
+		if (r)
+			return r;
+	}
+	r = cli_command(argc, argv, cfg);
+	return r ?: cli_check_modes(cfg, seen);
+}
+
+/* --- Usage --- */
+
+#define HELP_COLUMN	25
+
+/* "  -k, --kernel IMAGE", then the help from HELP_COLUMN on. */
+static void cli_usage_option(FILE *f, const struct cli_option *o)
+{
+	const char *help = o->help, *nl;
+	int n;
+
+	if (o->short_name)
+		n = fprintf(f, "  -%c, --%s", o->short_name, o->name);
+	else
+		n = fprintf(f, "      --%s", o->name);
+	if (o->arg) {
+		/* An argument of several lines goes on under the name. */
+		for (const char *a = o->arg; a; a = nl) {
+			nl = strchr(a, '\n');
+			if (a != o->arg)
+				n = fprintf(f, "\n      ");
+			n += fprintf(f, "%s%.*s", a == o->arg ? " " : "",
+				     nl ? (int)(nl - a) : (int)strlen(a), a);
+			if (nl)
+				nl++;
+		}
+	}
+	if (n >= HELP_COLUMN) {
+		fputc('\n', f);
+		n = 0;
+	}
+	for (; help; help = nl) {
+		nl = strchr(help, '\n');
+		fprintf(f, "%*s%.*s\n", HELP_COLUMN - n, "",
+			nl ? (int)(nl - help) : (int)strlen(help), help);
+		n = 0;
+		if (nl)
+			nl++;
+	}
 }
 
 void cli_usage_run(FILE *f)
@@ -343,48 +478,15 @@ void cli_usage_run(FILE *f)
 "With -- CMD, run CMD in the guest on the host's root directory (shared\n"
 "read-only over 9p, with a writable tmpfs over it) and exit with its status;\n"
 "its stdout and stderr are armz's, the kernel's console goes to --console-log.\n"
-"\n"
-"  -k, --kernel IMAGE     arm64 Linux Image (uncompressed, little-endian)\n"
-"  -i, --initrd FILE      initial ramdisk\n"
-"  -p, --params CMDLINE   kernel command line; armz appends\n"
-"                         'console=ttyS0 earlycon=uart8250,mmio,0x%llx'\n"
-"                         unless it already names a console=\n"
-"  -c, --cpus N           vCPUs (default 1)\n"
-"  -m, --mem SIZE         RAM, with K/M/G suffix (default 256M)\n"
-"      --name NAME        name of this VM\n"
-"      --dtb-dump FILE    write the device tree to FILE and exit\n"
-"      --kvm-dev PATH     KVM device (default %s)\n"
-"      --no-reboot        exit when the guest resets instead of rebooting\n"
-"      --timeout DURATION stop the guest after DURATION (90s, 5m, 1h)\n"
-"      --console-log FILE also write everything the guest prints to FILE\n"
-"      --report FILE      write a JSON report of the run to FILE at exit\n"
-"      --console serial|virtio\n"
-"                         guest console on the UART (ttyS0, default) or on\n"
-"                         virtio-console (hvc0; earlycon stays on the UART)\n"
-"  -d, --disk PATH[,ro][,direct][,serial=ID]\n"
-"                         virtio-blk disk from a raw image or block device;\n"
-"                         repeatable (vda, vdb, ...)\n"
-"  -n, --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...[,mac=MAC]\n"
-"      --net tap[,ifname=NAME][,vhost=on][,mac=MAC] | none\n"
-"                         virtio-net; none by default\n"
-"      --rng              virtio-rng fed from the host's getrandom()\n"
-"      --9p HOSTDIR,TAG[,ro]\n"
-"                         share a host directory over virtio-9p; repeatable\n"
-"                         (with a command: mounted at HOSTDIR in the guest)\n"
-"      --rootfs DIR       with a command: the guest's root (default /)\n"
-"      --rw               with a command: write through to DIR, no overlay\n"
-"      --verbose          with a command: kernel console on stderr too\n"
-"      --payload FILE     raw AArch64 binary or ELF to run without Linux:\n"
-"                         1 vCPU, no interrupt controller, UART and test-exit\n"
-"      --load-addr ADDR   where a raw payload goes (default 0x%llx)\n"
-"      --entry ADDR       first instruction (default: ELF entry or load address)\n"
-"  -h, --help             this text\n"
+"\n");
+	for (size_t i = 0; i < CLI_NOPTS; i++)
+		cli_usage_option(f, &cli_options[i]);
+	fprintf(f,
 "\n"
 "Devices: ns16550a UART at 0x%llx; test-exit register at 0x%llx (a 32-bit\n"
 "write of V ends the run with exit status V & 0xff); pvpanic at 0x%llx.\n"
 "The console escape is Ctrl-A x when stdin is a terminal.\n"
-"\n", (unsigned long long)MEMMAP_UART_BASE, kvm_default_device(),
-		(unsigned long long)MEMMAP_RAM_BASE,
+"\n",
 		(unsigned long long)MEMMAP_UART_BASE,
 		(unsigned long long)MEMMAP_TEST_EXIT_BASE,
 		(unsigned long long)MEMMAP_PVPANIC_BASE);

@@ -13,10 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <armz/command.h>
 #include <armz/err.h>
 #include <armz/loader.h>
 #include <armz/p9.h>
-#include "machine.h"
+#include <armz/util.h>
+#include "command.h"
 
 /* What armz-init needs before the root exists; built-ins are skipped. */
 static const char *const command_modules[] = {
@@ -85,7 +87,7 @@ static int command_add_modules(const struct vm_config *cfg, struct cpio *c)
 	if (r || access(moddir, R_OK))
 		return cpio_add_file(c, COMMAND_MODULES + 1, 0644, "", 0);
 	r = modules_resolve(moddir, command_modules,
-			    sizeof(command_modules) / sizeof(command_modules[0]),
+			    ARRAY_SIZE(command_modules),
 			    &mods, &n);
 	f = r ? NULL : open_memstream(&list, &list_len);
 	for (unsigned int i = 0; f && !r && i < n; i++) {
@@ -127,8 +129,8 @@ static int command_add_strings(struct cpio *c, const char *name,
 
 static int command_add_env(struct cpio *c)
 {
-	const unsigned int n = sizeof(command_env) / sizeof(command_env[0]);
-	char *vars[sizeof(command_env) / sizeof(command_env[0]) + 1] = { 0 };
+	const unsigned int n = ARRAY_SIZE(command_env);
+	char *vars[ARRAY_SIZE(command_env) + 1] = { 0 };
 	const char *path = getenv("PATH");
 	int r;
 
@@ -165,11 +167,10 @@ static int command_add_cwd(const struct vm_config *cfg, struct cpio *c)
 
 static int command_add_config(const struct vm_config *cfg, struct cpio *c)
 {
-	char *buf = NULL, *dir, *tag;
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	bool ro;
-	int r = 0;
+	int r;
 
 	if (!f)
 		return err_set(ENOMEM, "out of memory");
@@ -178,18 +179,11 @@ static int command_add_config(const struct vm_config *cfg, struct cpio *c)
 	if (isatty(STDIN_FILENO))
 		fprintf(f, "tty\n");
 	/* Extra shares appear in the guest where they are on the host. */
-	for (unsigned int i = 0; !r && i < cfg->nshares; i++) {
-		r = p9_parse_share(cfg->shares[i], &dir, &tag, &ro);
-		if (!r)
-			fprintf(f, "share %s %s\n", tag, dir);
-		if (!r) {
-			free(dir);
-			free(tag);
-		}
-	}
+	for (unsigned int i = 0; i < cfg->nshares; i++)
+		fprintf(f, "share %s %s\n", cfg->shares[i].tag,
+			cfg->shares[i].dir);
 	fclose(f);
-	if (!r)
-		r = cpio_add_file(c, COMMAND_CONFIG + 1, 0644, buf, len);
+	r = cpio_add_file(c, COMMAND_CONFIG + 1, 0644, buf, len);
 	free(buf);
 	return r;
 }
@@ -205,7 +199,7 @@ int command_build_initrd(const struct vm_config *cfg, struct cpio *c)
 
 	memset(c, 0, sizeof(*c));
 	r = command_find_init(init, sizeof(init));
-	for (size_t i = 0; !r && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+	for (size_t i = 0; !r && i < ARRAY_SIZE(dirs); i++)
 		r = cpio_add_dir(c, dirs[i], 0755);
 	if (!r)
 		r = cpio_add_host_file(c, "init", 0755, "armz-init", init);

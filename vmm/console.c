@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,52 +19,24 @@
 #include <unistd.h>
 
 #include <armz/err.h>
-#include <armz/uart.h>
-#include <armz/virtio-console.h>
-#include "machine.h"
+#include "console.h"
 
 #define CONSOLE_ESCAPE 0x01	/* Ctrl-A */
 
-/* A fixed string found in a byte stream, one byte at a time. */
-struct matcher {
-	const char *pattern;
-	size_t pos;
-};
-
-/*
- * The patterns start with a character they do not repeat, so on a
- * mismatch the only other possible start is the current byte itself.
- */
-static bool matcher_feed(struct matcher *mt, uint8_t c)
-{
-	if ((uint8_t)mt->pattern[mt->pos] == c) {
-		if (!mt->pattern[++mt->pos]) {
-			mt->pos = 0;
-			return true;
-		}
-		return false;
-	}
-	mt->pos = (uint8_t)mt->pattern[0] == c;
-	return false;
-}
-
 static struct {
-	pthread_mutex_t out_lock;	/* vCPUs write the UART concurrently */
 	int log_fd;
-	struct matcher panic_start;
-	struct matcher panic_end;
-	bool panic_ending;		/* stop at the end of this line */
-	struct machine *machine;
+	enum console_out out;
+	const struct console_input *in;
+	_Atomic uint64_t *in_bytes;
+	void (*stop)(void *ctx);
+	void *stop_ctx;
 	pthread_t thread;
 	bool running;
 	int stop_fd;
 	int room_fd;
 	bool escape;		/* the last byte was the escape */
 } console = {
-	.out_lock = PTHREAD_MUTEX_INITIALIZER,
 	.log_fd = -1,
-	.panic_start = { "Kernel panic - not syncing" },
-	.panic_end = { "[ end Kernel panic" },
 	.stop_fd = -1,
 	.room_fd = -1,
 };
@@ -107,17 +80,20 @@ int term_raw_enter(void)
 	return 0;
 }
 
-int console_open_log(const char *path)
+int console_open(const char *log_path, enum console_out out)
 {
-	console.log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
-			      O_CLOEXEC, 0644);
+	console.out = out;
+	if (!log_path)
+		return 0;
+	console.log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC |
+			      O_APPEND | O_CLOEXEC, 0644);
 	if (console.log_fd < 0)
 		return err_set(errno, "cannot write console log '%s': %s",
-			       path, strerror(errno));
+			       log_path, strerror(errno));
 	return 0;
 }
 
-void console_close_log(void)
+void console_close(void)
 {
 	if (console.log_fd >= 0)
 		close(console.log_fd);
@@ -145,44 +121,22 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static void console_scan(struct machine *m, const uint8_t *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (matcher_feed(&console.panic_start, buf[i]))
-			machine_panic_seen(m);
-		if (matcher_feed(&console.panic_end, buf[i]))
-			console.panic_ending = true;
-		if (console.panic_ending && buf[i] == '\n')
-			machine_request_stop(m, STOP_PANIC,
-					     ARMZ_EXIT_GUEST_PANIC,
-					     "the guest kernel panicked");
-	}
-}
-
 /*
- * Everything the guest's console prints passes here: to stdout (a stdout
- * that is gone drops output, like a cut serial wire), to the log, and
- * past the panic detector. In run-a-command mode stdout belongs to the
- * command, so the kernel's console goes only to the log, or to stderr
- * with --verbose.
+ * The kernel's console: to stdout (a stdout that is gone drops output,
+ * like a cut serial wire), or in run-a-command mode, where stdout belongs
+ * to the command, only to the log (or to stderr with --verbose); and to
+ * the log. The machine serialises its callers.
  */
 int console_write(void *ctx, const uint8_t *buf, size_t len)
 {
-	struct machine *m = ctx;
 	int r = 0;
 
-	stats_mark(m->stats, AT_FIRST_OUTPUT);
-	atomic_fetch_add_explicit(&m->stats->console_out, len,
-				  memory_order_relaxed);
-	pthread_mutex_lock(&console.out_lock);
-	if (!m->cfg->command)
+	if (console.out == CONSOLE_TO_STDOUT)
 		r = write_all(STDOUT_FILENO, buf, len);
-	else if (m->cfg->verbose)
+	else if (console.out == CONSOLE_TO_STDERR)
 		r = write_all(STDERR_FILENO, buf, len);
 	if (console.log_fd >= 0)
 		write_all(console.log_fd, buf, len);
-	console_scan(m, buf, len);
-	pthread_mutex_unlock(&console.out_lock);
 	return r;
 }
 
@@ -247,37 +201,22 @@ static bool console_filter(uint8_t *buf, size_t *len)
 	return true;
 }
 
-/* Input goes to hvc0 when that is the console, else to the UART. */
-static size_t console_receive(struct machine *m, const uint8_t *buf,
-			      size_t len)
+static void console_push(const uint8_t *buf, size_t len)
 {
-	if (m->input_console)
-		return virtio_console_receive(m->input_console, buf, len);
-	return uart_receive(m->uart, buf, len);
-}
+	const struct console_input *in = console.in;
 
-static bool console_rx_room(struct machine *m)
-{
-	if (m->input_console)
-		return virtio_console_rx_room(m->input_console);
-	return uart_rx_room(m->uart);
-}
-
-static void console_push(struct machine *m, const uint8_t *buf, size_t len)
-{
 	while (len) {
-		size_t n = console_receive(m, buf, len);
+		size_t n = in->receive(in->dev, buf, len);
 
 		buf += n;
 		len -= n;
-		if (len && !console_rx_room(m) && !console_wait(console.room_fd))
+		if (len && !in->room(in->dev) && !console_wait(console.room_fd))
 			return;
 	}
 }
 
 static void *console_thread(void *arg)
 {
-	struct machine *m = arg;
 	uint8_t buf[256];
 
 	while (console_wait(STDIN_FILENO)) {
@@ -290,35 +229,34 @@ static void *console_thread(void *arg)
 			break;		/* EOF: the guest just gets no input */
 		len = (size_t)n;
 		if (!console_filter(buf, &len)) {
-			machine_request_stop(m, STOP_USER, 128 + SIGINT,
-					     "console escape: stopping the guest");
+			console.stop(console.stop_ctx);
 			break;
 		}
-		atomic_fetch_add_explicit(&m->stats->console_in, len,
+		atomic_fetch_add_explicit(console.in_bytes, len,
 					  memory_order_relaxed);
-		console_push(m, buf, len);
+		console_push(buf, len);
 	}
 	return NULL;
 }
 
-int console_start(struct machine *m)
+int console_start(const struct console_input *in, _Atomic uint64_t *in_bytes,
+		  void (*stop)(void *ctx), void *ctx)
 {
 	int r;
 
 	/* No stdin at all (a CI job's closed descriptor) means no input. */
 	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
 		return 0;
-	console.machine = m;
+	console.in = in;
+	console.in_bytes = in_bytes;
+	console.stop = stop;
+	console.stop_ctx = ctx;
 	console.stop_fd = eventfd(0, EFD_CLOEXEC);
 	console.room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (console.stop_fd < 0 || console.room_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
-	if (m->input_console)
-		virtio_console_set_rx_notify(m->input_console, console_room,
-					     NULL);
-	else
-		uart_set_rx_notify(m->uart, console_room, NULL);
-	r = pthread_create(&console.thread, NULL, console_thread, m);
+	in->set_notify(in->dev, console_room, NULL);
+	r = pthread_create(&console.thread, NULL, console_thread, NULL);
 	if (r)
 		return err_set(r, "cannot start the console thread: %s",
 			       strerror(r));
@@ -336,12 +274,12 @@ void console_stop(void)
 		pthread_join(console.thread, NULL);
 		console.running = false;
 	}
-	if (console.machine && !console.machine->input_console)
-		uart_set_rx_notify(console.machine->uart, NULL, NULL);
+	if (console.in)
+		console.in->set_notify(console.in->dev, NULL, NULL);
 	if (console.stop_fd >= 0)
 		close(console.stop_fd);
 	if (console.room_fd >= 0)
 		close(console.room_fd);
 	console.stop_fd = console.room_fd = -1;
-	console.machine = NULL;
+	console.in = NULL;
 }

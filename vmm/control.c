@@ -20,12 +20,9 @@
 #include <unistd.h>
 
 #include <armz/err.h>
-#include "machine.h"
+#include "control.h"
 
-#define CONTROL_NAME_MAX	64
 #define CONTROL_TIMEOUT_MS	2000
-
-static const char *control_vm_name;
 
 static int control_dir(char *buf, size_t len)
 {
@@ -42,15 +39,6 @@ static int control_dir(char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return err_set(ENAMETOOLONG, "control socket directory name too long");
 	return 0;
-}
-
-bool control_name_ok(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (!len || len > CONTROL_NAME_MAX || name[0] == '.')
-		return false;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
 }
 
 static int control_addr(const char *name, struct sockaddr_un *addr)
@@ -124,7 +112,6 @@ int control_listen(const char *name, char **path)
 		return r;
 	}
 	*path = strdup(addr.sun_path);
-	control_vm_name = name;
 	return fd;
 }
 
@@ -149,7 +136,8 @@ static ssize_t control_read_line(int fd, char *buf, size_t len)
 	return (ssize_t)have;
 }
 
-static void control_reply(int fd, struct machine *m, const char *cmd)
+static void control_reply(int fd, const struct control_ops *ops, void *ctx,
+			  const char *cmd)
 {
 	FILE *f = fdopen(fd, "w");
 
@@ -158,13 +146,12 @@ static void control_reply(int fd, struct machine *m, const char *cmd)
 		return;
 	}
 	if (!strcmp(cmd, "status")) {
-		report_write(f, m, control_vm_name);
+		ops->status(ctx, f);
 	} else if (!strcmp(cmd, "stop")) {
 		fprintf(f, "ok\n");
-		machine_request_stop(m, STOP_USER, 128 + SIGTERM,
-				     "stopped by 'armz stop'");
+		ops->stop(ctx);
 	} else if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
-		machine_pause(m, cmd[0] == 'p');
+		ops->pause(ctx, cmd[0] == 'p');
 		fprintf(f, "ok\n");
 	} else {
 		fprintf(f, "error: unknown command '%s'\n", cmd);
@@ -172,7 +159,7 @@ static void control_reply(int fd, struct machine *m, const char *cmd)
 	fclose(f);
 }
 
-void control_serve(struct machine *m, int listen_fd)
+void control_serve(int listen_fd, const struct control_ops *ops, void *ctx)
 {
 	char cmd[64];
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -183,7 +170,7 @@ void control_serve(struct machine *m, int listen_fd)
 		close(fd);
 		return;
 	}
-	control_reply(fd, m, cmd);
+	control_reply(fd, ops, ctx, cmd);
 }
 
 /* Sends cmd to the VM's socket and copies the answer to stdout. */

@@ -10,7 +10,7 @@
 
 #include <armz/err.h>
 #include <armz/memmap.h>
-#include <armz/vmm.h>
+#include "kvm.h"
 
 /* SPIs armz hands out: virtio slots above the fixed devices, rounded to 32. */
 #define GIC_NR_IRQS \

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include <armz/err.h>
-#include <armz/vmm.h>
+#include "kvm.h"
 
 const char *kvm_default_device(void)
 {

@@ -4,10 +4,13 @@
  * devices on the MMIO bus, what the loader put in RAM, and the vCPUs. A
  * guest reset throws the whole machine away and builds a new one, so no
  * state can leak from one boot into the next.
+ *
+ * The devices live on the bus, which owns them: adding one is a line in
+ * machine_add_devices() or machine_add_virtio_devices(), in the order the
+ * guest finds them.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,50 +18,34 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libfdt.h>
 
+#include <armz/command.h>
+#include <armz/dt.h>
 #include <armz/err.h>
-#include <armz/fdt.h>
 #include <armz/loader.h>
 #include <armz/memmap.h>
+#include <armz/p9.h>
 #include <armz/pvpanic.h>
 #include <armz/test-exit.h>
 #include <armz/uart.h>
-#include <armz/p9.h>
 #include <armz/virtio-blk.h>
 #include <armz/virtio-console.h>
 #include <armz/virtio-net.h>
 #include <armz/virtio-rng.h>
-#include <armz/virtio.h>
 #include "machine.h"
+#include "virtio-kvm.h"
 
 #define HUGE_2M (2UL << 20)
 
 /* How long a panicking guest gets to finish printing its trace. */
 #define PANIC_GRACE_NS	(3ULL * 1000000000)
 
-uint64_t stats_now(const struct vm_stats *s)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec -
-	       s->start_ns;
-}
-
-/* Only the first time counts; later calls are cheap no-ops. */
-void stats_mark(struct vm_stats *s, enum vm_moment at)
-{
-	uint64_t zero = 0;
-
-	if (!atomic_load_explicit(&s->at[at], memory_order_relaxed))
-		atomic_compare_exchange_strong(&s->at[at], &zero,
-					       stats_now(s) ?: 1);
-}
+/* What the console shows when a Linux guest panics, and its last line. */
+#define PANIC_START	"Kernel panic - not syncing"
+#define PANIC_END	"[ end Kernel panic"
 
 static void machine_wake(struct machine *m)
 {
@@ -86,11 +73,33 @@ void machine_request_stop(struct machine *m, enum stop_reason reason,
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
-	atomic_store(&m->stopping, true);
-	pthread_mutex_lock(&m->lock);
-	pthread_cond_broadcast(&m->unpaused);
-	pthread_mutex_unlock(&m->lock);
+	vcpus_request_stop(&m->vcpus);
 	machine_wake(m);
+}
+
+/* The vCPUs' stop callback. */
+static void machine_vcpu_stop(void *ctx, enum stop_reason reason,
+			      int status, const char *msg)
+{
+	if (msg)
+		machine_request_stop(ctx, reason, status, "%s", msg);
+	else
+		machine_request_stop(ctx, reason, status, NULL);
+}
+
+bool machine_stopping(struct machine *m)
+{
+	return vcpus_stopping(&m->vcpus);
+}
+
+int machine_event_fd(const struct machine *m)
+{
+	return m->event_fd;
+}
+
+void machine_pause(struct machine *m, bool pause)
+{
+	vcpus_pause(&m->vcpus, pause);
 }
 
 /*
@@ -98,7 +107,7 @@ void machine_request_stop(struct machine *m, enum stop_reason reason,
  * pvpanic driver, so this is how most panics reach us; the guest gets a
  * moment to print its trace before the machine stops.
  */
-void machine_panic_seen(struct machine *m)
+static void machine_panic_seen(struct machine *m)
 {
 	pthread_mutex_lock(&m->lock);
 	if (!m->panic_seen_ns)
@@ -107,15 +116,58 @@ void machine_panic_seen(struct machine *m)
 	machine_wake(m);
 }
 
-void machine_pause(struct machine *m, bool pause)
+/* --- The console stream --- */
+
+/*
+ * One byte of a search for a fixed string. The patterns start with a
+ * character they do not repeat, so on a mismatch the only other possible
+ * start is the current byte itself.
+ */
+static bool machine_match(size_t *pos, const char *pattern, uint8_t c)
 {
-	pthread_mutex_lock(&m->lock);
-	atomic_store(&m->paused, pause);
-	if (!pause)
-		pthread_cond_broadcast(&m->unpaused);
-	pthread_mutex_unlock(&m->lock);
-	for (unsigned int i = 0; pause && i < m->ncpus; i++)
-		vcpu_kick(&m->vcpus[i]);
+	if ((uint8_t)pattern[*pos] == c) {
+		if (!pattern[++*pos]) {
+			*pos = 0;
+			return true;
+		}
+		return false;
+	}
+	*pos = (uint8_t)pattern[0] == c;
+	return false;
+}
+
+static void machine_scan(struct machine *m, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (machine_match(&m->panic_match, PANIC_START, buf[i]))
+			machine_panic_seen(m);
+		if (machine_match(&m->panic_end_match, PANIC_END, buf[i]))
+			m->panic_ending = true;
+		if (m->panic_ending && buf[i] == '\n')
+			machine_request_stop(m, STOP_PANIC,
+					     ARMZ_EXIT_GUEST_PANIC,
+					     "the guest kernel panicked");
+	}
+}
+
+/*
+ * Everything the guest's kernel console prints (the UART, or hvc0 as the
+ * console) passes here, from vCPU threads or the console's worker: it is
+ * counted, goes where main said, and past the panic detector.
+ */
+static int machine_console_out(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct machine *m = ctx;
+	int r;
+
+	stats_mark(m->stats, AT_FIRST_OUTPUT);
+	atomic_fetch_add_explicit(&m->stats->console_out, len,
+				  memory_order_relaxed);
+	pthread_mutex_lock(&m->out_lock);
+	r = m->env->console(m->env->out_ctx, buf, len);
+	machine_scan(m, buf, len);
+	pthread_mutex_unlock(&m->out_lock);
+	return r;
 }
 
 /*
@@ -145,17 +197,17 @@ static int machine_alloc_ram(struct machine *m)
 	return kvm_add_memory(m->kvm, 0, MEMMAP_RAM_BASE, size, p);
 }
 
-static int machine_uart_irq(struct irq_line *line, int level)
+/* --- Devices --- */
+
+static int machine_level_irq(struct irq_line *line, int level)
 {
 	struct machine *m = line->ctx;
 
-	if (!m->gic_version)
-		return 0;
 	return kvm_irq_line(m->kvm, line->spi, level);
 }
 
 static const struct irq_ops machine_level_irq_ops = {
-	.set_level = machine_uart_irq,
+	.set_level = machine_level_irq,
 };
 
 static void machine_test_exit(void *ctx, int status)
@@ -170,77 +222,84 @@ static void machine_booted(void *ctx)
 	stats_mark(m->stats, AT_USERSPACE);
 }
 
-static void machine_panic(void *ctx, uint32_t events)
+static void machine_pvpanic(void *ctx, uint32_t events)
 {
 	machine_request_stop(ctx, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
 			     "the guest kernel panicked (pvpanic event 0x%x)",
 			     events);
 }
 
-static int machine_add_console(struct machine *m, virtio_console_out_fn out,
-			       bool input)
+/* The host's input, to the UART or to hvc0 (console.h). */
+static size_t machine_uart_receive(void *dev, const uint8_t *buf, size_t len)
 {
-	struct virtio_device *dev = virtio_console_new(out, m);
-
-	if (!dev)
-		return -ENOMEM;
-	if (input)
-		m->input_console = dev;
-	return machine_add_virtio(m, dev);
+	return uart_receive(dev, buf, len);
 }
 
-static int machine_add_disk(struct machine *m, const char *arg)
+static bool machine_uart_room(void *dev)
 {
-	struct blk_config bc;
-	struct virtio_device *dev;
-	int r = blk_parse(arg, &bc);
+	return uart_rx_room(dev);
+}
 
-	if (!r)
-		r = virtio_blk_new(&bc, m->ncpus, &dev);
-	return r ? r : machine_add_virtio(m, dev);
+static void machine_uart_notify(void *dev, void (*fn)(void *), void *ctx)
+{
+	uart_set_rx_notify(dev, fn, ctx);
+}
+
+static size_t machine_hvc_receive(void *dev, const uint8_t *buf, size_t len)
+{
+	return virtio_console_receive(dev, buf, len);
+}
+
+static bool machine_hvc_room(void *dev)
+{
+	return virtio_console_rx_room(dev);
+}
+
+static void machine_hvc_notify(void *dev, void (*fn)(void *), void *ctx)
+{
+	virtio_console_set_rx_notify(dev, fn, ctx);
+}
+
+/* Takes ownership of dev, also on failure. */
+static int machine_add_virtio(struct machine *m, struct virtio_device *dev)
+{
+	return virtio_kvm_add(m->kvm, &m->mem, &m->bus, m->nvirtio++, dev);
+}
+
+static int machine_add_console(struct machine *m, console_out_fn out,
+			       void *ctx, bool input)
+{
+	struct virtio_device *dev;
+	int r = virtio_console_new(out, ctx, &dev);
+
+	if (!r && input)
+		m->input = (struct console_input){
+			machine_hvc_receive, machine_hvc_room,
+			machine_hvc_notify, dev,
+		};
+	return r ?: machine_add_virtio(m, dev);
 }
 
 static int machine_add_net(struct machine *m, unsigned int i)
 {
-	struct net_config nc;
+	struct net_config nc = m->cfg->nets[i];
 	struct virtio_device *dev;
-	int r = net_parse(m->cfg->nets[i], &nc);
+	int r;
 
-	nc.tap_fd = m->cfg->tap_fds[i];
-	if (!r)
-		r = virtio_net_new(&nc, &dev);
-	if (r || !dev)
-		return r;
-	return machine_add_virtio(m, dev);
+	nc.tap_fd = m->env->tap_fds[i];
+	r = virtio_net_new(&nc, &dev);
+	return r || !dev ? r : machine_add_virtio(m, dev);
 }
 
-static int machine_add_share(struct machine *m, const char *dir,
-			     const char *tag, bool ro)
+/* Run-a-command mode's root: the rootfs, read-only unless --rw. */
+static int machine_add_root_share(struct machine *m)
 {
-	struct virtio_device *dev = virtio_9p_new(dir, tag, ro);
+	struct p9_share root = { .ro = !m->cfg->rw };
+	struct virtio_device *dev;
 
-	return dev ? machine_add_virtio(m, dev) : -EINVAL;
-}
-
-static int machine_add_shares(struct machine *m)
-{
-	const struct vm_config *cfg = m->cfg;
-	char *dir, *tag;
-	bool ro;
-	int r = 0;
-
-	if (cfg->command)
-		r = machine_add_share(m, cfg->rootfs, COMMAND_ROOT_TAG,
-				      !cfg->rw);
-	for (unsigned int i = 0; !r && i < cfg->nshares; i++) {
-		r = p9_parse_share(cfg->shares[i], &dir, &tag, &ro);
-		if (r)
-			break;
-		r = machine_add_share(m, dir, tag, ro);
-		free(dir);
-		free(tag);
-	}
-	return r;
+	snprintf(root.dir, sizeof(root.dir), "%s", m->cfg->rootfs);
+	snprintf(root.tag, sizeof(root.tag), "%s", COMMAND_ROOT_TAG);
+	return virtio_9p_new(&root, &dev) ?: machine_add_virtio(m, dev);
 }
 
 /*
@@ -251,54 +310,67 @@ static int machine_add_shares(struct machine *m)
 static int machine_add_virtio_devices(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
+	const struct machine_env *env = m->env;
 	struct virtio_device *dev;
 	int r = 0;
 
 	if (cfg->command)
-		r = machine_add_console(m, console_write_stdout, true) ?:
-		    machine_add_console(m, console_write_stderr, false);
-	else if (cfg->virtio_console)
-		r = machine_add_console(m, console_write, true);
+		r = machine_add_console(m, env->cmd_stdout, env->out_ctx,
+					true) ?:
+		    machine_add_console(m, env->cmd_stderr, env->out_ctx,
+					false);
+	else if (cfg->console == VM_CONSOLE_VIRTIO)
+		r = machine_add_console(m, machine_console_out, m, true);
 	for (unsigned int i = 0; !r && i < cfg->ndisks; i++)
-		r = machine_add_disk(m, cfg->disks[i]);
+		r = virtio_blk_new(&cfg->disks[i], m->ncpus, &dev) ?:
+		    machine_add_virtio(m, dev);
 	for (unsigned int i = 0; !r && i < cfg->nnets; i++)
 		r = machine_add_net(m, i);
-	if (!r)
-		r = machine_add_shares(m);
-	if (!r && cfg->rng) {
-		dev = virtio_rng_new();
-		r = dev ? machine_add_virtio(m, dev) : -ENOMEM;
-	}
+	if (!r && cfg->command)
+		r = machine_add_root_share(m);
+	for (unsigned int i = 0; !r && i < cfg->nshares; i++)
+		r = virtio_9p_new(&cfg->shares[i], &dev) ?:
+		    machine_add_virtio(m, dev);
+	if (!r && cfg->rng)
+		r = virtio_rng_new(&dev) ?: machine_add_virtio(m, dev);
 	return r;
 }
 
+/* The UART (the console unless hvc0 is), test-exit and pvpanic. */
 static int machine_add_devices(struct machine *m)
 {
-	int r;
-
-	m->uart_irq = (struct irq_line){
+	struct irq_line uart_irq = {
 		.ops = &machine_level_irq_ops, .ctx = m,
 		.spi = MEMMAP_SPI_UART, .fd = -1,
 	};
-	m->uart = uart_new(&m->uart_irq, console_write, m);
-	m->test_exit = test_exit_new(machine_test_exit, m);
-	m->pvpanic = pvpanic_new(machine_panic, m);
-	if (!m->uart || !m->test_exit || !m->pvpanic)
-		return err_set(ENOMEM, "out of memory for devices");
-	test_exit_on_booted(m->test_exit, machine_booted);
-	uart_set_rx_gate(m->uart, !m->cfg->payload);
+	struct test_exit *te;
+	struct pvpanic *pp;
+	struct uart *u;
+	int r;
+
+	r = uart_new(m->gic_version ? &uart_irq : NULL, machine_console_out,
+		     m, &u);
+	if (r)
+		return r;
+	uart_set_rx_gate(u, !m->cfg->payload);
+	m->input = (struct console_input){
+		machine_uart_receive, machine_uart_room, machine_uart_notify, u,
+	};
 	r = mmio_bus_add(&m->bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE,
-			 &uart_mmio_ops, m->uart);
-	if (!r)
-		r = mmio_bus_add(&m->bus, MEMMAP_TEST_EXIT_BASE,
-				 MEMMAP_TEST_EXIT_SIZE, &test_exit_mmio_ops,
-				 m->test_exit);
-	if (!r)
-		r = mmio_bus_add(&m->bus, MEMMAP_PVPANIC_BASE,
-				 MEMMAP_PVPANIC_SIZE, &pvpanic_mmio_ops,
-				 m->pvpanic);
-	return r ? r : machine_add_virtio_devices(m);
+			 &uart_mmio_ops, u) ?:
+	    test_exit_new(machine_test_exit, m, &te);
+	if (r)
+		return r;
+	test_exit_on_booted(te, machine_booted);
+	r = mmio_bus_add(&m->bus, MEMMAP_TEST_EXIT_BASE, MEMMAP_TEST_EXIT_SIZE,
+			 &test_exit_mmio_ops, te) ?:
+	    pvpanic_new(machine_pvpanic, m, &pp) ?:
+	    mmio_bus_add(&m->bus, MEMMAP_PVPANIC_BASE, MEMMAP_PVPANIC_SIZE,
+			 &pvpanic_mmio_ops, pp);
+	return r ?: machine_add_virtio_devices(m);
 }
+
+/* --- What the loader puts in RAM --- */
 
 /*
  * Adds the console options a user expects unless they chose their own;
@@ -308,7 +380,8 @@ static int machine_add_devices(struct machine *m)
 static char *machine_bootargs(const struct vm_config *cfg)
 {
 	const char *user = cfg->params ? cfg->params : "";
-	const char *console = cfg->virtio_console ? "hvc0" : "ttyS0";
+	const char *console = cfg->console == VM_CONSOLE_VIRTIO ? "hvc0"
+								: "ttyS0";
 	const char *extra = "";
 	char *args;
 	int n;
@@ -324,45 +397,30 @@ static char *machine_bootargs(const struct vm_config *cfg)
 	return n < 0 ? NULL : args;
 }
 
-/* Only the device nodes: the machine nodes are fdt_build's own. */
-static void machine_fdt_nodes(struct machine *m, struct fdt_node_writer *w,
-			      unsigned int *n)
+static int machine_build_dt(struct machine *m, void *buf, size_t size,
+			    const struct boot_layout *layout,
+			    const char *bootargs)
 {
-	w[(*n)++] = (struct fdt_node_writer){ uart_fdt_node, m->uart };
-	w[(*n)++] = (struct fdt_node_writer){ test_exit_fdt_node,
-					      m->test_exit };
-	w[(*n)++] = (struct fdt_node_writer){ pvpanic_fdt_node, m->pvpanic };
-	for (unsigned int i = 0; i < m->nvirtio; i++)
-		w[(*n)++] = (struct fdt_node_writer){ virtio_mmio_fdt_node,
-						      m->virtio[i] };
-}
-
-static int machine_build_fdt(struct machine *m, void *buf, size_t size,
-			     const struct boot_layout *layout,
-			     const char *bootargs)
-{
-	struct fdt_node_writer nodes[3 + MEMMAP_VIRTIO_SLOTS];
-	struct fdt_config fc = {
+	struct dt_config dc = {
 		.ram_base = m->mem.gpa,
 		.ram_size = m->mem.size,
 		.ncpus = m->ncpus,
 		.gic_version = m->gic_version,
 		.psci = m->gic_version && m->kvm->caps.psci_0_2,
 		.bootargs = bootargs,
-		.stdout_path = UART_FDT_PATH,
+		.stdout_path = UART_DT_PATH,
 		.reset_count = m->stats->resets,
-		.nodes = nodes,
+		.bus = &m->bus,
 	};
 
 	if (layout && layout->initrd_size) {
-		fc.initrd_start = layout->initrd_gpa;
-		fc.initrd_size = layout->initrd_size;
+		dc.initrd_start = layout->initrd_gpa;
+		dc.initrd_size = layout->initrd_size;
 	}
-	if (getrandom(fc.kaslr_seed, sizeof(fc.kaslr_seed), 0) < 0 ||
-	    getrandom(fc.rng_seed, sizeof(fc.rng_seed), 0) < 0)
+	if (getrandom(dc.kaslr_seed, sizeof(dc.kaslr_seed), 0) < 0 ||
+	    getrandom(dc.rng_seed, sizeof(dc.rng_seed), 0) < 0)
 		return err_set(errno, "getrandom: %s", strerror(errno));
-	machine_fdt_nodes(m, nodes, &fc.nnodes);
-	return fdt_build(&fc, buf, size);
+	return dt_build(&dc, buf, size);
 }
 
 static int machine_write_file(const char *path, const void *buf, size_t len)
@@ -390,7 +448,7 @@ static int machine_write_file(const char *path, const void *buf, size_t len)
 				   path, strerror(errno)) : 0;
 }
 
-/* The DTB as built: fdt_build() packed it, so totalsize is all of it. */
+/* The DTB as built: dt_build() packed it, so totalsize is all of it. */
 static int machine_dump_dtb(struct machine *m, const char *path)
 {
 	const void *fdt = guest_mem_at(&m->mem, m->dtb_gpa, LOADER_DTB_MAX);
@@ -401,6 +459,7 @@ static int machine_dump_dtb(struct machine *m, const char *path)
 static int machine_load_linux(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
+	const struct machine_env *env = m->env;
 	struct file_buf kernel = { 0 }, initrd = { 0 };
 	struct arm64_image img;
 	struct boot_layout layout;
@@ -413,7 +472,7 @@ static int machine_load_linux(struct machine *m)
 		r = image_parse(kernel.data, kernel.size, &img);
 	if (!r && cfg->initrd)
 		r = file_map("initrd", cfg->initrd, &initrd);
-	initrd_size = cfg->initrd_data ? cfg->initrd_size : initrd.size;
+	initrd_size = env->initrd_data ? env->initrd_size : initrd.size;
 	if (!r)
 		r = layout_plan(m->mem.gpa, m->mem.size, &img, initrd_size,
 				&layout);
@@ -423,18 +482,18 @@ static int machine_load_linux(struct machine *m)
 	if (!r && initrd.size)
 		r = file_copy(&initrd, guest_mem_at(&m->mem, layout.initrd_gpa,
 						    initrd.size));
-	if (!r && cfg->initrd_data)
+	if (!r && env->initrd_data)
 		memcpy(guest_mem_at(&m->mem, layout.initrd_gpa, initrd_size),
-		       cfg->initrd_data, initrd_size);
+		       env->initrd_data, initrd_size);
 	if (!r) {
 		bootargs = machine_bootargs(cfg);
 		if (!bootargs)
 			r = err_set(ENOMEM, "out of memory");
 	}
 	if (!r)
-		r = machine_build_fdt(m, guest_mem_at(&m->mem, layout.dtb_gpa,
-						      layout.dtb_max),
-				      layout.dtb_max, &layout, bootargs);
+		r = machine_build_dt(m, guest_mem_at(&m->mem, layout.dtb_gpa,
+						     layout.dtb_max),
+				     layout.dtb_max, &layout, bootargs);
 	if (!r) {
 		m->entry = layout.kernel_gpa;
 		m->dtb_gpa = layout.dtb_gpa;
@@ -465,85 +524,69 @@ static int machine_load_payload(struct machine *m)
 				 cfg->has_load_addr, cfg->load_addr, &entry);
 	file_unmap(&payload);
 	if (!r)
-		r = machine_build_fdt(m, guest_mem_at(&m->mem, dtb_gpa,
-						      LOADER_DTB_MAX),
-				      LOADER_DTB_MAX, NULL, cfg->params);
+		r = machine_build_dt(m, guest_mem_at(&m->mem, dtb_gpa,
+						     LOADER_DTB_MAX),
+				     LOADER_DTB_MAX, NULL, cfg->params);
 	m->entry = cfg->has_entry ? cfg->entry : entry;
 	m->dtb_gpa = dtb_gpa;
 	return r;
 }
 
+/* --- Life cycle --- */
+
+/*
+ * In the order KVM wants: the vCPUs exist before the GIC is initialised,
+ * and the GIC before the devices' irqfds are wired to it.
+ */
 int machine_create(struct machine *m, const struct vm_config *cfg,
-		   struct kvm *kvm, struct vm_stats *stats)
+		   struct kvm *kvm, const struct machine_env *env)
 {
 	int r;
 
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
+	m->env = env;
 	m->kvm = kvm;
-	m->stats = stats;
+	m->stats = env->stats;
 	m->ncpus = cfg->payload ? 1 : cfg->cpus;
 	m->gic_fd = -1;
+	m->event_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->unpaused, NULL);
+	pthread_mutex_init(&m->out_lock, NULL);
 	m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->event_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
 
-	r = kvm_check_request(kvm, cfg);
-	if (!r)
-		r = kvm_create_vm(kvm, MEMMAP_RAM_BASE + cfg->mem_size);
-	if (!r)
-		r = machine_alloc_ram(m);
+	r = kvm_check_request(kvm, cfg) ?:
+	    kvm_create_vm(kvm, MEMMAP_RAM_BASE + cfg->mem_size) ?:
+	    machine_alloc_ram(m);
 	if (!r && !cfg->payload) {
 		m->gic_fd = gic_create(kvm, m->ncpus, &m->gic_version);
 		r = m->gic_fd < 0 ? m->gic_fd : 0;
 	}
-	if (!r)
-		r = machine_add_devices(m);
-	if (!r)
-		r = cfg->payload ? machine_load_payload(m)
-				 : machine_load_linux(m);
-	if (!r && cfg->dtb_dump)
-		return machine_dump_dtb(m, cfg->dtb_dump);
-	if (r)
-		return r;
-
-	m->vcpus = calloc(m->ncpus, sizeof(*m->vcpus));
-	if (!m->vcpus)
-		return err_set(ENOMEM, "out of memory for vCPUs");
-	for (unsigned int i = 0; i < m->ncpus; i++)
-		m->vcpus[i].fd = -1;
-	for (unsigned int i = 0; !r && i < m->ncpus; i++)
-		r = vcpu_create(m, &m->vcpus[i], i);
+	r = r ?: vcpus_create(&m->vcpus, kvm, m->ncpus, &m->bus, m->stats,
+			      machine_vcpu_stop, m);
 	if (!r && m->gic_fd >= 0)
 		r = gic_finalize(m->gic_fd);
-	return r ? r : machine_connect_irqfds(m);
+	r = r ?: machine_add_devices(m) ?:
+	    (cfg->payload ? machine_load_payload(m) : machine_load_linux(m));
+	if (!r && cfg->dtb_dump)
+		return machine_dump_dtb(m, cfg->dtb_dump);
+	return r ?: vcpus_set_boot(&m->vcpus, m->entry, m->dtb_gpa);
 }
 
-static void machine_stop_vcpus(struct machine *m)
+int machine_start(struct machine *m)
 {
-	atomic_store(&m->stopping, true);
-	machine_pause(m, false);
-	for (unsigned int i = 0; i < m->ncpus; i++)
-		vcpu_kick(&m->vcpus[i]);
-	for (unsigned int i = 0; i < m->ncpus; i++)
-		vcpu_join(&m->vcpus[i]);
+	return vcpus_start(&m->vcpus);
 }
 
-static void machine_on_signal(struct machine *m, int signal_fd)
+enum stop_reason machine_stop(struct machine *m)
 {
-	struct signalfd_siginfo si;
-
-	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
-		return;
-	machine_request_stop(m, STOP_SIGNAL, 128 + (int)si.ssi_signo,
-			     "stopping the guest on %s",
-			     strsignal((int)si.ssi_signo));
+	vcpus_stop(&m->vcpus);
+	return m->reason;
 }
 
-/* Milliseconds until the next deadline (timeout, panic grace), or -1. */
-static int machine_next_deadline(struct machine *m)
+int machine_next_deadline(struct machine *m)
 {
 	uint64_t now = stats_now(m->stats), deadline = UINT64_MAX;
 
@@ -560,11 +603,15 @@ static int machine_next_deadline(struct machine *m)
 	return (int)((deadline - now + 999999) / 1000000);
 }
 
-static void machine_on_deadline(struct machine *m)
+void machine_on_deadline(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
+	uint64_t panic_ns;
 
-	if (m->panic_seen_ns)
+	pthread_mutex_lock(&m->lock);
+	panic_ns = m->panic_seen_ns;
+	pthread_mutex_unlock(&m->lock);
+	if (panic_ns && stats_now(m->stats) >= panic_ns + PANIC_GRACE_NS)
 		machine_request_stop(m, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
 				     "the guest kernel panicked");
 	else if (cfg->timeout_ms &&
@@ -575,66 +622,24 @@ static void machine_on_deadline(struct machine *m)
 				     (unsigned long long)(cfg->timeout_ms % 1000));
 }
 
-/* Runs until something asks the machine to stop; returns why. */
-enum stop_reason machine_run(struct machine *m, int signal_fd,
-			     int control_fd)
-{
-	struct pollfd pfd[3] = {
-		{ .fd = m->event_fd, .events = POLLIN },
-		{ .fd = signal_fd, .events = POLLIN },
-		{ .fd = control_fd, .events = POLLIN },
-	};
-	uint64_t v;
-	int r = 0;
-
-	for (unsigned int i = 0; !r && i < m->ncpus; i++)
-		r = vcpu_start(&m->vcpus[i]);
-	if (!r)
-		r = console_start(m);
-	if (r)
-		machine_request_stop(m, STOP_ERROR, ARMZ_EXIT_ERROR, "%s",
-				     err_msg());
-	while (!atomic_load(&m->stopping)) {
-		int n = poll(pfd, 3, machine_next_deadline(m));
-
-		if (n < 0 && errno != EINTR)
-			break;
-		if (n == 0)
-			machine_on_deadline(m);
-		if (n <= 0)
-			continue;
-		if (pfd[0].revents & POLLIN &&
-		    read(m->event_fd, &v, sizeof(v)) < 0)
-			continue;
-		if (pfd[1].revents & POLLIN)
-			machine_on_signal(m, signal_fd);
-		if (pfd[2].revents & POLLIN)
-			control_serve(m, control_fd);
-	}
-	console_stop();
-	machine_stop_vcpus(m);
-	return m->reason;
-}
-
 void machine_destroy(struct machine *m)
 {
 	/* Device threads touch guest RAM: stop them before it goes. */
-	machine_stop_virtio(m);
-	for (unsigned int i = 0; m->vcpus && i < m->ncpus; i++)
-		vcpu_destroy(&m->vcpus[i]);
-	free(m->vcpus);
-	machine_free_virtio(m);
-	uart_free(m->uart);
-	test_exit_free(m->test_exit);
-	pvpanic_free(m->pvpanic);
+	mmio_bus_stop(&m->bus);
+	vcpus_destroy(&m->vcpus);
+	mmio_bus_free(&m->bus);
 	if (m->gic_fd >= 0)
 		close(m->gic_fd);
-	kvm_destroy_vm(m->kvm);
+	if (m->kvm)
+		kvm_destroy_vm(m->kvm);
 	if (m->mem_map)
 		munmap(m->mem_map, m->mem_map_size);
 	if (m->event_fd >= 0)
 		close(m->event_fd);
-	pthread_mutex_destroy(&m->lock);
-	pthread_cond_destroy(&m->unpaused);
+	if (m->cfg) {
+		pthread_mutex_destroy(&m->lock);
+		pthread_mutex_destroy(&m->out_lock);
+	}
 	memset(m, 0, sizeof(*m));
+	m->event_fd = m->gic_fd = -1;
 }

@@ -4,156 +4,90 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
+#include <stdint.h>
 
 #include <armz/bus.h>
-#include <armz/command.h>
 #include <armz/guest-mem.h>
-#include <armz/initramfs.h>
-#include <armz/irq.h>
-#include <armz/memmap.h>
 #include <armz/vmm.h>
+#include "console.h"
+#include "kvm.h"
+#include "stats.h"
+#include "vcpu.h"
 
-/* Why a machine stopped running; the first reason given wins. */
-enum stop_reason {
-	STOP_NONE,
-	STOP_POWEROFF,
-	STOP_RESET,
-	STOP_PANIC,
-	STOP_FAULT,
-	STOP_ERROR,
-	STOP_SIGNAL,
-	STOP_USER,		/* the console escape */
-	STOP_TEST_EXIT,		/* a payload wrote the test-exit register */
-	STOP_TIMEOUT,
+/*
+ * A machine is one boot of the guest: RAM, the interrupt controller, the
+ * devices on the MMIO bus, what the loader put in RAM, and the vCPUs. A
+ * guest reset throws the whole machine away and builds a new one, so no
+ * state can leak from one boot into the next. main drives it: create,
+ * start, wait on machine_event_fd() (and the deadline), stop, destroy.
+ */
+
+/* What main gives every boot besides the user's config. */
+struct machine_env {
+	struct vm_stats *stats;
+	/*
+	 * Where the guest's output goes: the kernel's console (the UART,
+	 * or hvc0 with --console virtio), and in run-a-command mode the
+	 * command's stdout and stderr (hvc0 and hvc1). ctx is theirs.
+	 */
+	console_out_fn console;
+	console_out_fn cmd_stdout;
+	console_out_fn cmd_stderr;
+	void *out_ctx;
+	/* Taps made once, while armz could; -1 where --net is not a tap. */
+	int tap_fds[VM_MAX_NETS];
+	/* Run-a-command mode: the initramfs armz built, or NULL. */
+	const void *initrd_data;
+	size_t initrd_size;
 };
-
-struct machine;
-
-/* Moments of a run, in ns since armz started; 0 until they happen. */
-enum vm_moment {
-	AT_FIRST_RUN,		/* the first KVM_RUN */
-	AT_FIRST_OUTPUT,	/* the first console byte */
-	AT_USERSPACE,		/* the guest wrote test-exit's BOOTED */
-	AT_EXIT,
-	AT_COUNT,
-};
-
-enum vm_exit_kind {
-	EXITS_MMIO,
-	EXITS_SYSTEM_EVENT,
-	EXITS_INTERRUPTED,
-	EXITS_OTHER,
-	EXITS_COUNT,
-};
-
-/* What a run did, across guest resets: the --report and `armz status`. */
-struct vm_stats {
-	uint64_t start_ns;
-	_Atomic uint64_t at[AT_COUNT];
-	_Atomic uint64_t exits[EXITS_COUNT];
-	_Atomic uint64_t console_out;
-	_Atomic uint64_t console_in;
-	unsigned int resets;
-};
-
-uint64_t stats_now(const struct vm_stats *s);
-void stats_mark(struct vm_stats *s, enum vm_moment at);
-
-struct vcpu {
-	struct machine *machine;
-	unsigned int id;
-	int fd;
-	struct az_kvm_run *run;
-	pthread_t thread;
-	bool started;
-};
-
-struct uart;
-struct test_exit;
-struct pvpanic;
 
 struct machine {
 	const struct vm_config *cfg;
+	const struct machine_env *env;
 	struct kvm *kvm;
-	unsigned int reset_count;
+	struct vm_stats *stats;
 	unsigned int ncpus;
 	struct guest_mem mem;
 	void *mem_map;
 	size_t mem_map_size;
-	struct mmio_bus bus;
 	int gic_fd;
 	int gic_version;
-	struct vcpu *vcpus;
-	struct vm_stats *stats;
+	struct mmio_bus bus;		/* owns every device */
+	unsigned int nvirtio;		/* virtio-mmio slots handed out */
+	struct console_input input;	/* the UART, or hvc0 */
+	struct vcpus vcpus;
 	uint64_t entry;
 	uint64_t dtb_gpa;
 
-	struct virtio_mmio *virtio[MEMMAP_VIRTIO_SLOTS];
-	struct irq_line virtio_irq[MEMMAP_VIRTIO_SLOTS];
-	unsigned int nvirtio;
+	/* The console stream, watched for panics; one writer at a time. */
+	pthread_mutex_t out_lock;
+	size_t panic_match, panic_end_match;
+	bool panic_ending;		/* stop at the end of this line */
 
-	struct virtio_device *input_console;	/* hvc0 takes stdin */
-
-	struct irq_line uart_irq;
-	struct uart *uart;
-	struct test_exit *test_exit;
-	struct pvpanic *pvpanic;
-
-	atomic_bool stopping;
-	atomic_bool paused;
-	pthread_cond_t unpaused;
+	pthread_mutex_t lock;		/* guards reason, status, panic */
 	uint64_t panic_seen_ns;		/* the console showed a panic */
-	pthread_mutex_t lock;
 	int event_fd;			/* written when a stop is requested */
 	enum stop_reason reason;
 	int status;			/* exit status that goes with reason */
 };
 
 int machine_create(struct machine *m, const struct vm_config *cfg,
-		   struct kvm *kvm, struct vm_stats *stats);
-enum stop_reason machine_run(struct machine *m, int signal_fd,
-			     int control_fd);
-void machine_pause(struct machine *m, bool pause);
-void machine_panic_seen(struct machine *m);
-void machine_destroy(struct machine *m);
+		   struct kvm *kvm, const struct machine_env *env);
+/* Starts the vCPUs. */
+int machine_start(struct machine *m);
+/* Readable once a stop was requested: main polls it. */
+int machine_event_fd(const struct machine *m);
+/* ms until the next deadline (timeout, panic grace), or -1 for none. */
+int machine_next_deadline(struct machine *m);
+/* The deadline passed: stops the machine if it was one of its own. */
+void machine_on_deadline(struct machine *m);
+bool machine_stopping(struct machine *m);
 void machine_request_stop(struct machine *m, enum stop_reason reason,
 			  int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-
-struct virtio_device;
-int machine_add_virtio(struct machine *m, struct virtio_device *dev);
-int machine_connect_irqfds(struct machine *m);
-void machine_stop_virtio(struct machine *m);
-void machine_free_virtio(struct machine *m);
-
-int vcpu_create(struct machine *m, struct vcpu *v, unsigned int id);
-int vcpu_start(struct vcpu *v);
-void vcpu_kick(struct vcpu *v);
-void vcpu_join(struct vcpu *v);
-void vcpu_destroy(struct vcpu *v);
-void vcpu_install_kick_handler(void);
-
-/* Console: the UART's output and the host's input. */
-int console_open_log(const char *path);
-void console_close_log(void);
-int console_write(void *ctx, const uint8_t *buf, size_t len);
-int console_write_stdout(void *ctx, const uint8_t *buf, size_t len);
-int console_write_stderr(void *ctx, const uint8_t *buf, size_t len);
-int console_start(struct machine *m);
-void console_stop(void);
-int term_raw_enter(void);
-void term_raw_leave(void);
-
-/* Run-a-command mode: the initramfs with armz-init and the command. */
-int command_build_initrd(const struct vm_config *cfg, struct cpio *out);
-
-/* Control socket and the JSON report. */
-bool control_name_ok(const char *name);
-int control_listen(const char *name, char **path);
-void control_serve(struct machine *m, int listen_fd);
-int control_command(int argc, char **argv);
-void report_write(FILE *f, const struct machine *m, const char *name);
-int report_save(const char *path, const struct machine *m, const char *name);
+void machine_pause(struct machine *m, bool pause);
+/* Joins the vCPUs; returns why the machine stopped. */
+enum stop_reason machine_stop(struct machine *m);
+void machine_destroy(struct machine *m);
 
 #endif

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * armz's entry point, and the only place that decides an exit status.
+ * armz's entry point, and the only place that decides an exit status. It
+ * owns the run: the config, the taps, the console, the control socket and
+ * the event loop, and it builds a machine for every boot.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,12 @@
 #include <armz/net-backend.h>
 #include <armz/virtio-net.h>
 #include "cli.h"
+#include "command.h"
+#include "console.h"
+#include "control.h"
 #include "machine.h"
+#include "report.h"
+#include "vcpu.h"
 
 static void usage(FILE *f)
 {
@@ -81,14 +89,110 @@ static int status_of(const struct machine *m)
 	return m->status;
 }
 
-/* Runs boots until the guest stops for good; m is the last machine. */
-static void boot(struct machine *m, const struct vm_config *cfg,
-		 struct kvm *kvm, int signal_fd, int control_fd)
+/* --- What the console and the control socket may do to the machine --- */
+
+static void on_escape(void *ctx)
 {
-	struct vm_stats *stats = m->stats;
+	machine_request_stop(ctx, STOP_USER, 128 + SIGINT,
+			     "console escape: stopping the guest");
+}
+
+struct run {
+	struct machine *machine;
+	const char *name;
+};
+
+static void control_stop(void *ctx)
+{
+	struct run *run = ctx;
+
+	machine_request_stop(run->machine, STOP_USER, 128 + SIGTERM,
+			     "stopped by 'armz stop'");
+}
+
+static void control_pause(void *ctx, bool pause)
+{
+	struct run *run = ctx;
+
+	machine_pause(run->machine, pause);
+}
+
+static void control_status(void *ctx, FILE *f)
+{
+	struct run *run = ctx;
+
+	report_write(f, run->machine, run->name);
+}
+
+static const struct control_ops run_control_ops = {
+	.stop = control_stop,
+	.pause = control_pause,
+	.status = control_status,
+};
+
+static void on_signal(struct machine *m, int signal_fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	machine_request_stop(m, STOP_SIGNAL, 128 + (int)si.ssi_signo,
+			     "stopping the guest on %s",
+			     strsignal((int)si.ssi_signo));
+}
+
+/*
+ * The event loop of one boot: the machine's stop requests, signals, the
+ * control socket and the machine's deadlines. Returns when the machine
+ * stopped, its vCPUs joined.
+ */
+static void run_machine(struct run *run, int signal_fd, int control_fd)
+{
+	struct machine *m = run->machine;
+	struct pollfd pfd[3] = {
+		{ .fd = machine_event_fd(m), .events = POLLIN },
+		{ .fd = signal_fd, .events = POLLIN },
+		{ .fd = control_fd, .events = POLLIN },
+	};
+	uint64_t v;
+	int r;
+
+	r = machine_start(m) ?:
+	    console_start(&m->input, &m->stats->console_in,
+			  on_escape, m);
+	if (r)
+		machine_request_stop(m, STOP_ERROR, ARMZ_EXIT_ERROR, "%s",
+				     err_msg());
+	while (!machine_stopping(m)) {
+		int n = poll(pfd, 3, machine_next_deadline(m));
+
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n == 0)
+			machine_on_deadline(m);
+		if (n <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN &&
+		    read(pfd[0].fd, &v, sizeof(v)) < 0)
+			continue;
+		if (pfd[1].revents & POLLIN)
+			on_signal(m, signal_fd);
+		if (pfd[2].revents & POLLIN)
+			control_serve(control_fd, &run_control_ops, run);
+	}
+	console_stop();
+	machine_stop(m);
+}
+
+/* Runs boots until the guest stops for good; m is the last machine. */
+static void boot(struct run *run, const struct vm_config *cfg,
+		 struct kvm *kvm, const struct machine_env *env,
+		 int signal_fd, int control_fd)
+{
+	struct machine *m = run->machine;
 
 	for (;;) {
-		if (machine_create(m, cfg, kvm, stats)) {
+		if (machine_create(m, cfg, kvm, env)) {
 			fail(ARMZ_EXIT_ERROR, err_msg());
 			m->reason = STOP_ERROR;
 			m->status = ARMZ_EXIT_ERROR;
@@ -99,38 +203,45 @@ static void boot(struct machine *m, const struct vm_config *cfg,
 			return;
 		}
 		/* The first machine has opened every device: now drop. */
-		if (!stats->resets && drop_capabilities()) {
+		if (!env->stats->resets && drop_capabilities()) {
 			fail(ARMZ_EXIT_ERROR, err_msg());
 			m->reason = STOP_ERROR;
 			m->status = ARMZ_EXIT_ERROR;
 			return;
 		}
-		machine_run(m, signal_fd, control_fd);
+		run_machine(run, signal_fd, control_fd);
 		if (m->reason != STOP_RESET || cfg->no_reboot)
 			return;
 		machine_destroy(m);
-		stats->resets++;
+		env->stats->resets++;
 	}
 }
 
+static enum console_out console_out_of(const struct vm_config *cfg)
+{
+	if (!cfg->command)
+		return CONSOLE_TO_STDOUT;
+	return cfg->verbose ? CONSOLE_TO_STDERR : CONSOLE_TO_LOG;
+}
+
 static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
-		  struct vm_stats *stats)
+		  const struct machine_env *env)
 {
 	char *sock = NULL, default_name[32];
-	const char *name = cfg->name;
-	struct machine m = { .stats = stats };
+	struct machine m;
+	struct run run = { .machine = &m, .name = cfg->name };
 	int signal_fd, control_fd = -1, status;
 
-	if (!name) {
+	if (!run.name) {
 		snprintf(default_name, sizeof(default_name), "armz-%d",
 			 (int)getpid());
-		name = default_name;
+		run.name = default_name;
 	}
 	signal_fd = signals_setup();
 	if (signal_fd < 0)
 		return fail(ARMZ_EXIT_ERROR, err_msg());
 	if (!cfg->dtb_dump) {
-		control_fd = control_listen(name, &sock);
+		control_fd = control_listen(run.name, &sock);
 		/* A name in use is a mistake; no socket directory is not. */
 		if (control_fd == -EEXIST)
 			return fail(ARMZ_EXIT_ERROR, err_msg());
@@ -138,20 +249,20 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
 			fprintf(stderr, "armz: no control socket (%s): 'armz list' will not show this VM\n",
 				err_msg());
 	}
-	if (cfg->console_log && console_open_log(cfg->console_log))
+	if (console_open(cfg->console_log, console_out_of(cfg)))
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	else if (term_raw_enter())
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	else {
-		boot(&m, cfg, kvm, signal_fd, control_fd);
-		stats_mark(stats, AT_EXIT);
+		boot(&run, cfg, kvm, env, signal_fd, control_fd);
+		stats_mark(env->stats, AT_EXIT);
 		term_raw_leave();
 		status = status_of(&m);
-		if (cfg->report && report_save(cfg->report, &m, name))
+		if (cfg->report && report_save(cfg->report, &m, run.name))
 			status = fail(ARMZ_EXIT_ERROR, err_msg());
 		machine_destroy(&m);
 	}
-	console_close_log();
+	console_close();
 	if (sock)
 		unlink(sock);
 	free(sock);
@@ -165,24 +276,22 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
  * Taps are made once, while armz may still create them; every boot's
  * network device works on a dup, so a guest reset needs no privilege.
  */
-static int open_taps(struct vm_config *cfg)
+static int open_taps(const struct vm_config *cfg, struct machine_env *env)
 {
-	struct net_config nc;
 	int r = 0;
 
-	for (unsigned int i = 0; !r && i < cfg->nnets; i++) {
-		r = net_parse(cfg->nets[i], &nc);
-		if (!r && nc.type == NET_TAP)
-			r = net_tap_create(nc.ifname, &cfg->tap_fds[i]);
-	}
+	for (unsigned int i = 0; !r && i < cfg->nnets; i++)
+		if (cfg->nets[i].type == NET_TAP)
+			r = net_tap_create(cfg->nets[i].ifname,
+					   &env->tap_fds[i]);
 	return r;
 }
 
-static void close_taps(struct vm_config *cfg)
+static void close_taps(struct machine_env *env)
 {
-	for (unsigned int i = 0; i < cfg->nnets; i++)
-		if (cfg->tap_fds[i] >= 0)
-			close(cfg->tap_fds[i]);
+	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
+		if (env->tap_fds[i] >= 0)
+			close(env->tap_fds[i]);
 }
 
 /* 9p shares and disks hold descriptors: take all the kernel allows. */
@@ -198,8 +307,14 @@ static void raise_fd_limit(void)
 
 static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 {
+	static struct vm_config cfg;	/* large: PATH_MAX per disk */
+	struct machine_env env = {
+		.stats = stats,
+		.console = console_write,
+		.cmd_stdout = console_write_stdout,
+		.cmd_stderr = console_write_stderr,
+	};
 	struct cpio initramfs = { 0 };
-	struct vm_config cfg;
 	struct kvm kvm;
 	int r, status;
 
@@ -213,6 +328,8 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 			err_msg());
 		return ARMZ_EXIT_USAGE;
 	}
+	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
+		env.tap_fds[i] = -1;
 	raise_fd_limit();
 	if (kvm_open(&kvm, cfg.kvm_dev ? cfg.kvm_dev : kvm_default_device()) ||
 	    kvm_probe(&kvm)) {
@@ -221,14 +338,14 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		return status;
 	}
 	if ((cfg.command && command_build_initrd(&cfg, &initramfs)) ||
-	    open_taps(&cfg)) {
+	    open_taps(&cfg, &env)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
-		cfg.initrd_data = initramfs.buf;
-		cfg.initrd_size = initramfs.len;
-		status = run_vm(&cfg, &kvm, stats);
+		env.initrd_data = initramfs.buf;
+		env.initrd_size = initramfs.len;
+		status = run_vm(&cfg, &kvm, &env);
 	}
-	close_taps(&cfg);
+	close_taps(&env);
 	cpio_free(&initramfs);
 	kvm_close(&kvm);
 	return status;

@@ -11,8 +11,9 @@
 #include <libvirt/libvirt.h>
 
 #include <armz/err.h>
-#include <armz/virtio.h>
+#include <armz/virtio-mmio.h>
 #include "machine.h"
+#include "report.h"
 
 struct lv_state {
 	int state;
@@ -49,7 +50,7 @@ static struct lv_state report_state(const struct machine *m)
 	static const struct lv_state paused =
 		LV(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
 
-	if (m->reason == STOP_NONE && atomic_load(&m->paused))
+	if (m->reason == STOP_NONE && vcpus_paused(&m->vcpus))
 		return paused;
 	return stopped[m->reason];
 }
@@ -129,18 +130,22 @@ static void report_string(FILE *f, const char *s)
 /* The console's bytes, then every virtio device's counters, by slot. */
 static void report_devices(FILE *f, const struct machine *m)
 {
+	const struct mmio_bus *bus = &m->bus;
 	struct virtio_stats st;
+	unsigned int slot = 0;
 
 	fprintf(f, "  \"devices\": [\n    { \"name\": \"console\", \"bytes_out\": %llu, \"bytes_in\": %llu }",
 		(unsigned long long)m->stats->console_out,
 		(unsigned long long)m->stats->console_in);
-	for (unsigned int i = 0; i < m->nvirtio; i++) {
-		const struct virtio_device *dev =
-			virtio_mmio_device(m->virtio[i]);
+	for (unsigned int i = 0; i < bus->count; i++) {
+		const struct virtio_device *dev;
 
+		if (bus->regions[i].ops != &virtio_mmio_ops)
+			continue;
+		dev = virtio_mmio_device(bus->regions[i].opaque);
 		virtio_dev_stats(dev, &st);
 		fprintf(f, ",\n    { \"name\": \"%s\", \"slot\": %u, \"requests\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, \"errors\": %llu, \"kicks\": %llu, \"interrupts\": %llu }",
-			dev->name, i, (unsigned long long)st.requests,
+			dev->name, slot++, (unsigned long long)st.requests,
 			(unsigned long long)st.bytes_in,
 			(unsigned long long)st.bytes_out,
 			(unsigned long long)st.errors,

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vCPU threads: one KVM_RUN loop each, MMIO dispatched to the bus, system
- * events turned into a machine stop. Secondaries start powered off and the
+ * events turned into a stop request. Secondaries start powered off and the
  * in-kernel PSCI brings them up when the guest asks.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -14,7 +16,7 @@
 
 #include <armz/err.h>
 #include <armz/le.h>
-#include "machine.h"
+#include "vcpu.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 
@@ -64,12 +66,12 @@ static uint64_t vcpu_get_reg(struct vcpu *v, uint64_t id)
 
 static int vcpu_init(struct vcpu *v)
 {
-	struct machine *m = v->machine;
+	struct kvm *kvm = v->group->kvm;
 	struct az_kvm_vcpu_init init = {
-		.target = m->kvm->caps.preferred_target,
+		.target = kvm->caps.preferred_target,
 	};
 
-	if (m->kvm->caps.psci_0_2)
+	if (kvm->caps.psci_0_2)
 		init.features[0] |= 1U << AZ_KVM_ARM_VCPU_PSCI_0_2;
 	if (v->id)
 		init.features[0] |= 1U << AZ_KVM_ARM_VCPU_POWER_OFF;
@@ -81,42 +83,57 @@ static int vcpu_init(struct vcpu *v)
 }
 
 /* The arm64 boot protocol: x0 = DTB, x1..x3 = 0, EL1h, DAIF masked. */
-static int vcpu_set_boot_regs(struct vcpu *v)
+int vcpus_set_boot(struct vcpus *g, uint64_t entry, uint64_t dtb)
 {
-	struct machine *m = v->machine;
+	struct vcpu *v = &g->cpu[0];
 	int r;
 
 	r = vcpu_set_reg(v, AZ_REG_PSTATE, AZ_PSR_MODE_EL1H | AZ_PSR_DAIF);
 	if (!r)
-		r = vcpu_set_reg(v, AZ_REG_X(0), m->dtb_gpa);
+		r = vcpu_set_reg(v, AZ_REG_X(0), dtb);
 	for (unsigned int i = 1; !r && i < 4; i++)
 		r = vcpu_set_reg(v, AZ_REG_X(i), 0);
 	if (!r)
-		r = vcpu_set_reg(v, AZ_REG_PC, m->entry);
+		r = vcpu_set_reg(v, AZ_REG_PC, entry);
 	return r;
 }
 
-int vcpu_create(struct machine *m, struct vcpu *v, unsigned int id)
+static int vcpu_create(struct vcpus *g, struct vcpu *v, unsigned int id)
 {
 	void *run;
-	int r;
 
-	v->machine = m;
+	v->group = g;
 	v->id = id;
-	v->fd = ioctl(m->kvm->vm_fd, AZ_KVM_CREATE_VCPU, (unsigned long)id);
+	v->fd = ioctl(g->kvm->vm_fd, AZ_KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0)
 		return err_set(errno, "cannot create vCPU %u: %s", id,
 			       strerror(errno));
-	run = mmap(NULL, (size_t)m->kvm->run_size, PROT_READ | PROT_WRITE,
+	run = mmap(NULL, (size_t)g->kvm->run_size, PROT_READ | PROT_WRITE,
 		   MAP_SHARED, v->fd, 0);
 	if (run == MAP_FAILED)
 		return err_set(errno, "vCPU %u: cannot map its run area: %s",
 			       id, strerror(errno));
 	v->run = run;
-	r = vcpu_init(v);
-	if (!r && id == 0)
-		r = vcpu_set_boot_regs(v);
-	return r;
+	return vcpu_init(v);
+}
+
+/* Hands a stop to the machine, with a message made here. */
+static void vcpu_request_stop(struct vcpu *v, enum stop_reason reason,
+			      int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void vcpu_request_stop(struct vcpu *v, enum stop_reason reason,
+			      int status, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	v->group->stop(v->group->stop_ctx, reason, status, fmt ? msg : NULL);
 }
 
 static void vcpu_fault(struct vcpu *v, const char *what, uint64_t addr,
@@ -124,10 +141,10 @@ static void vcpu_fault(struct vcpu *v, const char *what, uint64_t addr,
 {
 	uint64_t pc = vcpu_get_reg(v, AZ_REG_PC);
 
-	machine_request_stop(v->machine, STOP_FAULT, ARMZ_EXIT_GUEST_FAULT,
-			     "guest %s of %u bytes at unmapped address 0x%llx (vCPU %u, PC 0x%llx)",
-			     what, len, (unsigned long long)addr, v->id,
-			     (unsigned long long)pc);
+	vcpu_request_stop(v, STOP_FAULT, ARMZ_EXIT_GUEST_FAULT,
+			  "guest %s of %u bytes at unmapped address 0x%llx (vCPU %u, PC 0x%llx)",
+			  what, len, (unsigned long long)addr, v->id,
+			  (unsigned long long)pc);
 }
 
 static void vcpu_handle_mmio(struct vcpu *v)
@@ -139,7 +156,7 @@ static void vcpu_handle_mmio(struct vcpu *v)
 		vcpu_fault(v, "access of bad size", run->mmio.phys_addr, len);
 		return;
 	}
-	if (mmio_bus_access(&v->machine->bus, run->mmio.phys_addr,
+	if (mmio_bus_access(v->group->bus, run->mmio.phys_addr,
 			    run->mmio.data, len, run->mmio.is_write))
 		vcpu_fault(v, run->mmio.is_write ? "write" : "read",
 			   run->mmio.phys_addr, len);
@@ -147,21 +164,17 @@ static void vcpu_handle_mmio(struct vcpu *v)
 
 static void vcpu_handle_system_event(struct vcpu *v)
 {
-	struct machine *m = v->machine;
-
 	switch (v->run->system_event.type) {
 	case AZ_KVM_SYSTEM_EVENT_SHUTDOWN:
-		machine_request_stop(m, STOP_POWEROFF, ARMZ_EXIT_POWEROFF,
-				     NULL);
+		vcpu_request_stop(v, STOP_POWEROFF, ARMZ_EXIT_POWEROFF, NULL);
 		break;
 	case AZ_KVM_SYSTEM_EVENT_RESET:
-		machine_request_stop(m, STOP_RESET, ARMZ_EXIT_GUEST_RESET,
-				     NULL);
+		vcpu_request_stop(v, STOP_RESET, ARMZ_EXIT_GUEST_RESET, NULL);
 		break;
 	case AZ_KVM_SYSTEM_EVENT_CRASH:
-		machine_request_stop(m, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
-				     "the guest reported a crash (vCPU %u)",
-				     v->id);
+		vcpu_request_stop(v, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
+				  "the guest reported a crash (vCPU %u)",
+				  v->id);
 		break;
 	default:
 		/* Suspend and wakeup requests need no action from us. */
@@ -185,17 +198,17 @@ static enum vm_exit_kind vcpu_exit_kind(uint32_t reason)
 
 static void vcpu_count(struct vcpu *v, enum vm_exit_kind kind)
 {
-	atomic_fetch_add_explicit(&v->machine->stats->exits[kind], 1,
+	atomic_fetch_add_explicit(&v->group->stats->exits[kind], 1,
 				  memory_order_relaxed);
 }
 
 /* An exit armz cannot serve: the guest is stopped, with where it was. */
 static void vcpu_stop_fault(struct vcpu *v, const char *what, uint64_t value)
 {
-	machine_request_stop(v->machine, STOP_FAULT, ARMZ_EXIT_GUEST_FAULT,
-			     "vCPU %u: %s 0x%llx (PC 0x%llx)", v->id, what,
-			     (unsigned long long)value,
-			     (unsigned long long)vcpu_get_reg(v, AZ_REG_PC));
+	vcpu_request_stop(v, STOP_FAULT, ARMZ_EXIT_GUEST_FAULT,
+			  "vCPU %u: %s 0x%llx (PC 0x%llx)", v->id, what,
+			  (unsigned long long)value,
+			  (unsigned long long)vcpu_get_reg(v, AZ_REG_PC));
 }
 
 /* Returns false when the loop must end. */
@@ -227,18 +240,18 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 }
 
-static void vcpu_wait_unpaused(struct machine *m)
+static void vcpu_wait_unpaused(struct vcpus *g)
 {
-	pthread_mutex_lock(&m->lock);
-	while (atomic_load(&m->paused) && !atomic_load(&m->stopping))
-		pthread_cond_wait(&m->unpaused, &m->lock);
-	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_lock(&g->lock);
+	while (atomic_load(&g->paused) && !atomic_load(&g->stopping))
+		pthread_cond_wait(&g->unpaused, &g->lock);
+	pthread_mutex_unlock(&g->lock);
 }
 
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	struct machine *m = v->machine;
+	struct vcpus *g = v->group;
 	sigset_t set;
 
 	vcpu_current_run = v->run;
@@ -246,10 +259,10 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	stats_mark(m->stats, AT_FIRST_RUN);
-	while (!atomic_load(&m->stopping)) {
-		if (atomic_load(&m->paused)) {
-			vcpu_wait_unpaused(m);
+	stats_mark(g->stats, AT_FIRST_RUN);
+	while (!atomic_load(&g->stopping)) {
+		if (atomic_load(&g->paused)) {
+			vcpu_wait_unpaused(g);
 			continue;
 		}
 		if (ioctl(v->fd, AZ_KVM_RUN, 0) < 0) {
@@ -258,9 +271,9 @@ static void *vcpu_thread(void *arg)
 				vcpu_count(v, EXITS_INTERRUPTED);
 				continue;
 			}
-			machine_request_stop(m, STOP_ERROR, ARMZ_EXIT_ERROR,
-					     "vCPU %u: KVM_RUN failed: %s",
-					     v->id, strerror(errno));
+			vcpu_request_stop(v, STOP_ERROR, ARMZ_EXIT_ERROR,
+					  "vCPU %u: KVM_RUN failed: %s",
+					  v->id, strerror(errno));
 			break;
 		}
 		if (!vcpu_handle_exit(v))
@@ -270,36 +283,105 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vcpu_start(struct vcpu *v)
-{
-	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
-
-	if (r)
-		return err_set(r, "cannot start vCPU %u: %s", v->id,
-			       strerror(r));
-	v->started = true;
-	return 0;
-}
-
-void vcpu_kick(struct vcpu *v)
+static void vcpu_kick(struct vcpu *v)
 {
 	if (v->started)
 		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 }
 
-void vcpu_join(struct vcpu *v)
+int vcpus_create(struct vcpus *g, struct kvm *kvm, unsigned int count,
+		 const struct mmio_bus *bus, struct vm_stats *stats,
+		 vcpu_stop_fn stop, void *stop_ctx)
 {
-	if (v->started)
-		pthread_join(v->thread, NULL);
-	v->started = false;
+	int r = 0;
+
+	*g = (struct vcpus){
+		.kvm = kvm, .bus = bus, .stats = stats,
+		.stop = stop, .stop_ctx = stop_ctx,
+	};
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->unpaused, NULL);
+	g->cpu = calloc(count, sizeof(*g->cpu));
+	if (!g->cpu)
+		return err_set(ENOMEM, "out of memory for vCPUs");
+	g->count = count;
+	for (unsigned int i = 0; i < count; i++)
+		g->cpu[i].fd = -1;
+	for (unsigned int i = 0; !r && i < count; i++)
+		r = vcpu_create(g, &g->cpu[i], i);
+	return r;
 }
 
-void vcpu_destroy(struct vcpu *v)
+int vcpus_start(struct vcpus *g)
 {
-	if (v->run)
-		munmap(v->run, (size_t)v->machine->kvm->run_size);
-	if (v->fd >= 0)
-		close(v->fd);
-	v->run = NULL;
-	v->fd = -1;
+	for (unsigned int i = 0; i < g->count; i++) {
+		struct vcpu *v = &g->cpu[i];
+		int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+
+		if (r)
+			return err_set(r, "cannot start vCPU %u: %s", v->id,
+				       strerror(r));
+		v->started = true;
+	}
+	return 0;
+}
+
+void vcpus_pause(struct vcpus *g, bool pause)
+{
+	pthread_mutex_lock(&g->lock);
+	atomic_store(&g->paused, pause);
+	if (!pause)
+		pthread_cond_broadcast(&g->unpaused);
+	pthread_mutex_unlock(&g->lock);
+	for (unsigned int i = 0; pause && i < g->count; i++)
+		vcpu_kick(&g->cpu[i]);
+}
+
+bool vcpus_paused(const struct vcpus *g)
+{
+	return atomic_load(&g->paused);
+}
+
+void vcpus_request_stop(struct vcpus *g)
+{
+	pthread_mutex_lock(&g->lock);
+	atomic_store(&g->stopping, true);
+	pthread_cond_broadcast(&g->unpaused);
+	pthread_mutex_unlock(&g->lock);
+}
+
+bool vcpus_stopping(struct vcpus *g)
+{
+	return atomic_load(&g->stopping);
+}
+
+void vcpus_stop(struct vcpus *g)
+{
+	atomic_store(&g->stopping, true);
+	vcpus_pause(g, false);
+	for (unsigned int i = 0; i < g->count; i++)
+		vcpu_kick(&g->cpu[i]);
+	for (unsigned int i = 0; i < g->count; i++) {
+		if (g->cpu[i].started)
+			pthread_join(g->cpu[i].thread, NULL);
+		g->cpu[i].started = false;
+	}
+}
+
+void vcpus_destroy(struct vcpus *g)
+{
+	for (unsigned int i = 0; g->cpu && i < g->count; i++) {
+		struct vcpu *v = &g->cpu[i];
+
+		if (v->run)
+			munmap(v->run, (size_t)g->kvm->run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	free(g->cpu);
+	if (g->kvm) {
+		pthread_mutex_destroy(&g->lock);
+		pthread_cond_destroy(&g->unpaused);
+	}
+	memset(g, 0, sizeof(*g));
 }

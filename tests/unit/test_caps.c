@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include <armz/err.h>
-#include <armz/vmm.h>
+#include "../../vmm/kvm.h"
 
 #include "unit.h"
 
