@@ -109,6 +109,9 @@ $(ARMZ): $(CORE_OBJS) $(VMM_OBJS)
 $(UNIT): $(CORE_OBJS) $(UNIT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT) $(LIBSLIRP)
 
+# The unit tests read the docs they hold to the option table.
+$(O)/obj/tests/unit/%.o: CFLAGS += -DARMZ_SRCDIR='"$(CURDIR)"'
+
 $(O)/obj/%.o: %.c $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -420,6 +420,19 @@ reset)
 	fi
 	off
 	;;
+net_mac)
+	# The MAC before and after a reset: armz draws it once per run.
+	load virtio_mmio virtio_net
+	wait_for /sys/class/net/eth0 || die "no eth0"
+	n=$(reset_count) || die "no readable chosen/armz,reset-count"
+	echo "mac-$n=$(cat /sys/class/net/eth0/address)"
+	if [ "$n" -eq 0 ]; then
+		drain
+		reboot -f
+		die "reboot failed"
+	fi
+	off
+	;;
 hang)
 	echo "armz-guest: hanging"
 	while :; do sleep 3600; done

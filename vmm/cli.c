@@ -332,15 +332,17 @@ static int cli_store(const struct cli_option *o, const char *arg,
 	return 0;
 }
 
-/* Why row o cannot be used in this run's mode, or NULL. */
+/* Why row o cannot be used in this run's modes, or NULL. */
 static const char *cli_refusal(const struct cli_option *o,
 			       const struct vm_config *cfg)
 {
-	if (cfg->payload)
+	if (cfg->payload && o->not_payload)
 		return o->not_payload;
-	if (cfg->command)
+	if (cfg->command && o->not_command)
 		return o->not_command;
-	return o->not_linux;
+	if (!cfg->payload && !cfg->command)
+		return o->not_linux;
+	return NULL;
 }
 
 /* What depends on values, not on which options were given. */
