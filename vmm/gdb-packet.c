@@ -123,9 +123,13 @@ static enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
 		return GDB_RX_NONE;
 	case GDB_RX_CSUM1:
 		d = gdb_hex_digit(c);
+		if (d < 0) {
+			rx->state = GDB_RX_IDLE;
+			return GDB_RX_BAD_CHECKSUM;
+		}
 		rx->csum = (uint8_t)(d << 4);
-		rx->state = d < 0 ? GDB_RX_IDLE : GDB_RX_CSUM2;
-		return d < 0 ? GDB_RX_BAD_CHECKSUM : GDB_RX_NONE;
+		rx->state = GDB_RX_CSUM2;
+		return GDB_RX_NONE;
 	case GDB_RX_CSUM2:
 		d = gdb_hex_digit(c);
 		rx->state = GDB_RX_IDLE;
