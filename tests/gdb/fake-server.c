@@ -4,19 +4,17 @@
  * (tests/unit/fake-target.h) instead of KVM: lets a real gdb talk to the
  * stub. One connection, then exit.
  *
- *   fake-server PORT      listen on 127.0.0.1:PORT (0: any; the port
- *                         chosen is printed on stdout)
+ *   fake-server SPEC      listen as --gdb SPEC would (tcp::0 for any
+ *                         free port) and print where on stdout
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <armz/err.h>
+#include <armz/gdb-listen.h>
 #include <armz/gdb.h>
 
 #include "../unit/fake-target.h"
@@ -39,30 +37,6 @@ static int write_all(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
-static int listen_on(unsigned int port)
-{
-	struct sockaddr_in a = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(fd, 1) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-		close(fd);
-		return -1;
-	}
-	printf("%u\n", ntohs(a.sin_port));
-	fflush(stdout);
-	return fd;
-}
-
 /* The pretend CPU runs whatever gdb resumed until it stops. */
 static void run(struct fake_target *t, struct gdb_server *srv)
 {
@@ -76,22 +50,29 @@ static void run(struct fake_target *t, struct gdb_server *srv)
 
 int main(int argc, char **argv)
 {
+	struct gdb_endpoint ep;
 	struct fake_target t;
 	struct gdb_server *srv;
 	int lfd, fd, r = 0;
-	char buf[4096];
+	char buf[4096], where[300];
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s PORT\n", argv[0]);
+		fprintf(stderr, "usage: %s tcp::PORT|tcp:HOST:PORT|unix:PATH\n",
+			argv[0]);
 		return 2;
 	}
-	lfd = listen_on((unsigned int)atoi(argv[1]));
-	if (lfd < 0 || fake_target_init(&t, 2)) {
-		perror("fake-server");
+	if (gdb_endpoint_parse(argv[1], &ep) ||
+	    (lfd = gdb_listen(&ep, where, sizeof(where))) < 0 ||
+	    fake_target_init(&t, 2)) {
+		fprintf(stderr, "fake-server: %s\n", err_msg());
 		return 1;
 	}
-	fd = accept(lfd, NULL, NULL);
+	printf("%s\n", where);
+	fflush(stdout);
+	fd = gdb_accept(lfd);
 	close(lfd);
+	if (ep.kind == GDB_ENDPOINT_UNIX)
+		unlink(ep.path);
 	if (fd < 0 ||
 	    gdb_server_new(&fake_target_ops, &t, write_all, &fd, &srv)) {
 		fprintf(stderr, "fake-server: %s\n", err_msg());

@@ -4,7 +4,8 @@
 # tests' fake machine (tests/gdb/fake-server.c): target.xml, registers of
 # all three features, memory across a page boundary through the stage-1
 # walk, threads, breakpoints of both kinds, a watchpoint, continue,
-# stepi, writes, detach. Usage: tests/gdb/run.sh PATH/gdb-fake-server
+# stepi, writes, detach; then over a unix socket, kill.
+# Usage: tests/gdb/run.sh PATH/gdb-fake-server
 set -euo pipefail
 
 server=${1:?usage: $0 gdb-fake-server}
@@ -22,18 +23,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$server" 0 >"$dir/port" 2>"$dir/server.log" &
-pid=$!
-for _ in $(seq 50); do
-	[ -s "$dir/port" ] && break
-	sleep 0.1
-done
-port=$(cat "$dir/port")
+# Starts the stub listening on $1; sets $where to what gdb connects to.
+start() {
+	: >"$dir/where"
+	"$server" "$1" >"$dir/where" 2>"$dir/server.log" &
+	pid=$!
+	for _ in $(seq 50); do
+		[ -s "$dir/where" ] && break
+		sleep 0.1
+	done
+	where=$(cat "$dir/where")
+}
 
+stop() {
+	wait "$pid" || true
+	pid=
+}
+
+start tcp::0
 cat >"$dir/cmds" <<GDB
 set pagination off
 set confirm off
-target remote 127.0.0.1:$port
+target remote $where
 info registers x0 x1 sp pc cpsr
 p/x \$sctlr_el1
 p/x \$ttbr1_el1
@@ -61,8 +72,14 @@ GDB
 # An error ends a command file, so the unmapped read comes on its own.
 timeout 60 "$gdb" -nx -batch -x "$dir/cmds" \
 	-ex 'x/xw 0xffff000020002000' -ex detach >"$dir/gdb.log" 2>&1 || true
-wait "$pid" || true
-pid=
+stop
+cp "$dir/server.log" "$dir/server-tcp.log"
+
+# Over a unix socket, ended by kill.
+start "unix:$dir/gdb.sock"
+timeout 60 "$gdb" -nx -batch -ex "target remote $where" -ex 'p/x $x0' \
+	-ex kill >>"$dir/gdb.log" 2>&1 || true
+stop
 
 fail=0
 want() {
@@ -94,15 +111,21 @@ want $'0xffff000020000ffc:\t0x3344fcfd\t0x03021122'
 want 'Cannot access memory at address 0xffff000020002000'
 want '$9 = 0x1122334455667789'
 want '[Inferior 1 (Remote target) detached]'
-if ! grep -q 'session over (detaches 1, kills 0)' "$dir/server.log"; then
+want '$1 = 0x1122334455667788'
+want '[Inferior 1 (Remote target) killed]'
+if ! grep -q 'session over (detaches 1, kills 0)' "$dir/server-tcp.log"; then
 	echo "gdb-check: the stub did not see the detach" >&2
+	fail=1
+fi
+if ! grep -q 'session over (detaches 0, kills 1)' "$dir/server.log"; then
+	echo "gdb-check: the stub did not see the kill" >&2
 	fail=1
 fi
 if [ "$fail" != 0 ]; then
 	echo "--- gdb:" >&2
 	cat "$dir/gdb.log" >&2
 	echo "--- stub:" >&2
-	cat "$dir/server.log" >&2
+	cat "$dir/server-tcp.log" "$dir/server.log" >&2
 	exit 1
 fi
 echo "gdb-check: $("$gdb" --version | head -1): all $(grep -c '^want ' "$0") checks passed"
