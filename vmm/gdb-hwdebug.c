@@ -14,7 +14,7 @@
 /* DBGBCR/DBGWCR fields. */
 #define DBG_E			(1ULL << 0)
 #define DBG_EL1_EL0		(3ULL << 1)	/* PMC/PAC: EL1 and EL0 */
-#define DBGB_BAS_A64		(0xfULL << 5)	/* any A64 instruction */
+#define DBGB_BAS_A64		(0xfULL << 5)	/* any A64 insn */
 #define DBGW_LSC(n)		((uint64_t)(n) << 3)
 #define DBGW_LSC_LOAD		1
 #define DBGW_LSC_STORE		2

@@ -265,7 +265,8 @@ size_t gdb_target_xml(char *buf, size_t cap)
 	xml_add(&x, "</feature>\n<feature name=\"org.gnu.gdb.aarch64.fpu\">\n");
 	xml_fpu_types(&x);
 	xml_regs(&x, GDB_FEATURE_FPU);
-	xml_add(&x, "</feature>\n<feature name=\"org.armz.aarch64.sysregs\">\n");
+	xml_add(&x, "</feature>\n"
+		    "<feature name=\"org.armz.aarch64.sysregs\">\n");
 	xml_regs(&x, GDB_FEATURE_SYSREGS);
 	xml_add(&x, "</feature>\n</target>\n");
 	return x.len + 1;

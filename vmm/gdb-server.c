@@ -66,7 +66,7 @@ struct gdb_server {
 	size_t last_len;	/* the last packet sent, framed, for '-' */
 	char last[GDB_PACKET_MAX + 4];
 	uint8_t mem[GDB_PACKET_MAX];	/* memory and registers for gdb */
-	uint8_t wbuf[GDB_PACKET_MAX];	/* what a write puts in the guest */
+	uint8_t wbuf[GDB_PACKET_MAX];	/* what a write puts in memory */
 	struct gdb_rx rx;
 };
 
@@ -311,7 +311,7 @@ static int gdb_bp_insert(struct gdb_server *srv, uint64_t addr)
 	int r;
 
 	if (gdb_bp_find(srv, addr))
-		return 0;	/* gdb inserts each address once; be idempotent */
+		return 0;	/* gdb plants an address once: idempotent */
 	if (srv->nbps == srv->bps_cap) {
 		size_t cap = srv->bps_cap ? 2 * srv->bps_cap : 16;
 
@@ -533,7 +533,8 @@ static void gdb_cmd_point(struct gdb_server *srv, struct cur *c, bool insert)
 			reply_error(srv, EINVAL);
 			return;
 		}
-		r = insert ? gdb_bp_insert(srv, addr) : gdb_bp_remove(srv, addr);
+		r = insert ? gdb_bp_insert(srv, addr) :
+			     gdb_bp_remove(srv, addr);
 	} else if (type <= GDB_POINT_WATCH_ACCESS) {
 		int (*fn)(void *, enum gdb_point, uint64_t, uint64_t) =
 			insert ? srv->ops->insert_point :
@@ -637,8 +638,8 @@ static void gdb_cmd_vcont(struct gdb_server *srv, struct cur *c)
 			goto bad;
 		if ((op == 'C' || op == 'S') && !cur_hex(c, &sig))
 			goto bad;
-		if (cur_char(c, ':') &&
-		    (!cur_tid(c, &tid) || (tid > 0 && !gdb_tid_valid(srv, tid))))
+		if (cur_char(c, ':') && (!cur_tid(c, &tid) ||
+		    (tid > 0 && !gdb_tid_valid(srv, tid))))
 			goto bad;
 		for (unsigned int i = 0; i < nr; i++) {
 			if (set[i] || (tid > 0 && (unsigned long)tid != i + 1))

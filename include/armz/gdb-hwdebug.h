@@ -46,7 +46,7 @@ struct hwdebug {
 #define HWDEBUG_EC_WATCHPOINT_CUR	0x35
 #define HWDEBUG_EC_BRK64		0x3c
 #define HWDEBUG_ESR_EC(esr)		(((esr) >> 26) & 0x3f)
-#define HWDEBUG_ESR_WNR			(1U << 6)	/* watchpoints */
+#define HWDEBUG_ESR_WNR		(1U << 6)	/* watchpoints */
 
 void hwdebug_init(struct hwdebug *d, unsigned int nr_bps, unsigned int nr_wps);
 

@@ -23,7 +23,7 @@
 /* What gdb_rx_feed() found. */
 enum gdb_rx_event {
 	GDB_RX_NONE,		/* all input consumed, nothing complete */
-	GDB_RX_PACKET,		/* rx->buf[0..rx->len) holds a good packet */
+	GDB_RX_PACKET,		/* rx->buf[0..rx->len): a good packet */
 	GDB_RX_BAD_CHECKSUM,	/* a packet whose checksum did not match */
 	GDB_RX_TOO_LONG,	/* a packet longer than GDB_PACKET_MAX */
 	GDB_RX_ACK,		/* '+' */

@@ -14,7 +14,7 @@
  */
 enum {
 	GDB_REG_X0	= 0,	/* x0..x30: 0..30 */
-	GDB_REG_SP	= 31,	/* the SP of the current mode (PSTATE.M) */
+	GDB_REG_SP	= 31,	/* the SP PSTATE.M selects */
 	GDB_REG_PC	= 32,
 	GDB_REG_CPSR	= 33,	/* PSTATE, 32 bits in gdb */
 	GDB_REG_V0	= 34,	/* v0..v31: 34..65, 128 bits */

@@ -53,7 +53,7 @@ enum gdb_resume {
 };
 
 enum gdb_stop_reason {
-	GDB_STOP_TRAP,			/* attached, or no better reason */
+	GDB_STOP_TRAP,			/* attached, or no other reason */
 	GDB_STOP_STEP,			/* a single step ended */
 	GDB_STOP_SWBREAK,		/* a BRK the server planted */
 	GDB_STOP_HWBREAK,

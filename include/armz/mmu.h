@@ -44,7 +44,8 @@ struct mmu_regs {
 #define MMU_TCR_TG1_16K		(1ULL << 30)
 #define MMU_TCR_TG1_4K		(2ULL << 30)
 #define MMU_TCR_TG1_64K		(3ULL << 30)
-#define MMU_TCR_IPS(n)		((uint64_t)(n) << 32)	/* 5: 48 bits, 6: 52 */
+/* IPS 5: 48-bit PAs, 6: 52 */
+#define MMU_TCR_IPS(n)		((uint64_t)(n) << 32)
 #define MMU_TCR_TBI0		(1ULL << 37)
 #define MMU_TCR_TBI1		(1ULL << 38)
 #define MMU_TCR_DS		(1ULL << 59)
@@ -60,7 +61,7 @@ enum mmu_fault {
 
 struct mmu_xlat {
 	uint64_t pa;
-	uint64_t len;		/* bytes mapped on from pa, to the leaf's end */
+	uint64_t len;		/* bytes from pa to the leaf's end */
 	int level;		/* of the leaf, or where the walk faulted */
 	unsigned int shift;	/* log2 of the leaf's size */
 	enum mmu_fault fault;

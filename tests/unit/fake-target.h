@@ -54,7 +54,7 @@ struct fake_target {
 	unsigned int resumes, interrupts, detaches, kills;
 	struct fake_point points[FAKE_MAX_POINTS];
 	unsigned int npoints;
-	int point_ret;			/* forced insert_point result, 0: none */
+	int point_ret;		/* insert_point fails with it, if set */
 	bool running;
 };
 
