@@ -87,11 +87,19 @@ UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/obj/%.o)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
-UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/vmm/caps.o \
-		   $(O)/obj/vmm/cli.o
+# The KVM-free parts of vmm/ are unit-tested too.
+VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/gdb-hwdebug.c vmm/gdb-listen.c \
+		   vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
+		   vmm/mmu-walk.c
+UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(VMM_UNIT_SRCS:%.c=$(O)/obj/%.o)
 
 ARMZ		:= $(O)/armz
 UNIT		:= $(O)/armz-unit
+# The gdb stub on a socket in front of a fake machine, for a real gdb.
+GDB_FAKE	:= $(O)/gdb-fake-server
+GDB_FAKE_OBJS	:= $(O)/obj/tests/gdb/fake-server.o \
+		   $(O)/obj/tests/unit/fake-target.o $(O)/obj/devices/err.o \
+		   $(filter $(O)/obj/vmm/gdb-% $(O)/obj/vmm/mmu-%,$(UNIT_OBJS))
 # PID 1 of run-a-command guests: static, libc only, for the host's arch
 # (the guest's, since armz runs guests of its own architecture).
 INIT		:= $(O)/armz-init
@@ -108,6 +116,9 @@ $(ARMZ): $(CORE_OBJS) $(VMM_OBJS)
 
 $(UNIT): $(CORE_OBJS) $(UNIT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT) $(LIBSLIRP)
+
+$(GDB_FAKE): $(GDB_FAKE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # The unit tests read the docs they hold to the option table.
 $(O)/obj/tests/unit/%.o: CFLAGS += -DARMZ_SRCDIR='"$(CURDIR)"'
@@ -154,10 +165,14 @@ $(O)/payloads/%.bin: $(O)/payloads/%.elf
 unit: $(UNIT)
 	$(QEMU_USER) $(UNIT)
 
+# gdb-multiarch against the stub: registers, memory, breakpoints, steps.
+gdb-check: $(GDB_FAKE)
+	tests/gdb/run.sh $(GDB_FAKE)
+
 # Everything CI runs: unit tests natively, under ASan/UBSan, big-endian
 # (s390x) and on aarch64 under qemu-user; the s390x binary on a host
 # without arm64 KVM; then real guests in the emulated arm64 KVM host.
-check: unit
+check: unit gdb-check
 	tests/install-check.sh
 	$(MAKE) O=out/asan SANITIZE=1 unit
 	FUZZ_SECONDS=15 tests/fuzz/run.sh
@@ -188,7 +203,8 @@ install: $(ARMZ) $(INIT)
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/armz
 
 clean:
-	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT)
+	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT) $(GDB_FAKE)
 
-.PHONY: all unit payloads check check-all boot bench fuzz install clean
--include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+.PHONY: all unit gdb-check payloads check check-all boot bench fuzz install clean
+-include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
+	 $(GDB_FAKE_OBJS:.o=.d)

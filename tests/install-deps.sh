@@ -16,4 +16,5 @@ apt-get install -y -qq --no-install-recommends \
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross \
 	qemu-system-arm qemu-user-static \
-	device-tree-compiler cpio kmod xz-utils gzip groff-base man-db >/dev/null
+	device-tree-compiler cpio kmod xz-utils gzip groff-base man-db \
+	gdb-multiarch >/dev/null

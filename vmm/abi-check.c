@@ -116,6 +116,62 @@ SAME(AZ_REG_PSTATE, KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
 		    KVM_REG_ARM_CORE_REG(regs.pstate));
 SAME(AZ_PSR_MODE_EL1H, PSR_MODE_EL1h);
 SAME(AZ_PSR_DAIF, PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT);
+SAME(AZ_PSR_MODE_MASK, PSR_MODE_MASK);
+SAME(AZ_PSR_MODE_EL0T, PSR_MODE_EL0t);
+SAME(AZ_PSR_MODE_EL1T, PSR_MODE_EL1t);
+SAME(AZ_PSR_MODE_32BIT, PSR_MODE32_BIT);
+
+/* The registers the gdb stub reads and writes. */
+#define CORE(size, name) \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_##size | KVM_REG_ARM_CORE | \
+	 KVM_REG_ARM_CORE_REG(name))
+SAME(AZ_KVM_REG_SIZE_U32, KVM_REG_SIZE_U32);
+SAME(AZ_KVM_REG_SIZE_U128, KVM_REG_SIZE_U128);
+SAME(AZ_KVM_REG_SIZE_MASK, KVM_REG_SIZE_MASK);
+SAME(AZ_KVM_REG_SIZE_SHIFT, KVM_REG_SIZE_SHIFT);
+SAME(AZ_REG_X(30), CORE(U64, regs.regs[30]));
+SAME(AZ_REG_SP_EL0, CORE(U64, regs.sp));
+SAME(AZ_REG_SP_EL1, CORE(U64, sp_el1));
+SAME(AZ_REG_ELR_EL1, CORE(U64, elr_el1));
+SAME(AZ_REG_SPSR_EL1, CORE(U64, spsr[KVM_SPSR_EL1]));
+SAME(AZ_REG_V(0), CORE(U128, fp_regs.vregs[0]));
+SAME(AZ_REG_V(1), CORE(U128, fp_regs.vregs[1]));
+SAME(AZ_REG_V(31), CORE(U128, fp_regs.vregs[31]));
+SAME(AZ_REG_FPSR, CORE(U32, fp_regs.fpsr));
+SAME(AZ_REG_FPCR, CORE(U32, fp_regs.fpcr));
+SAME(AZ_KVM_REG_ARM64_SYSREG, KVM_REG_ARM64_SYSREG);
+SAME(AZ_SYSREG(3, 0, 1, 0, 0), ARM64_SYS_REG(3, 0, 1, 0, 0));
+SAME(AZ_SYSREG(3, 7, 15, 15, 7), ARM64_SYS_REG(3, 7, 15, 15, 7));
+SAME(AZ_SYSREG(2, 5, 10, 6, 3), ARM64_SYS_REG(2, 5, 10, 6, 3));
+/* Timer registers the uapi names: the packing holds for named ones too. */
+SAME(AZ_SYSREG(3, 3, 14, 3, 1), KVM_REG_ARM_TIMER_CTL);
+SAME(AZ_SYSREG(3, 3, 14, 0, 2), KVM_REG_ARM_TIMER_CVAL);
+
+/* Guest debugging. */
+SAME_LAYOUT(az_kvm_guest_debug, kvm_guest_debug);
+SAME_LAYOUT(az_kvm_guest_debug_arch, kvm_guest_debug_arch);
+SAME_FIELD(az_kvm_guest_debug, kvm_guest_debug, control);
+SAME_FIELD(az_kvm_guest_debug, kvm_guest_debug, arch);
+SAME_FIELD(az_kvm_guest_debug_arch, kvm_guest_debug_arch, dbg_bvr);
+SAME_FIELD(az_kvm_guest_debug_arch, kvm_guest_debug_arch, dbg_wcr);
+SAME_FIELD(az_kvm_guest_debug_arch, kvm_guest_debug_arch, dbg_wvr);
+SAME(AZ_KVM_ARM_MAX_DBG_REGS, KVM_ARM_MAX_DBG_REGS);
+SAME(AZ_KVM_SET_GUEST_DEBUG, KVM_SET_GUEST_DEBUG);
+SAME(AZ_KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_ENABLE);
+SAME(AZ_KVM_GUESTDBG_SINGLESTEP, KVM_GUESTDBG_SINGLESTEP);
+SAME(AZ_KVM_GUESTDBG_USE_SW_BP, KVM_GUESTDBG_USE_SW_BP);
+SAME(AZ_KVM_GUESTDBG_USE_HW, KVM_GUESTDBG_USE_HW);
+SAME(AZ_KVM_DEBUG_ARCH_HSR_HIGH_VALID, KVM_DEBUG_ARCH_HSR_HIGH_VALID);
+SAME(AZ_KVM_CAP_SET_GUEST_DEBUG, KVM_CAP_SET_GUEST_DEBUG);
+SAME(AZ_KVM_CAP_GUEST_DEBUG_HW_BPS, KVM_CAP_GUEST_DEBUG_HW_BPS);
+SAME(AZ_KVM_CAP_GUEST_DEBUG_HW_WPS, KVM_CAP_GUEST_DEBUG_HW_WPS);
+SAME(offsetof(struct az_kvm_run, debug.hsr),
+     offsetof(struct kvm_run, debug.arch.hsr));
+SAME(offsetof(struct az_kvm_run, debug.hsr_high),
+     offsetof(struct kvm_run, debug.arch.hsr_high));
+SAME(offsetof(struct az_kvm_run, debug.far),
+     offsetof(struct kvm_run, debug.arch.far));
+SAME_FIELD(az_kvm_run, kvm_run, flags);
 
 SAME(AZ_KVM_DEV_TYPE_ARM_VGIC_V2, KVM_DEV_TYPE_ARM_VGIC_V2);
 SAME(AZ_KVM_DEV_TYPE_ARM_VGIC_V3, KVM_DEV_TYPE_ARM_VGIC_V3);

@@ -115,6 +115,11 @@ struct az_kvm_run {
 			uint64_t esr_iss;
 			uint64_t fault_ipa;
 		} arm_nisv;
+		struct {
+			uint32_t hsr;		/* the guest's ESR */
+			uint32_t hsr_high;	/* ESR[61:32] */
+			uint64_t far;		/* watchpoints */
+		} debug;
 		char padding[256];
 	};
 };
@@ -211,9 +216,88 @@ struct az_kvm_run {
 #define AZ_REG_PC			AZ_KVM_REG_CORE(32 * 2)
 #define AZ_REG_PSTATE			AZ_KVM_REG_CORE(33 * 2)
 
+/*
+ * The rest of struct kvm_regs: after user_pt_regs (x0..x30, sp = SP_EL0,
+ * pc, pstate: words 0..67) come sp_el1 (68), elr_el1 (70), spsr[5] (72,
+ * EL1's first), then user_fpsimd_state, 16-byte aligned at word 84:
+ * vregs[32] as 128-bit registers, then fpsr and fpcr as 32-bit ones.
+ */
+#define AZ_KVM_REG_SIZE_U32		0x0020000000000000ULL
+#define AZ_KVM_REG_SIZE_U128		0x0040000000000000ULL
+#define AZ_KVM_REG_SIZE_MASK		0x00f0000000000000ULL
+#define AZ_KVM_REG_SIZE_SHIFT		52
+#define AZ_KVM_REG_CORE_SIZED(size, word) \
+	(AZ_KVM_REG_ARM64 | (size) | AZ_KVM_REG_ARM_CORE | (uint64_t)(word))
+#define AZ_REG_SP_EL0			AZ_REG_SP
+#define AZ_REG_SP_EL1			AZ_KVM_REG_CORE(68)
+#define AZ_REG_ELR_EL1			AZ_KVM_REG_CORE(70)
+#define AZ_REG_SPSR_EL1			AZ_KVM_REG_CORE(72)
+#define AZ_REG_V(n) \
+	AZ_KVM_REG_CORE_SIZED(AZ_KVM_REG_SIZE_U128, 84 + (n) * 4)
+#define AZ_REG_FPSR \
+	AZ_KVM_REG_CORE_SIZED(AZ_KVM_REG_SIZE_U32, 84 + 32 * 4)
+#define AZ_REG_FPCR \
+	AZ_KVM_REG_CORE_SIZED(AZ_KVM_REG_SIZE_U32, 84 + 32 * 4 + 1)
+
+/*
+ * System registers by their MRS/MSR encoding (ARM ARM, "System register
+ * encoding"): op0, op1, CRn, CRm, op2 packed into the low 16 bits.
+ */
+#define AZ_KVM_REG_ARM64_SYSREG		(0x0013ULL << 16)
+#define AZ_SYSREG(op0, op1, crn, crm, op2) \
+	(AZ_KVM_REG_ARM64 | AZ_KVM_REG_SIZE_U64 | AZ_KVM_REG_ARM64_SYSREG | \
+	 ((uint64_t)(op0) << 14) | ((uint64_t)(op1) << 11) | \
+	 ((uint64_t)(crn) << 7) | ((uint64_t)(crm) << 3) | (uint64_t)(op2))
+#define AZ_REG_SCTLR_EL1		AZ_SYSREG(3, 0, 1, 0, 0)
+#define AZ_REG_TTBR0_EL1		AZ_SYSREG(3, 0, 2, 0, 0)
+#define AZ_REG_TTBR1_EL1		AZ_SYSREG(3, 0, 2, 0, 1)
+#define AZ_REG_TCR_EL1			AZ_SYSREG(3, 0, 2, 0, 2)
+#define AZ_REG_ESR_EL1			AZ_SYSREG(3, 0, 5, 2, 0)
+#define AZ_REG_FAR_EL1			AZ_SYSREG(3, 0, 6, 0, 0)
+#define AZ_REG_MAIR_EL1			AZ_SYSREG(3, 0, 10, 2, 0)
+#define AZ_REG_VBAR_EL1			AZ_SYSREG(3, 0, 12, 0, 0)
+
 /* PSTATE for the boot CPU: EL1h, D, A, I and F masked. */
 #define AZ_PSR_MODE_EL1H		0x5ULL
 #define AZ_PSR_DAIF			0x3c0ULL
+#define AZ_PSR_MODE_MASK		0xfULL	/* M[3:0]: EL and SP select */
+#define AZ_PSR_MODE_EL0T		0x0ULL
+#define AZ_PSR_MODE_EL1T		0x4ULL
+#define AZ_PSR_MODE_32BIT		0x10ULL	/* M[4]: AArch32 */
+
+/*
+ * Guest debugging (KVM_SET_GUEST_DEBUG, KVM_CAP_SET_GUEST_DEBUG): the
+ * control word enables it, single-steps, traps the guest's BRKs to
+ * userspace and loads the hardware breakpoint and watchpoint registers
+ * from arch. A stop comes back as KVM_EXIT_DEBUG with the guest's ESR
+ * (hsr, and hsr_high when run->flags has HSR_HIGH_VALID) and, for a
+ * watchpoint, the faulting address. KVM_CAP_GUEST_DEBUG_HW_BPS/_WPS
+ * say how many of the 16 slots of each kind the hardware has.
+ */
+#define AZ_KVM_ARM_MAX_DBG_REGS		16
+
+struct az_kvm_guest_debug_arch {
+	uint64_t dbg_bcr[AZ_KVM_ARM_MAX_DBG_REGS];
+	uint64_t dbg_bvr[AZ_KVM_ARM_MAX_DBG_REGS];
+	uint64_t dbg_wcr[AZ_KVM_ARM_MAX_DBG_REGS];
+	uint64_t dbg_wvr[AZ_KVM_ARM_MAX_DBG_REGS];
+};
+
+struct az_kvm_guest_debug {
+	uint32_t control;
+	uint32_t pad;
+	struct az_kvm_guest_debug_arch arch;
+};
+
+#define AZ_KVM_SET_GUEST_DEBUG		AZ_IOW(0x9b, struct az_kvm_guest_debug)
+#define AZ_KVM_GUESTDBG_ENABLE		0x00000001U
+#define AZ_KVM_GUESTDBG_SINGLESTEP	0x00000002U
+#define AZ_KVM_GUESTDBG_USE_SW_BP	(1U << 16)
+#define AZ_KVM_GUESTDBG_USE_HW		(1U << 17)
+#define AZ_KVM_DEBUG_ARCH_HSR_HIGH_VALID	(1U << 0)
+#define AZ_KVM_CAP_SET_GUEST_DEBUG	23
+#define AZ_KVM_CAP_GUEST_DEBUG_HW_BPS	119
+#define AZ_KVM_CAP_GUEST_DEBUG_HW_WPS	120
 
 /* In-kernel interrupt controllers */
 #define AZ_KVM_DEV_TYPE_ARM_VGIC_V2	5
