@@ -8,46 +8,17 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include <armz/net-hdr.h>
+
 /*
  * What sits between virtio-net and the network: the device hands a
  * backend each frame the guest sends, and asks it for frames to receive
  * when its rx_fd is readable and the guest has buffers.
  */
 
-/* The header before every frame on the queues (5.1.6), 12 bytes LE. */
-#define NET_HDR_LEN			12
-#define NET_HDR_F_NEEDS_CSUM		1
-#define NET_HDR_F_DATA_VALID		2
-#define NET_HDR_GSO_NONE		0
-#define NET_HDR_GSO_TCPV4		1
-#define NET_HDR_GSO_UDP			3
-#define NET_HDR_GSO_TCPV6		4
-#define NET_HDR_GSO_ECN			0x80
-
 /* Largest frame either way: a 64 KiB TSO packet, Ethernet and VLAN header. */
 #define NET_FRAME_MAX			(65536 + 14 + 4)
 #define NET_FRAME_MIN			14
-
-/* The header decoded to host byte order. */
-struct net_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-	uint16_t num_buffers;
-};
-
-void net_hdr_decode(struct net_hdr *h, const void *raw);
-void net_hdr_encode(void *raw, const struct net_hdr *h);
-
-/*
- * Completes a NEEDS_CSUM frame in software: the Internet checksum of
- * frame[csum_start..] goes at csum_start + csum_offset. -EINVAL if the
- * offsets lie outside the frame.
- */
-int net_hdr_fill_csum(const struct net_hdr *h, uint8_t *frame, size_t len);
 
 struct net_backend;
 struct virtio_device;

@@ -545,37 +545,6 @@ static void test_net_reset(void)
 	fx_free(f);
 }
 
-/* --- The header helpers --- */
-
-static void test_net_hdr_csum(void)
-{
-	/* An IPv4 header whose checksum is known: 0xb861. */
-	uint8_t ip[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00,
-			   0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01,
-			   0xc0, 0xa8, 0x00, 0xc7 };
-	struct net_hdr h = { .csum_start = 0, .csum_offset = 10 };
-	uint8_t raw[NET_HDR_LEN];
-	struct net_hdr back;
-
-	CU_ASSERT_EQUAL(net_hdr_fill_csum(&h, ip, sizeof(ip)), 0);
-	CU_ASSERT_EQUAL(ip[10], 0xb8);
-	CU_ASSERT_EQUAL(ip[11], 0x61);
-	h.csum_offset = 19;
-	CU_ASSERT_EQUAL(net_hdr_fill_csum(&h, ip, sizeof(ip)), -EINVAL);
-	h.csum_start = 30;
-	h.csum_offset = 0;
-	CU_ASSERT_EQUAL(net_hdr_fill_csum(&h, ip, sizeof(ip)), -EINVAL);
-
-	h = (struct net_hdr){ 1, 4, 0x0102, 0x0304, 0x0506, 0x0708, 0x090a };
-	net_hdr_encode(raw, &h);
-	CU_ASSERT_EQUAL(raw[2], 0x02);
-	CU_ASSERT_EQUAL(raw[3], 0x01);
-	CU_ASSERT_EQUAL(raw[10], 0x0a);
-	CU_ASSERT_EQUAL(raw[11], 0x09);
-	net_hdr_decode(&back, raw);
-	CU_ASSERT_EQUAL(memcmp(&back, &h, sizeof(h)), 0);
-}
-
 /* --- --net parsing --- */
 
 static void test_net_parse_ok(void)
@@ -845,7 +814,6 @@ static const CU_TestInfo virtio_net_tests[] = {
 	{ "rx: one buffer without MRG_RXBUF", test_net_rx_no_mrg },
 	{ "rx: buffer smaller than the header", test_net_rx_tiny_buffer },
 	{ "reset stops and restarts the backend", test_net_reset },
-	{ "header encoding and checksum", test_net_hdr_csum },
 	{ "--net accepted forms", test_net_parse_ok },
 	{ "--net rejected forms", test_net_parse_bad },
 	{ "--net none makes no device", test_net_new_none },
