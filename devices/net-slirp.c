@@ -3,7 +3,8 @@
 
 #include <armz/err.h>
 #include <armz/net-backend.h>
-#include <armz/virtio-net.h>
+
+#include "net-backends.h"
 
 #ifdef ARMZ_HAVE_SLIRP
 #include <poll.h>

@@ -16,6 +16,8 @@
 #include <armz/virtio.h>
 #include <armz/virtio-net.h>
 
+#include "net-backends.h"
+
 /*
  * A tap device with IFF_VNET_HDR: every frame read or written carries
  * the 12-byte virtio-net header, so checksum and segmentation offloads
@@ -371,15 +373,15 @@ int net_tap_create(const char *ifname, int *fd)
 	return r;
 }
 
-/* cfg->tap_fd, when set, is a tap created earlier: this device uses a dup. */
-static int tap_open(struct net_tap *t, const struct net_config *cfg)
+/* tap_fd, when set, is a tap created earlier: this backend uses a dup. */
+static int tap_open(struct net_tap *t, const struct net_config *cfg, int tap_fd)
 {
 	struct ifreq ifr = { 0 };
 	int hdr_sz = NET_HDR_LEN, le = 1;
 	int r;
 
-	if (cfg->tap_fd >= 0) {
-		t->fd = fcntl(cfg->tap_fd, F_DUPFD_CLOEXEC, 0);
+	if (tap_fd >= 0) {
+		t->fd = fcntl(tap_fd, F_DUPFD_CLOEXEC, 0);
 		if (t->fd < 0)
 			return err_set(errno, "tap: dup: %s", strerror(errno));
 	} else {
@@ -406,7 +408,8 @@ static int tap_open(struct net_tap *t, const struct net_config *cfg)
 	return 0;
 }
 
-int net_tap_new(const struct net_config *cfg, struct net_backend **out)
+int net_tap_new(const struct net_config *cfg, int tap_fd,
+		struct net_backend **out)
 {
 	struct net_tap *t = calloc(1, sizeof(*t));
 	int r;
@@ -419,7 +422,7 @@ int net_tap_new(const struct net_config *cfg, struct net_backend **out)
 	};
 	t->fd = t->vhost_fd = -1;
 	t->kick_fd[0] = t->kick_fd[1] = -1;
-	r = tap_open(t, cfg);
+	r = tap_open(t, cfg, tap_fd);
 	if (!r && cfg->vhost)
 		r = tap_vhost_open(t);
 	if (r) {

@@ -2,6 +2,7 @@
 #ifndef ARMZ_NET_BACKEND_H
 #define ARMZ_NET_BACKEND_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,10 +12,65 @@
 #include <armz/net-hdr.h>
 
 /*
- * What sits between virtio-net and the network: the device hands a
- * backend each frame the guest sends, and asks it for frames to receive
- * when its rx_fd is readable and the guest has buffers.
+ * What sits between a network device and the network: libslirp ("user",
+ * a NAT in userspace) or a tap device. The command line describes one
+ * with net_parse(), the machine makes it with net_backend_new() and hands
+ * it to the device (virtio-net.h), which gives the backend each frame the
+ * guest sends and asks it for frames to receive when its rx_fd is
+ * readable and the guest has buffers.
  */
+
+/* --- One --net option --- */
+
+/* The user network (slirp), host byte order. */
+#define NET_USER_NETWORK		0x0a000200	/* 10.0.2.0/24 */
+#define NET_USER_NETMASK		0xffffff00
+#define NET_USER_HOST_ADDR		0x0a000202	/* the host's 127.0.0.1 */
+#define NET_USER_DNS_ADDR		0x0a000203
+#define NET_USER_GUEST_ADDR		0x0a00020f	/* DHCP's first lease */
+
+#define NET_MAC_LEN			6
+#define NET_HOSTFWD_MAX			16
+
+enum net_type {
+	NET_NONE,
+	NET_USER,		/* libslirp */
+	NET_TAP,
+};
+
+/* hostfwd=tcp:HOSTADDR:HOSTPORT-GUESTADDR:GUESTPORT; addresses in host order. */
+struct net_hostfwd {
+	bool udp;
+	uint32_t host_addr;	/* 127.0.0.1 unless given */
+	uint16_t host_port;
+	uint32_t guest_addr;	/* 10.0.2.15 unless given */
+	uint16_t guest_port;
+};
+
+/* One --net option, as net_parse() understood it. */
+struct net_config {
+	enum net_type type;
+	uint8_t mac[NET_MAC_LEN];	/* given, or 52:54:00 and 3 random bytes */
+	/* tap */
+	char ifname[IFNAMSIZ];		/* empty: the kernel picks tapN */
+	bool vhost;
+	/* user */
+	struct net_hostfwd fwd[NET_HOSTFWD_MAX];
+	unsigned int nfwd;
+};
+
+/*
+ * Parses the value of --net:
+ *   user[,hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...[,mac=M]
+ *   tap[,ifname=NAME][,vhost=on|off][,mac=M]
+ *   none
+ * A MAC not given is drawn here, so parse each option once per run: a
+ * guest reset keeps its MAC. -EINVAL with err_msg() naming the bad part.
+ * "user" also fails here when armz was built without libslirp.
+ */
+int net_parse(const char *arg, struct net_config *cfg);
+
+/* --- The backend a device drives --- */
 
 /* Largest frame either way: a 64 KiB TSO packet, Ethernet and VLAN header. */
 #define NET_FRAME_MAX			(65536 + 14 + 4)
@@ -72,12 +128,24 @@ struct net_backend {
 	int call_fd[2];
 };
 
-/* The backends; net_config is in virtio-net.h. */
-struct net_config;
-int net_slirp_new(const struct net_config *cfg, struct net_backend **out);
-int net_tap_new(const struct net_config *cfg, struct net_backend **out);
-/* Opens /dev/net/tun and attaches ifname ("": a new tapN); needs
- * CAP_NET_ADMIN unless the tap exists and belongs to the caller. */
+/*
+ * Makes the backend cfg asks for. tap_fd is a tap made earlier by
+ * net_tap_create(), or -1 to make one now (NET_TAP only; ignored
+ * otherwise): the backend works on a dup of it, so a tap made while armz
+ * could still do so outlives guest resets that rebuild the device, and
+ * the caller keeps its own descriptor. NET_NONE gives 0 and *out = NULL.
+ * A negative errno with err_msg() set on failure (no tap permission,
+ * hostfwd port in use, built without libslirp, ...).
+ */
+int net_backend_new(const struct net_config *cfg, int tap_fd,
+		    struct net_backend **out);
+/* Stops what the backend runs and frees it. NULL is fine. */
+void net_backend_free(struct net_backend *be);
+
+/*
+ * Opens /dev/net/tun and attaches ifname ("": a new tapN); needs
+ * CAP_NET_ADMIN unless the tap exists and belongs to the caller.
+ */
 int net_tap_create(const char *ifname, int *fd);
 
 #endif

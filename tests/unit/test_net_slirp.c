@@ -182,7 +182,7 @@ static struct net_backend *slirp_open(const char *arg)
 	struct net_backend *be = NULL;
 
 	CU_ASSERT_EQUAL_FATAL(net_parse(arg, &cfg), 0);
-	if (net_slirp_new(&cfg, &be))
+	if (net_backend_new(&cfg, -1, &be))
 		fprintf(stderr, "\n%s\n", err_msg());
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	CU_ASSERT_EQUAL(be->features, 0);	/* complete frames only */
@@ -277,7 +277,7 @@ static void test_slirp_hostfwd(void)
 		snprintf(arg, sizeof(arg), "user,hostfwd=tcp::%u-:%u", port,
 			 w.port);
 		CU_ASSERT_EQUAL_FATAL(net_parse(arg, &cfg), 0);
-		if (net_slirp_new(&cfg, &be))
+		if (net_backend_new(&cfg, -1, &be))
 			CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "cannot forward"));
 	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
@@ -304,6 +304,7 @@ static void test_slirp_device(void)
 	struct guest_mem mem;
 	struct test_ring rx, tx;
 	struct tr_irq irq;
+	struct net_backend *be;
 	struct virtio_device *dev;
 	struct virtio_mmio *vm;
 	struct net_config cfg;
@@ -314,7 +315,8 @@ static void test_slirp_device(void)
 
 	CU_ASSERT_EQUAL_FATAL(net_parse("user,mac=52:54:00:12:34:56", &cfg),
 			      0);
-	CU_ASSERT_EQUAL_FATAL(virtio_net_new(&cfg, &dev), 0);
+	CU_ASSERT_EQUAL_FATAL(net_backend_new(&cfg, -1, &be), 0);
+	CU_ASSERT_EQUAL_FATAL(virtio_net_new(be, cfg.mac, &dev), 0);
 	tr_mem_init(&mem);
 	tr_init(&rx, &mem, 16, TR_RING0);
 	tr_init(&tx, &mem, 16, TR_RING1);
@@ -369,10 +371,11 @@ static void test_slirp_absent(void)
 	struct net_backend *be = (struct net_backend *)&cfg;
 	struct virtio_device *dev = NULL;
 
-	CU_ASSERT_EQUAL(net_slirp_new(&cfg, &be), -ENOTSUP);
+	CU_ASSERT_EQUAL(net_backend_new(&cfg, -1, &be), -ENOTSUP);
 	CU_ASSERT_PTR_NULL(be);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "use --net tap"));
-	CU_ASSERT_TRUE(virtio_net_new(&cfg, &dev) < 0);
+	/* What the machine does next makes no device either. */
+	CU_ASSERT_TRUE(virtio_net_new(be, cfg.mac, &dev) < 0);
 	CU_ASSERT_PTR_NULL(dev);
 }
 

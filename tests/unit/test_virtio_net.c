@@ -176,8 +176,8 @@ static struct net_fixture *fx_new_opts(uint64_t features, bool driver_ok)
 	};
 	pthread_mutex_init(&f->fake.lock, NULL);
 	CU_ASSERT_FATAL(f->fake.be.rx_fd >= 0);
-	CU_ASSERT_EQUAL_FATAL(virtio_net_new_backend(&f->fake.be, test_mac,
-						     &f->dev), 0);
+	CU_ASSERT_EQUAL_FATAL(virtio_net_new(&f->fake.be, test_mac, &f->dev),
+			      0);
 	CU_ASSERT_EQUAL(f->dev->id, VIRTIO_ID_NET);
 	tr_mem_init(&f->mem);
 	tr_init(&f->rx, &f->mem, QSIZE, TR_RING0);
@@ -653,10 +653,14 @@ static void test_net_parse_bad(void)
 static void test_net_new_none(void)
 {
 	struct net_config c;
+	struct net_backend *be = (struct net_backend *)&c;
 	struct virtio_device *dev = (struct virtio_device *)&c;
 
 	CU_ASSERT_EQUAL(net_parse("none", &c), 0);
-	CU_ASSERT_EQUAL(virtio_net_new(&c, &dev), 0);
+	CU_ASSERT_EQUAL(net_backend_new(&c, -1, &be), 0);
+	CU_ASSERT_PTR_NULL(be);
+	/* And no device is made around no backend. */
+	CU_ASSERT_EQUAL(virtio_net_new(be, c.mac, &dev), -EINVAL);
 	CU_ASSERT_PTR_NULL(dev);
 }
 
@@ -726,6 +730,7 @@ static int tap_find_rx(struct test_ring *rx, uint8_t seed, size_t len)
 static int tap_child(void)
 {
 	struct net_config cfg;
+	struct net_backend *be;
 	struct virtio_device *dev;
 	struct virtio_mmio *vm;
 	struct guest_mem mem;
@@ -737,10 +742,12 @@ static int tap_child(void)
 	if (unshare(CLONE_NEWNET) < 0)
 		return TAP_SKIP;
 	if (net_parse("tap,ifname=" TAP_NAME, &cfg) ||
-	    virtio_net_new(&cfg, &dev)) {
+	    net_backend_new(&cfg, -1, &be)) {
 		fprintf(stderr, "\n(tap test skipped: %s)\n", err_msg());
 		return TAP_SKIP;
 	}
+	if (virtio_net_new(be, cfg.mac, &dev))
+		return 7;
 	peer = tap_peer_open();
 	if (peer < 0)
 		return 2;
