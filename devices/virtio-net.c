@@ -19,7 +19,6 @@
  * other. Everything below marked "rx" runs on worker 0 only (or on a vCPU
  * in start()/stop(), while no worker runs).
  */
-#define NET_QUEUES		2
 #define NET_QUEUE_SIZE		256
 #define NET_MTU			1500
 /* Frames moved per wakeup, so a busy backend cannot starve the kicks. */
@@ -46,6 +45,11 @@ struct virtio_net {
 };
 
 enum net_rx_result { RX_DONE, RX_NOBUF, RX_DROP, RX_BROKEN };
+
+/* A backend's queue and ring numbers are the device's. */
+_Static_assert(NET_QUEUE_RX == VIRTIO_NET_Q_RX &&
+	       NET_QUEUE_TX == VIRTIO_NET_Q_TX, "queue numbers");
+_Static_assert(VIRTQ_NUM_MAX <= NET_IOV_MAX, "a chain fits send()");
 
 static struct virtio_net *to_net(struct virtio_device *dev)
 {
@@ -250,31 +254,92 @@ static int net_tx_handle(struct virtio_device *dev, unsigned int q,
 static void net_vhost_call(struct virtio_net *n, unsigned int q, int fd)
 {
 	struct virtq *vq = virtio_dev_vq(&n->dev, q);
-	uint16_t raw;
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) != sizeof(v) || !vq)
 		return;
-	/*
-	 * The kernel pushed used entries behind virtqueue.c's back: catch up
-	 * its copy of used->idx so the notification check sees them.
-	 */
-	raw = __atomic_load_n((uint16_t *)(void *)(vq->used + 2),
-			      __ATOMIC_ACQUIRE);
-	vq->used_idx = le16_read(&raw);
+	/* The kernel pushed used entries: count them before asking. */
+	virtq_sync_used(vq);
 	virtio_dev_notify(&n->dev, q);
+}
+
+/* --- Offloads: the backend's flags and the driver's feature bits --- */
+
+static const struct {
+	unsigned int offload;
+	unsigned int feature;
+	unsigned int needs;	/* the checksum offload a TSO one needs */
+} net_offload_bits[] = {
+	{ NET_OFFLOAD_TX_CSUM, VIRTIO_NET_F_CSUM, 0 },
+	{ NET_OFFLOAD_TX_TSO4, VIRTIO_NET_F_HOST_TSO4, NET_OFFLOAD_TX_CSUM },
+	{ NET_OFFLOAD_TX_TSO6, VIRTIO_NET_F_HOST_TSO6, NET_OFFLOAD_TX_CSUM },
+	{ NET_OFFLOAD_RX_CSUM, VIRTIO_NET_F_GUEST_CSUM, 0 },
+	{ NET_OFFLOAD_RX_TSO4, VIRTIO_NET_F_GUEST_TSO4, NET_OFFLOAD_RX_CSUM },
+	{ NET_OFFLOAD_RX_TSO6, VIRTIO_NET_F_GUEST_TSO6, NET_OFFLOAD_RX_CSUM },
+};
+
+/* What to offer: a TSO feature only with its checksum one (5.1.3.1). */
+static uint64_t net_offered_features(unsigned int offloads)
+{
+	uint64_t f = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(net_offload_bits); i++)
+		if ((offloads & net_offload_bits[i].offload) &&
+		    (offloads & net_offload_bits[i].needs) ==
+		    net_offload_bits[i].needs)
+			f |= VIRTIO_BIT(net_offload_bits[i].feature);
+	return f;
+}
+
+static unsigned int net_accepted_offloads(const struct virtio_device *dev)
+{
+	unsigned int off = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(net_offload_bits); i++)
+		if (virtio_dev_has(dev, net_offload_bits[i].feature))
+			off |= net_offload_bits[i].offload;
+	return off;
 }
 
 /* --- Device callbacks --- */
 
+/* The driver's choices for the backend; a vhost one gets the rings too. */
+static void net_start_data(struct virtio_net *n, struct net_start *st)
+{
+	struct virtio_device *dev = &n->dev;
+
+	memset(st, 0, sizeof(*st));
+	st->offloads = net_accepted_offloads(dev);
+	if (!n->be->vhost)
+		return;
+	st->mrg_rxbuf = virtio_dev_has(dev, VIRTIO_NET_F_MRG_RXBUF);
+	st->event_idx = virtio_dev_has(dev, VIRTIO_RING_F_EVENT_IDX);
+	st->indirect = virtio_dev_has(dev, VIRTIO_RING_F_INDIRECT_DESC);
+	for (unsigned int q = 0; q < NET_QUEUES; q++) {
+		struct virtq *vq = virtio_dev_vq(dev, q);
+		struct virtq_layout l;
+
+		if (!vq)
+			continue;
+		virtq_get_layout(vq, &l);
+		st->mem = l.mem;
+		st->ring[q] = (struct net_vring){
+			.desc = l.desc, .avail = l.avail, .used = l.used,
+			.num = l.num, .next_avail = l.next_avail,
+		};
+	}
+}
+
 static int net_start(struct virtio_device *dev)
 {
 	struct virtio_net *n = to_net(dev);
+	struct net_start st;
 	int r;
 
 	n->rx_len = 0;
 	if (n->be->ops->start) {
-		r = n->be->ops->start(n->be, dev);
+		net_start_data(n, &st);
+		r = n->be->ops->start(n->be, &st);
 		if (r < 0)
 			return r;
 	}
@@ -399,7 +464,8 @@ int virtio_net_new(struct net_backend *be, const uint8_t mac[NET_MAC_LEN],
 		.id = VIRTIO_ID_NET,
 		.features = VIRTIO_BIT(VIRTIO_NET_F_MAC) |
 			    VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
-			    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | be->features,
+			    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |
+			    net_offered_features(be->offloads),
 		.num_queues = NET_QUEUES,
 		.queue_size = NET_QUEUE_SIZE,
 		.nr_workers = NET_QUEUES,

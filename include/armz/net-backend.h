@@ -75,21 +75,73 @@ int net_parse(const char *arg, struct net_config *cfg);
 /* Largest frame either way: a 64 KiB TSO packet, Ethernet and VLAN header. */
 #define NET_FRAME_MAX			(65536 + 14 + 4)
 #define NET_FRAME_MIN			14
+/* Most iovec entries one frame comes in to send(). */
+#define NET_IOV_MAX			256
+
+/* The two queues, as a vhost backend numbers its rings. */
+#define NET_QUEUE_RX			0
+#define NET_QUEUE_TX			1
+#define NET_QUEUES			2
+
+/*
+ * Offloads, in the backends' own terms. A backend lists those it can do
+ * in be->offloads, the device offers its driver the matching features,
+ * and start() learns which the driver accepted.
+ *   TX_*: frames sent to the backend may carry a partial checksum
+ *         (NET_HDR_F_NEEDS_CSUM) or be TCP segments up to 64 KiB (GSO).
+ *   RX_*: frames the backend receives may be so too.
+ * A TSO offload needs its checksum offload along (the device drops it
+ * otherwise). None: complete frames of one MTU both ways.
+ */
+#define NET_OFFLOAD_TX_CSUM		(1u << 0)
+#define NET_OFFLOAD_TX_TSO4		(1u << 1)
+#define NET_OFFLOAD_TX_TSO6		(1u << 2)
+#define NET_OFFLOAD_RX_CSUM		(1u << 3)
+#define NET_OFFLOAD_RX_TSO4		(1u << 4)
+#define NET_OFFLOAD_RX_TSO6		(1u << 5)
+
+struct guest_mem;
+
+/*
+ * One queue's rings as a vhost backend hands them to the kernel: host
+ * addresses inside guest RAM, already checked by the device.
+ */
+struct net_vring {
+	void *desc;
+	void *avail;
+	void *used;
+	unsigned int num;	/* entries; 0: the driver did not set it up */
+	uint16_t next_avail;	/* the avail entry the kernel takes first */
+};
+
+/* What the driver chose, as start() gets it. */
+struct net_start {
+	unsigned int offloads;		/* NET_OFFLOAD_* accepted */
+	/*
+	 * For a vhost backend only (be->vhost): guest RAM, both queues, and
+	 * how the driver uses them. Zero otherwise.
+	 */
+	const struct guest_mem *mem;
+	struct net_vring ring[NET_QUEUES];
+	bool mrg_rxbuf;		/* a received frame may span several buffers */
+	bool event_idx;		/* used_event/avail_event words are in use */
+	bool indirect;		/* descriptors may point to indirect tables */
+};
 
 struct net_backend;
-struct virtio_device;
 
 struct net_backend_ops {
 	/*
-	 * The driver set DRIVER_OK; dev->features_acked says which offloads
-	 * it took. A negative errno (err_msg() set) refuses. May be NULL.
+	 * The driver is ready (DRIVER_OK) and chose st. A negative errno
+	 * (err_msg() set) refuses. Called while no frame moves. May be NULL.
 	 */
-	int (*start)(struct net_backend *be, struct virtio_device *dev);
+	int (*start)(struct net_backend *be, const struct net_start *st);
 	/* The device was reset. May be NULL. */
 	void (*stop)(struct net_backend *be);
 	/*
-	 * Guest to network, on the transmit worker: one frame in iov, its
-	 * header decoded. 0, or a negative errno when the frame was dropped.
+	 * Guest to network, on the transmit worker: one frame in iov (at
+	 * most NET_IOV_MAX entries), its header decoded. 0, or a negative
+	 * errno when the frame was dropped.
 	 */
 	int (*send)(struct net_backend *be, const struct net_hdr *hdr,
 		    const struct iovec *iov, unsigned int iovcnt);
@@ -114,18 +166,13 @@ struct net_backend {
 	const char *name;
 	/* Readable when recv() may have a frame; -1 with vhost. */
 	int rx_fd;
-	/*
-	 * VIRTIO_NET_F_* offload bits the backend handles (CSUM, GUEST_CSUM,
-	 * TSO): frames it gets may need a checksum or segmentation, frames it
-	 * gives may be partial or large. 0: complete frames both ways.
-	 */
-	uint64_t features;
+	unsigned int offloads;	/* NET_OFFLOAD_* the backend can do */
 	/*
 	 * vhost: the kernel serves both queues; call_fd[q] is signalled when
-	 * it used buffers of queue q and the guest wants an interrupt.
+	 * it used buffers of queue q and the guest may want an interrupt.
 	 */
 	bool vhost;
-	int call_fd[2];
+	int call_fd[NET_QUEUES];
 };
 
 /*

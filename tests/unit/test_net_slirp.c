@@ -185,7 +185,7 @@ static struct net_backend *slirp_open(const char *arg)
 	if (net_backend_new(&cfg, -1, &be))
 		fprintf(stderr, "\n%s\n", err_msg());
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
-	CU_ASSERT_EQUAL(be->features, 0);	/* complete frames only */
+	CU_ASSERT_EQUAL(be->offloads, 0);	/* complete frames only */
 	return be;
 }
 

@@ -52,6 +52,8 @@ struct fake_be {
 	struct fake_frame rx[FAKE_RX_MAX];
 	unsigned int rx_head, rx_tail;
 	unsigned int starts, stops;
+	struct net_start started;	/* what the last start() got */
+	unsigned int kicks[NET_QUEUES];	/* vhost: kicks relayed */
 	bool freed;
 };
 
@@ -100,10 +102,21 @@ static ssize_t fake_recv(struct net_backend *be, struct net_hdr *hdr,
 	return (ssize_t)fr->len;
 }
 
-static int fake_start(struct net_backend *be, struct virtio_device *dev)
+static int fake_start(struct net_backend *be, const struct net_start *st)
 {
-	((struct fake_be *)be)->starts++;
+	struct fake_be *f = (struct fake_be *)be;
+
+	f->starts++;
+	f->started = *st;
 	return 0;
+}
+
+static void fake_kick(struct net_backend *be, unsigned int q)
+{
+	struct fake_be *f = (struct fake_be *)be;
+
+	CU_ASSERT_FATAL(q < NET_QUEUES);
+	__atomic_fetch_add(&f->kicks[q], 1, __ATOMIC_SEQ_CST);
 }
 
 static void fake_stop(struct net_backend *be)
@@ -121,6 +134,7 @@ static const struct net_backend_ops fake_ops = {
 	.stop = fake_stop,
 	.send = fake_send,
 	.recv = fake_recv,
+	.kick = fake_kick,
 	.free = fake_free,
 };
 
@@ -165,17 +179,30 @@ struct net_fixture {
 	unsigned int rx_posted;
 };
 
-static struct net_fixture *fx_new_opts(uint64_t features, bool driver_ok)
+/*
+ * A device around a fake that can do offloads; with vhost, the fake
+ * stands for the kernel: no rx_fd, and a call eventfd per queue.
+ */
+static struct net_fixture *fx_make(unsigned int offloads, bool vhost,
+				   uint64_t features, bool driver_ok)
 {
 	struct net_fixture *f = calloc(1, sizeof(*f));
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	f->fake.be = (struct net_backend){
 		.ops = &fake_ops, .name = "fake", .call_fd = { -1, -1 },
-		.rx_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+		.rx_fd = -1, .offloads = offloads, .vhost = vhost,
 	};
+	if (vhost) {
+		f->fake.be.call_fd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		f->fake.be.call_fd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		CU_ASSERT_FATAL(f->fake.be.call_fd[0] >= 0 &&
+				f->fake.be.call_fd[1] >= 0);
+	} else {
+		f->fake.be.rx_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		CU_ASSERT_FATAL(f->fake.be.rx_fd >= 0);
+	}
 	pthread_mutex_init(&f->fake.lock, NULL);
-	CU_ASSERT_FATAL(f->fake.be.rx_fd >= 0);
 	CU_ASSERT_EQUAL_FATAL(virtio_net_new(&f->fake.be, test_mac, &f->dev),
 			      0);
 	CU_ASSERT_EQUAL(f->dev->id, VIRTIO_ID_NET);
@@ -197,6 +224,11 @@ static struct net_fixture *fx_new_opts(uint64_t features, bool driver_ok)
 	return f;
 }
 
+static struct net_fixture *fx_new_opts(uint64_t features, bool driver_ok)
+{
+	return fx_make(0, false, features, driver_ok);
+}
+
 static struct net_fixture *fx_new(uint64_t features)
 {
 	return fx_new_opts(features, true);
@@ -206,7 +238,11 @@ static void fx_free(struct net_fixture *f)
 {
 	virtio_mmio_free(f->vm);
 	CU_ASSERT_TRUE(f->fake.freed);
-	close(f->fake.be.rx_fd);
+	if (f->fake.be.rx_fd >= 0)
+		close(f->fake.be.rx_fd);
+	for (unsigned int q = 0; q < NET_QUEUES; q++)
+		if (f->fake.be.call_fd[q] >= 0)
+			close(f->fake.be.call_fd[q]);
 	pthread_mutex_destroy(&f->fake.lock);
 	tr_mem_free(&f->mem);
 	free(f);
@@ -330,6 +366,146 @@ static void test_net_config(void)
 	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM));
 	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4));
 	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ));
+	fx_free(f);
+}
+
+/* --- Offloads and vhost: what the backend learns at start() --- */
+
+#define F_OFFLOADS	(VIRTIO_BIT(VIRTIO_NET_F_CSUM) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6))
+
+static uint64_t device_features(struct virtio_mmio *vm)
+{
+	uint64_t feat;
+
+	tr_w32(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	feat = tr_r32(vm, VIRTIO_MMIO_DEVICE_FEATURES);
+	tr_w32(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	return feat | (uint64_t)tr_r32(vm, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+}
+
+static void fx_restart(struct net_fixture *f, uint64_t features)
+{
+	CU_ASSERT_TRUE(tr_negotiate(f->vm, features) &
+		       VIRTIO_STATUS_FEATURES_OK);
+	tr_init(&f->rx, &f->mem, QSIZE, TR_RING0);
+	tr_init(&f->tx, &f->mem, QSIZE, TR_RING1);
+	tr_setup_queue(f->vm, VIRTIO_NET_Q_RX, &f->rx);
+	tr_setup_queue(f->vm, VIRTIO_NET_Q_TX, &f->tx);
+	tr_driver_ok(f->vm);
+}
+
+/* The backend's offload flags and the driver's feature bits, both ways. */
+static void test_net_offloads(void)
+{
+	const unsigned int all = NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4 |
+				 NET_OFFLOAD_TX_TSO6 | NET_OFFLOAD_RX_CSUM |
+				 NET_OFFLOAD_RX_TSO4 | NET_OFFLOAD_RX_TSO6;
+	struct net_fixture *f = fx_make(all, false, 0, false);
+	uint64_t feat = device_features(f->vm);
+
+	CU_ASSERT_EQUAL(feat & F_OFFLOADS, F_OFFLOADS);
+	/* The driver takes some: the backend learns exactly those. */
+	fx_restart(f, F_BASE | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+		   VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+		   VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6));
+	CU_ASSERT_EQUAL(f->fake.starts, 1);
+	CU_ASSERT_EQUAL(f->fake.started.offloads, NET_OFFLOAD_TX_CSUM |
+			NET_OFFLOAD_RX_CSUM | NET_OFFLOAD_RX_TSO6);
+	/* Without vhost the backend is told nothing of the rings. */
+	CU_ASSERT_PTR_NULL(f->fake.started.mem);
+	CU_ASSERT_EQUAL(f->fake.started.ring[NET_QUEUE_RX].num, 0);
+	CU_ASSERT_PTR_NULL(f->fake.started.ring[NET_QUEUE_TX].desc);
+	/* After a reset, a driver that takes none: none. */
+	fx_restart(f, F_BASE | F_MRG);
+	CU_ASSERT_EQUAL(f->fake.starts, 2);
+	CU_ASSERT_EQUAL(f->fake.started.offloads, 0);
+	fx_free(f);
+
+	/* A TSO offload without its checksum offload is not offered. */
+	f = fx_make(NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_TSO6 |
+		    NET_OFFLOAD_RX_TSO4 | NET_OFFLOAD_RX_TSO6, false, 0, false);
+	CU_ASSERT_EQUAL(device_features(f->vm) & F_OFFLOADS, 0);
+	fx_free(f);
+	f = fx_make(NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_RX_CSUM |
+		    NET_OFFLOAD_RX_TSO4, false, 0, false);
+	feat = device_features(f->vm);
+	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_CSUM));
+	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4));
+	CU_ASSERT_TRUE(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM));
+	CU_ASSERT_TRUE(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4));
+	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6));
+	fx_free(f);
+}
+
+/*
+ * vhost: the backend gets the rings as data, kicks go to it, and the
+ * device interrupts for what the kernel (here the test) used.
+ */
+static void test_net_vhost(void)
+{
+	const uint64_t feat = F_BASE | F_MRG |
+			      VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX) |
+			      VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC);
+	struct net_fixture *f = fx_make(0, true, feat, true);
+	const struct net_start *st = &f->fake.started;
+	struct test_ring *ring[NET_QUEUES] = { &f->rx, &f->tx };
+	uint64_t one = 1;
+	unsigned int q;
+
+	CU_ASSERT_PTR_EQUAL(st->mem, &f->mem);
+	for (q = 0; q < NET_QUEUES; q++) {
+		CU_ASSERT_PTR_EQUAL(st->ring[q].desc,
+				    tr_host(ring[q], ring[q]->desc));
+		CU_ASSERT_PTR_EQUAL(st->ring[q].avail,
+				    tr_host(ring[q], ring[q]->avail));
+		CU_ASSERT_PTR_EQUAL(st->ring[q].used,
+				    tr_host(ring[q], ring[q]->used));
+		CU_ASSERT_EQUAL(st->ring[q].num, QSIZE);
+		CU_ASSERT_EQUAL(st->ring[q].next_avail, 0);
+	}
+	CU_ASSERT_TRUE(st->mrg_rxbuf);
+	CU_ASSERT_TRUE(st->event_idx);
+	CU_ASSERT_TRUE(st->indirect);
+	CU_ASSERT_EQUAL(st->offloads, 0);
+
+	/* Kicks are the kernel's business: relayed, the rings untouched. */
+	fx_post_rx(f, 2);
+	tr_w32(f->vm, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_Q_TX);
+	for (int i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&f->fake.kicks[NET_QUEUE_RX],
+				    __ATOMIC_SEQ_CST) &&
+		    __atomic_load_n(&f->fake.kicks[NET_QUEUE_TX],
+				    __ATOMIC_SEQ_CST))
+			break;
+		usleep(1000);
+	}
+	CU_ASSERT_TRUE(f->fake.kicks[NET_QUEUE_RX] >= 1);
+	CU_ASSERT_TRUE(f->fake.kicks[NET_QUEUE_TX] >= 1);
+	CU_ASSERT_EQUAL(tr_used_idx(&f->rx), 0);
+	CU_ASSERT_EQUAL(tr_irq_count(&f->irq), 0);
+
+	/* The kernel used a receive buffer and calls: an interrupt. */
+	tr_used_push(&f->rx, 0, 0, NET_HDR_LEN + 60);
+	CU_ASSERT_EQUAL(write(f->fake.be.call_fd[NET_QUEUE_RX], &one,
+			      sizeof(one)), sizeof(one));
+	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 1));
+	CU_ASSERT_EQUAL(tr_r32(f->vm, VIRTIO_MMIO_INTERRUPT_STATUS),
+			VIRTIO_MMIO_INT_VRING);
+	tr_w32(f->vm, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	/*
+	 * Another past used_event: only a device that took used->idx from
+	 * the ring sees that the driver's event was crossed.
+	 */
+	tr_set_used_event(&f->rx, 1);
+	tr_used_push(&f->rx, 1, 1, NET_HDR_LEN + 60);
+	CU_ASSERT_EQUAL(write(f->fake.be.call_fd[NET_QUEUE_RX], &one,
+			      sizeof(one)), sizeof(one));
+	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 2));
 	fx_free(f);
 }
 
@@ -821,6 +997,8 @@ static const CU_TestInfo virtio_net_tests[] = {
 	{ "rx: one buffer without MRG_RXBUF", test_net_rx_no_mrg },
 	{ "rx: buffer smaller than the header", test_net_rx_tiny_buffer },
 	{ "reset stops and restarts the backend", test_net_reset },
+	{ "offloads: flags to features and back", test_net_offloads },
+	{ "vhost: rings as data, kicks and calls relayed", test_net_vhost },
 	{ "--net accepted forms", test_net_parse_ok },
 	{ "--net rejected forms", test_net_parse_bad },
 	{ "--net none makes no device", test_net_new_none },

@@ -437,22 +437,6 @@ static void test_enable_notify(void)
 	fx_free(f);
 }
 
-/*
- * The ring as a second engine leaves it: the used entry of slot idx, then
- * used->idx = idx + 1, little-endian as the guest reads them.
- */
-static void other_push(struct test_ring *t, uint16_t idx, uint32_t id,
-		       uint32_t len)
-{
-	uint8_t *u = tr_host(t, t->used);
-	uint16_t raw;
-
-	le32_write(u + 4 + 8 * (idx % t->num), id);
-	le32_write(u + 4 + 8 * (idx % t->num) + 4, len);
-	le16_write(&raw, (uint16_t)(idx + 1));
-	__atomic_store_n((uint16_t *)(void *)(u + 2), raw, __ATOMIC_RELEASE);
-}
-
 /* What a vhost backend is handed: the rings and where to go on. */
 static void test_layout(void)
 {
@@ -507,9 +491,9 @@ static void test_sync_used(void)
 {
 	struct vq_fixture *f = fx_new(F_EVENT_IDX);
 
-	other_push(&f->t, 0, 4, 100);
-	other_push(&f->t, 1, 5, 200);
-	other_push(&f->t, 2, 6, 300);
+	tr_used_push(&f->t, 0, 4, 100);
+	tr_used_push(&f->t, 1, 5, 200);
+	tr_used_push(&f->t, 2, 6, 300);
 	/* Not synced: the queue saw nothing used. */
 	CU_ASSERT_EQUAL(f->vq.used_idx, 0);
 	virtq_sync_used(&f->vq);
@@ -518,15 +502,15 @@ static void test_sync_used(void)
 
 	/* used_event 4: no interrupt at 4, one once 5 is passed. */
 	tr_set_used_event(&f->t, 4);
-	other_push(&f->t, 3, 7, 0);
+	tr_used_push(&f->t, 3, 7, 0);
 	virtq_sync_used(&f->vq);
 	CU_ASSERT_FALSE(virtq_should_notify(&f->vq));
-	other_push(&f->t, 4, 8, 0);
+	tr_used_push(&f->t, 4, 8, 0);
 	virtq_sync_used(&f->vq);
 	CU_ASSERT_TRUE(virtq_should_notify(&f->vq));
 
 	/* The index is LE in the ring and host order here, on any host. */
-	other_push(&f->t, 0x0200, 9, 0);
+	tr_used_push(&f->t, 0x0200, 9, 0);
 	virtq_sync_used(&f->vq);
 	CU_ASSERT_EQUAL(f->vq.used_idx, 0x0201);
 	/* A push of our own goes on from there, not over its entries. */
