@@ -188,6 +188,15 @@ bad:
 		       val, IFNAMSIZ - 1);
 }
 
+static int net_parse_on(const char *key, const char *val, bool *on)
+{
+	if (strcmp(val, "on") && strcmp(val, "off"))
+		return err_set(EINVAL, "--net: %s=%s is not on or off", key,
+			       val);
+	*on = !strcmp(val, "on");
+	return 0;
+}
+
 static int net_parse_opt(struct net_config *cfg, char *opt)
 {
 	const char *type = net_type_names[cfg->type];
@@ -206,12 +215,16 @@ static int net_parse_opt(struct net_config *cfg, char *opt)
 	}
 	if (cfg->type == NET_TAP && !strcmp(opt, "ifname"))
 		return net_parse_ifname(val, cfg->ifname);
-	if (cfg->type == NET_TAP && !strcmp(opt, "vhost")) {
-		if (strcmp(val, "on") && strcmp(val, "off"))
-			return err_set(EINVAL, "--net: vhost=%s is not on or off",
-				       val);
-		cfg->vhost = !strcmp(val, "on");
-		return 0;
+	if (cfg->type == NET_TAP && !strcmp(opt, "vhost"))
+		return net_parse_on(opt, val, &cfg->vhost);
+	if (cfg->type == NET_USER && !strcmp(opt, "restrict"))
+		return net_parse_on(opt, val, &cfg->restricted);
+	if (cfg->type == NET_USER && !strcmp(opt, "loopback")) {
+		bool on = true;
+		int r = net_parse_on(opt, val, &on);
+
+		cfg->loopback_off = !on;
+		return r;
 	}
 	return err_set(EINVAL, "--net %s: unknown option '%s'", type, opt);
 }

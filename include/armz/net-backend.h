@@ -57,11 +57,26 @@ struct net_config {
 	/* user */
 	struct net_hostfwd fwd[NET_HOSTFWD_MAX];
 	unsigned int nfwd;
+	/*
+	 * The guest's reach, both off by default (today's reach: all the
+	 * host's, its loopback services too), both libslirp's switches:
+	 * restrict=on: nothing the guest starts leaves the user network,
+	 *   not even DNS; what works is the TCP port forwards (a UDP one
+	 *   carries only host-to-guest datagrams), ARP, DHCP (without a
+	 *   router or DNS server) and pings of 10.0.2.2 and 10.0.2.3.
+	 * loopback=off: 10.0.2.2 no longer leads to the host's 127.0.0.1;
+	 *   and since libslirp would connect a guest that addresses
+	 *   127.0.0.0/8 or 0.0.0.0/8 directly, the backend drops those
+	 *   frames itself.
+	 */
+	bool restricted;
+	bool loopback_off;
 };
 
 /*
  * Parses the value of --net:
- *   user[,hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...[,mac=M]
+ *   user[,hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...
+ *       [,restrict=on|off][,loopback=on|off][,mac=M]
  *   tap[,ifname=NAME][,vhost=on|off][,mac=M]
  *   none
  * A MAC not given is drawn here, so parse each option once per run: a

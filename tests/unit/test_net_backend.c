@@ -9,6 +9,13 @@
 
 #include "unit.h"
 
+/* What net_parse() returns for a "user" it understood. */
+#ifdef ARMZ_HAVE_SLIRP
+#define SLIRP_OK	0
+#else
+#define SLIRP_OK	-EINVAL
+#endif
+
 static void test_net_parse_ok(void)
 {
 	struct net_config c, c2;
@@ -63,6 +70,18 @@ static void test_net_parse_ok(void)
 	CU_ASSERT_EQUAL(c.fwd[1].guest_port, 53);
 	CU_ASSERT_EQUAL(c.mac[3], 0x12);
 	CU_ASSERT_EQUAL(c.mac[5], 0x56);
+	/* Today's reach unless told otherwise. */
+	CU_ASSERT_FALSE(c.restricted);
+	CU_ASSERT_FALSE(c.loopback_off);
+
+	r = net_parse("user,restrict=on,loopback=off", &c);
+	CU_ASSERT_EQUAL(r, SLIRP_OK);
+	CU_ASSERT_TRUE(c.restricted);
+	CU_ASSERT_TRUE(c.loopback_off);
+	r = net_parse("user,restrict=off,loopback=on", &c);
+	CU_ASSERT_EQUAL(r, SLIRP_OK);
+	CU_ASSERT_FALSE(c.restricted);
+	CU_ASSERT_FALSE(c.loopback_off);
 }
 
 static void test_net_parse_bad(void)
@@ -95,6 +114,11 @@ static void test_net_parse_bad(void)
 		{ "user,mac=01:00:5e:00:00:01", "multicast" },
 		{ "user,mac=00:00:00:00:00:00", "all zero" },
 		{ "tap,vhost=maybe", "vhost=maybe is not on or off" },
+		{ "user,restrict=yes", "restrict=yes is not on or off" },
+		{ "user,loopback=0", "loopback=0 is not on or off" },
+		{ "user,restrict", "'restrict' is not KEY=VALUE" },
+		{ "tap,restrict=on", "unknown option 'restrict'" },
+		{ "tap,loopback=off", "unknown option 'loopback'" },
 		{ "tap,ifname=", "bad interface name ''" },
 		{ "tap,ifname=much-too-long-name", "bad interface name" },
 		{ "tap,ifname=a/b", "bad interface name 'a/b'" },
