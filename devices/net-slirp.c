@@ -3,7 +3,8 @@
 
 #include <armz/err.h>
 #include <armz/net-backend.h>
-#include <armz/virtio-net.h>
+
+#include "net-backends.h"
 
 #ifdef ARMZ_HAVE_SLIRP
 #include <poll.h>
@@ -21,7 +22,9 @@
  * User-mode networking: libslirp is a TCP/IP stack that terminates the
  * guest's connections in ordinary host sockets, and answers ARP, DHCP
  * (10.0.2.15 for the guest) and DNS (10.0.2.3) itself; 10.0.2.2 is the
- * host's loopback.
+ * host's loopback. restrict=on and loopback=off narrow that down with
+ * libslirp's own switches, and loopback=off with slirp_to_loopback()
+ * too (struct net_config says what each allows).
  *
  * Threads: slirp is not thread-safe, and its descriptors and timeouts
  * change with every connection, so it gets a thread of its own that
@@ -59,6 +62,7 @@ struct net_slirp {
 	pthread_t thread;
 	bool started;
 	int wake_fd;
+	bool loopback_off;	/* loopback=off: see slirp_to_loopback() */
 
 	pthread_mutex_t lock;	/* guards the queues and quit */
 	struct slirp_fq rxq, txq;
@@ -370,6 +374,22 @@ static struct net_slirp *to_slirp(struct net_backend *be)
 	return (struct net_slirp *)be;
 }
 
+/*
+ * Whether a guest frame is IPv4 to the host's own addresses that bypass
+ * 10.0.2.2: 127.0.0.0/8, and 0.0.0.0/8, which a host connect() also takes
+ * to itself. libslirp's disable_host_loopback stops only 10.0.2.2 (and
+ * broadcast); a guest that addresses 127.0.0.1 directly is connected as
+ * to any outside address. IPv6 is off in this network.
+ */
+static bool slirp_to_loopback(const uint8_t *f, size_t len)
+{
+	const uint8_t *ip = f + 14;
+
+	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00)
+		return false;
+	return ip[16] == 127 || ip[16] == 0;
+}
+
 static int slirp_be_send(struct net_backend *be, const struct net_hdr *hdr,
 			 const struct iovec *iov, unsigned int iovcnt)
 {
@@ -399,6 +419,10 @@ static int slirp_be_send(struct net_backend *be, const struct net_hdr *hdr,
 	    net_hdr_fill_csum(hdr, f->data, len)) {
 		free(f);
 		return -EINVAL;
+	}
+	if (s->loopback_off && slirp_to_loopback(f->data, len)) {
+		free(f);
+		return -EPERM;
 	}
 	pthread_mutex_lock(&s->lock);
 	if (s->txq.count < SLIRP_QUEUE_MAX) {
@@ -510,6 +534,9 @@ static int slirp_open(struct net_slirp *s, const struct net_config *cfg)
 		.vhost = slirp_addr(NET_USER_HOST_ADDR),
 		.vdhcp_start = slirp_addr(NET_USER_GUEST_ADDR),
 		.vnameserver = slirp_addr(NET_USER_DNS_ADDR),
+		/* Both since SlirpConfig version 1 (libslirp 4.0). */
+		.restricted = cfg->restricted,
+		.disable_host_loopback = cfg->loopback_off,
 	};
 	unsigned int i;
 
@@ -540,6 +567,7 @@ int net_slirp_new(const struct net_config *cfg, struct net_backend **out)
 	s->be = (struct net_backend){
 		.ops = &slirp_ops, .name = "user", .call_fd = { -1, -1 },
 	};
+	s->loopback_off = cfg->loopback_off;
 	pthread_mutex_init(&s->lock, NULL);
 	fq_init(&s->rxq);
 	fq_init(&s->txq);

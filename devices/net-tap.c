@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/vhost.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +15,10 @@
 #include <unistd.h>
 
 #include <armz/err.h>
+#include <armz/guest-mem.h>
 #include <armz/net-backend.h>
-#include <armz/virtio.h>
-#include <armz/virtio-net.h>
+
+#include "net-backends.h"
 
 /*
  * A tap device with IFF_VNET_HDR: every frame read or written carries
@@ -29,12 +33,8 @@
  */
 #define TAP_OFFLOAD_ALL		(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
 #define TAP_NET_OFFLOADS						\
-	(VIRTIO_BIT(VIRTIO_NET_F_CSUM) |				\
-	 VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |				\
-	 VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |				\
-	 VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6) |				\
-	 VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |				\
-	 VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6))
+	(NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_TSO6 | \
+	 NET_OFFLOAD_RX_CSUM | NET_OFFLOAD_RX_TSO4 | NET_OFFLOAD_RX_TSO6)
 
 struct net_tap {
 	struct net_backend be;
@@ -44,7 +44,7 @@ struct net_tap {
 	/* vhost=on */
 	int vhost_fd;
 	uint64_t vhost_features;
-	int kick_fd[2];
+	int kick_fd[NET_QUEUES];
 	bool vhost_running;
 };
 
@@ -89,12 +89,12 @@ static int tap_send(struct net_backend *be, const struct net_hdr *hdr,
 		    const struct iovec *iov, unsigned int iovcnt)
 {
 	struct net_tap *t = to_tap(be);
-	struct iovec v[1 + VIRTQ_NUM_MAX];
+	struct iovec v[1 + NET_IOV_MAX];
 	uint8_t raw[NET_HDR_LEN];
 	struct net_hdr h = *hdr;
 	ssize_t n;
 
-	if (iovcnt > VIRTQ_NUM_MAX)
+	if (iovcnt > NET_IOV_MAX)
 		return -EINVAL;
 	h.num_buffers = 0;
 	tap_hdr_encode(t, raw, &h);
@@ -145,15 +145,15 @@ static int tap_vhost_ioctl(struct net_tap *t, unsigned long req, void *arg,
 }
 
 static int tap_vhost_ring(struct net_tap *t, unsigned int q,
-			  const struct virtq *vq)
+			  const struct net_vring *ring)
 {
-	struct vhost_vring_state num = { .index = q, .num = vq->num };
-	struct vhost_vring_state base = { .index = q, .num = vq->last_avail };
+	struct vhost_vring_state num = { .index = q, .num = ring->num };
+	struct vhost_vring_state base = { .index = q, .num = ring->next_avail };
 	struct vhost_vring_addr addr = {
 		.index = q,
-		.desc_user_addr = (uintptr_t)vq->desc,
-		.avail_user_addr = (uintptr_t)vq->avail,
-		.used_user_addr = (uintptr_t)vq->used,
+		.desc_user_addr = (uintptr_t)ring->desc,
+		.avail_user_addr = (uintptr_t)ring->avail,
+		.used_user_addr = (uintptr_t)ring->used,
 	};
 	struct vhost_vring_file kick = { .index = q, .fd = t->kick_fd[q] };
 	struct vhost_vring_file call = { .index = q, .fd = t->be.call_fd[q] };
@@ -194,7 +194,7 @@ static void tap_vhost_stop(struct net_tap *t)
 
 	if (!t->vhost_running)
 		return;
-	for (q = 0; q < 2; q++) {
+	for (q = 0; q < NET_QUEUES; q++) {
 		struct vhost_vring_file backend = { .index = q, .fd = -1 };
 		struct vhost_vring_state base = { .index = q };
 
@@ -204,32 +204,49 @@ static void tap_vhost_stop(struct net_tap *t)
 	t->vhost_running = false;
 }
 
-static int tap_vhost_start(struct net_tap *t, struct virtio_device *dev)
+/*
+ * VHOST_SET_FEATURES speaks virtio feature bits: the kernel's ABI, in the
+ * kernel's own names. The header and ring rules the driver chose, and
+ * virtio 1.0 (the only version armz offers), as far as vhost knows them.
+ */
+static uint64_t tap_vhost_features(const struct net_tap *t,
+				   const struct net_start *st)
 {
-	struct virtq *rx = virtio_dev_vq(dev, VIRTIO_NET_Q_RX);
-	struct virtq *tx = virtio_dev_vq(dev, VIRTIO_NET_Q_TX);
-	uint64_t features = dev->features_acked & t->vhost_features;
+	uint64_t f = 1ULL << VIRTIO_F_VERSION_1;
+
+	if (st->mrg_rxbuf)
+		f |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+	if (st->event_idx)
+		f |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (st->indirect)
+		f |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	return f & t->vhost_features;
+}
+
+static int tap_vhost_start(struct net_tap *t, const struct net_start *st)
+{
+	uint64_t features = tap_vhost_features(t, st);
 	uint64_t one = 1, drain;
 	unsigned int q;
 	int r;
 
-	if (!rx || !tx)
+	if (!st->mem || !st->ring[NET_QUEUE_RX].num ||
+	    !st->ring[NET_QUEUE_TX].num)
 		return err_set(EINVAL, "vhost-net: the driver set up only one queue");
-	for (q = 0; q < 2; q++)
+	for (q = 0; q < NET_QUEUES; q++)
 		while (read(t->be.call_fd[q], &drain, sizeof(drain)) > 0)
 			;
 	r = tap_vhost_ioctl(t, VHOST_SET_FEATURES, &features, "features") ?:
-	    tap_vhost_mem(t, rx->mem);
+	    tap_vhost_mem(t, st->mem);
 	t->vhost_running = true;
-	if (!r)
-		r = tap_vhost_ring(t, VIRTIO_NET_Q_RX, rx) ?:
-		    tap_vhost_ring(t, VIRTIO_NET_Q_TX, tx);
+	for (q = 0; !r && q < NET_QUEUES; q++)
+		r = tap_vhost_ring(t, q, &st->ring[q]);
 	if (r) {
 		tap_vhost_stop(t);
 		return r;
 	}
 	/* Buffers posted before DRIVER_OK: let the kernel look now. */
-	for (q = 0; q < 2; q++)
+	for (q = 0; q < NET_QUEUES; q++)
 		if (write(t->kick_fd[q], &one, sizeof(one)) < 0)
 			break;
 	return 0;
@@ -241,14 +258,14 @@ static void tap_kick(struct net_backend *be, unsigned int q)
 	uint64_t one = 1;
 
 	/* A full counter is still a pending kick. */
-	if (q < 2 && write(t->kick_fd[q], &one, sizeof(one)) < 0)
+	if (q < NET_QUEUES && write(t->kick_fd[q], &one, sizeof(one)) < 0)
 		return;
 }
 
 static int tap_vhost_open(struct net_tap *t)
 {
-	const uint64_t need = VIRTIO_BIT(VIRTIO_F_VERSION_1) |
-			      VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	const uint64_t need = 1ULL << VIRTIO_F_VERSION_1 |
+			      1ULL << VIRTIO_NET_F_MRG_RXBUF;
 	unsigned int q;
 
 	if (!t->hdr_le)
@@ -263,7 +280,7 @@ static int tap_vhost_open(struct net_tap *t)
 		return -EIO;
 	if ((t->vhost_features & need) != need)
 		return err_set(ENOTSUP, "vhost-net: the kernel lacks virtio 1.0 or mergeable buffers");
-	for (q = 0; q < 2; q++) {
+	for (q = 0; q < NET_QUEUES; q++) {
 		t->kick_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		t->be.call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (t->kick_fd[q] < 0 || t->be.call_fd[q] < 0)
@@ -276,30 +293,31 @@ static int tap_vhost_open(struct net_tap *t)
 
 /* --- Backend --- */
 
-static unsigned int tap_offloads(const struct virtio_device *dev)
+/* What the tap may hand us: the receive offloads the driver took. */
+static unsigned int tap_offloads(unsigned int accepted)
 {
 	unsigned int off = 0;
 
-	if (!virtio_dev_has(dev, VIRTIO_NET_F_GUEST_CSUM))
+	if (!(accepted & NET_OFFLOAD_RX_CSUM))
 		return 0;
 	off |= TUN_F_CSUM;
-	if (virtio_dev_has(dev, VIRTIO_NET_F_GUEST_TSO4))
+	if (accepted & NET_OFFLOAD_RX_TSO4)
 		off |= TUN_F_TSO4;
-	if (virtio_dev_has(dev, VIRTIO_NET_F_GUEST_TSO6))
+	if (accepted & NET_OFFLOAD_RX_TSO6)
 		off |= TUN_F_TSO6;
 	return off;
 }
 
-static int tap_start(struct net_backend *be, struct virtio_device *dev)
+static int tap_start(struct net_backend *be, const struct net_start *st)
 {
 	struct net_tap *t = to_tap(be);
-	unsigned int off = be->features ? tap_offloads(dev) : 0;
+	unsigned int off = be->offloads ? tap_offloads(st->offloads) : 0;
 
 	/* Only what the driver accepted may come out of the tap. */
 	if (ioctl(t->fd, TUNSETOFFLOAD, off) < 0)
 		return err_set(errno, "tap %s: TUNSETOFFLOAD: %s", t->ifname,
 			       strerror(errno));
-	return be->vhost ? tap_vhost_start(t, dev) : 0;
+	return be->vhost ? tap_vhost_start(t, st) : 0;
 }
 
 static void tap_stop(struct net_backend *be)
@@ -317,7 +335,7 @@ static void tap_free(struct net_backend *be)
 	unsigned int q;
 
 	tap_vhost_stop(t);
-	for (q = 0; q < 2; q++) {
+	for (q = 0; q < NET_QUEUES; q++) {
 		if (t->kick_fd[q] >= 0)
 			close(t->kick_fd[q]);
 		if (t->be.call_fd[q] >= 0)
@@ -371,15 +389,15 @@ int net_tap_create(const char *ifname, int *fd)
 	return r;
 }
 
-/* cfg->tap_fd, when set, is a tap created earlier: this device uses a dup. */
-static int tap_open(struct net_tap *t, const struct net_config *cfg)
+/* tap_fd, when set, is a tap created earlier: this backend uses a dup. */
+static int tap_open(struct net_tap *t, const struct net_config *cfg, int tap_fd)
 {
 	struct ifreq ifr = { 0 };
 	int hdr_sz = NET_HDR_LEN, le = 1;
 	int r;
 
-	if (cfg->tap_fd >= 0) {
-		t->fd = fcntl(cfg->tap_fd, F_DUPFD_CLOEXEC, 0);
+	if (tap_fd >= 0) {
+		t->fd = fcntl(tap_fd, F_DUPFD_CLOEXEC, 0);
 		if (t->fd < 0)
 			return err_set(errno, "tap: dup: %s", strerror(errno));
 	} else {
@@ -401,12 +419,13 @@ static int tap_open(struct net_tap *t, const struct net_config *cfg)
 #endif
 	/* Offer offloads only if this kernel takes them all. */
 	if (ioctl(t->fd, TUNSETOFFLOAD, TAP_OFFLOAD_ALL) == 0)
-		t->be.features = TAP_NET_OFFLOADS;
+		t->be.offloads = TAP_NET_OFFLOADS;
 	ioctl(t->fd, TUNSETOFFLOAD, 0);
 	return 0;
 }
 
-int net_tap_new(const struct net_config *cfg, struct net_backend **out)
+int net_tap_new(const struct net_config *cfg, int tap_fd,
+		struct net_backend **out)
 {
 	struct net_tap *t = calloc(1, sizeof(*t));
 	int r;
@@ -419,7 +438,7 @@ int net_tap_new(const struct net_config *cfg, struct net_backend **out)
 	};
 	t->fd = t->vhost_fd = -1;
 	t->kick_fd[0] = t->kick_fd[1] = -1;
-	r = tap_open(t, cfg);
+	r = tap_open(t, cfg, tap_fd);
 	if (!r && cfg->vhost)
 		r = tap_vhost_open(t);
 	if (r) {

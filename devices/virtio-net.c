@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <armz/err.h>
 #include <armz/le.h>
 #include <armz/net-backend.h>
+#include <armz/net-hdr.h>
 #include <armz/util.h>
 #include <armz/virtio.h>
 #include <armz/virtio-net.h>
@@ -21,7 +19,6 @@
  * other. Everything below marked "rx" runs on worker 0 only (or on a vCPU
  * in start()/stop(), while no worker runs).
  */
-#define NET_QUEUES		2
 #define NET_QUEUE_SIZE		256
 #define NET_MTU			1500
 /* Frames moved per wakeup, so a busy backend cannot starve the kicks. */
@@ -49,59 +46,14 @@ struct virtio_net {
 
 enum net_rx_result { RX_DONE, RX_NOBUF, RX_DROP, RX_BROKEN };
 
+/* A backend's queue and ring numbers are the device's. */
+_Static_assert(NET_QUEUE_RX == VIRTIO_NET_Q_RX &&
+	       NET_QUEUE_TX == VIRTIO_NET_Q_TX, "queue numbers");
+_Static_assert(VIRTQ_NUM_MAX <= NET_IOV_MAX, "a chain fits send()");
+
 static struct virtio_net *to_net(struct virtio_device *dev)
 {
 	return container_of(dev, struct virtio_net, dev);
-}
-
-/* --- The header --- */
-
-void net_hdr_decode(struct net_hdr *h, const void *raw)
-{
-	const uint8_t *b = raw;
-
-	h->flags = b[0];
-	h->gso_type = b[1];
-	h->hdr_len = le16_read(b + 2);
-	h->gso_size = le16_read(b + 4);
-	h->csum_start = le16_read(b + 6);
-	h->csum_offset = le16_read(b + 8);
-	h->num_buffers = le16_read(b + 10);
-}
-
-void net_hdr_encode(void *raw, const struct net_hdr *h)
-{
-	uint8_t *b = raw;
-
-	b[0] = h->flags;
-	b[1] = h->gso_type;
-	le16_write(b + 2, h->hdr_len);
-	le16_write(b + 4, h->gso_size);
-	le16_write(b + 6, h->csum_start);
-	le16_write(b + 8, h->csum_offset);
-	le16_write(b + 10, h->num_buffers);
-}
-
-int net_hdr_fill_csum(const struct net_hdr *h, uint8_t *frame, size_t len)
-{
-	size_t start = h->csum_start, at = start + h->csum_offset, i;
-	uint32_t sum = 0;
-
-	if (start > len || at + 2 > len)
-		return err_set(EINVAL, "checksum at %zu+%u is outside a %zu-byte frame",
-			       start, h->csum_offset, len);
-	/* The field holds the pseudo-header sum: it is summed in as is. */
-	for (i = start; i + 1 < len; i += 2)
-		sum += (uint32_t)frame[i] << 8 | frame[i + 1];
-	if (i < len)
-		sum += (uint32_t)frame[i] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	/* The Internet checksum is big-endian on the wire. */
-	frame[at] = (uint8_t)(sum >> 8);
-	frame[at + 1] = (uint8_t)sum;
-	return 0;
 }
 
 /* --- Receive (worker 0) --- */
@@ -302,31 +254,92 @@ static int net_tx_handle(struct virtio_device *dev, unsigned int q,
 static void net_vhost_call(struct virtio_net *n, unsigned int q, int fd)
 {
 	struct virtq *vq = virtio_dev_vq(&n->dev, q);
-	uint16_t raw;
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) != sizeof(v) || !vq)
 		return;
-	/*
-	 * The kernel pushed used entries behind virtqueue.c's back: catch up
-	 * its copy of used->idx so the notification check sees them.
-	 */
-	raw = __atomic_load_n((uint16_t *)(void *)(vq->used + 2),
-			      __ATOMIC_ACQUIRE);
-	vq->used_idx = le16_read(&raw);
+	/* The kernel pushed used entries: count them before asking. */
+	virtq_sync_used(vq);
 	virtio_dev_notify(&n->dev, q);
+}
+
+/* --- Offloads: the backend's flags and the driver's feature bits --- */
+
+static const struct {
+	unsigned int offload;
+	unsigned int feature;
+	unsigned int needs;	/* the checksum offload a TSO one needs */
+} net_offload_bits[] = {
+	{ NET_OFFLOAD_TX_CSUM, VIRTIO_NET_F_CSUM, 0 },
+	{ NET_OFFLOAD_TX_TSO4, VIRTIO_NET_F_HOST_TSO4, NET_OFFLOAD_TX_CSUM },
+	{ NET_OFFLOAD_TX_TSO6, VIRTIO_NET_F_HOST_TSO6, NET_OFFLOAD_TX_CSUM },
+	{ NET_OFFLOAD_RX_CSUM, VIRTIO_NET_F_GUEST_CSUM, 0 },
+	{ NET_OFFLOAD_RX_TSO4, VIRTIO_NET_F_GUEST_TSO4, NET_OFFLOAD_RX_CSUM },
+	{ NET_OFFLOAD_RX_TSO6, VIRTIO_NET_F_GUEST_TSO6, NET_OFFLOAD_RX_CSUM },
+};
+
+/* What to offer: a TSO feature only with its checksum one (5.1.3.1). */
+static uint64_t net_offered_features(unsigned int offloads)
+{
+	uint64_t f = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(net_offload_bits); i++)
+		if ((offloads & net_offload_bits[i].offload) &&
+		    (offloads & net_offload_bits[i].needs) ==
+		    net_offload_bits[i].needs)
+			f |= VIRTIO_BIT(net_offload_bits[i].feature);
+	return f;
+}
+
+static unsigned int net_accepted_offloads(const struct virtio_device *dev)
+{
+	unsigned int off = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(net_offload_bits); i++)
+		if (virtio_dev_has(dev, net_offload_bits[i].feature))
+			off |= net_offload_bits[i].offload;
+	return off;
 }
 
 /* --- Device callbacks --- */
 
+/* The driver's choices for the backend; a vhost one gets the rings too. */
+static void net_start_data(struct virtio_net *n, struct net_start *st)
+{
+	struct virtio_device *dev = &n->dev;
+
+	memset(st, 0, sizeof(*st));
+	st->offloads = net_accepted_offloads(dev);
+	if (!n->be->vhost)
+		return;
+	st->mrg_rxbuf = virtio_dev_has(dev, VIRTIO_NET_F_MRG_RXBUF);
+	st->event_idx = virtio_dev_has(dev, VIRTIO_RING_F_EVENT_IDX);
+	st->indirect = virtio_dev_has(dev, VIRTIO_RING_F_INDIRECT_DESC);
+	for (unsigned int q = 0; q < NET_QUEUES; q++) {
+		struct virtq *vq = virtio_dev_vq(dev, q);
+		struct virtq_layout l;
+
+		if (!vq)
+			continue;
+		virtq_get_layout(vq, &l);
+		st->mem = l.mem;
+		st->ring[q] = (struct net_vring){
+			.desc = l.desc, .avail = l.avail, .used = l.used,
+			.num = l.num, .next_avail = l.next_avail,
+		};
+	}
+}
+
 static int net_start(struct virtio_device *dev)
 {
 	struct virtio_net *n = to_net(dev);
+	struct net_start st;
 	int r;
 
 	n->rx_len = 0;
 	if (n->be->ops->start) {
-		r = n->be->ops->start(n->be, dev);
+		net_start_data(n, &st);
+		r = n->be->ops->start(n->be, &st);
 		if (r < 0)
 			return r;
 	}
@@ -393,8 +406,7 @@ static void net_free(struct virtio_device *dev)
 
 	if (n->epfd >= 0)
 		close(n->epfd);
-	if (n->be)
-		n->be->ops->free(n->be);
+	net_backend_free(n->be);
 	free(n->rx_frame);
 	free(n);
 }
@@ -423,20 +435,21 @@ static int net_epoll_init(struct virtio_net *n)
 	return 0;
 }
 
-int virtio_net_new_backend(struct net_backend *be,
-			   const uint8_t mac[NET_MAC_LEN],
-			   struct virtio_device **out)
+int virtio_net_new(struct net_backend *be, const uint8_t mac[NET_MAC_LEN],
+		   struct virtio_device **out)
 {
-	struct virtio_net *n = calloc(1, sizeof(*n));
+	struct virtio_net *n;
 	int r;
 
 	*out = NULL;
+	if (!be)
+		return err_set(EINVAL, "virtio-net: no backend");
+	n = calloc(1, sizeof(*n));
 	if (n)
 		n->rx_frame = malloc(NET_HDR_LEN + NET_FRAME_MAX);
 	if (!n || !n->rx_frame) {
-		if (n)
-			free(n);
-		be->ops->free(be);
+		free(n);
+		net_backend_free(be);
 		return err_set(ENOMEM, "virtio-net: out of memory");
 	}
 	n->be = be;
@@ -451,7 +464,8 @@ int virtio_net_new_backend(struct net_backend *be,
 		.id = VIRTIO_ID_NET,
 		.features = VIRTIO_BIT(VIRTIO_NET_F_MAC) |
 			    VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
-			    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | be->features,
+			    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |
+			    net_offered_features(be->offloads),
 		.num_queues = NET_QUEUES,
 		.queue_size = NET_QUEUE_SIZE,
 		.nr_workers = NET_QUEUES,
@@ -464,249 +478,5 @@ int virtio_net_new_backend(struct net_backend *be,
 		return r;
 	}
 	*out = &n->dev;
-	return 0;
-}
-
-int virtio_net_new(const struct net_config *cfg, struct virtio_device **out)
-{
-	struct net_backend *be;
-	int r;
-
-	*out = NULL;
-	switch (cfg->type) {
-	case NET_NONE:
-		return 0;
-	case NET_USER:
-		r = net_slirp_new(cfg, &be);
-		break;
-	case NET_TAP:
-		r = net_tap_new(cfg, &be);
-		break;
-	default:
-		return err_set(EINVAL, "virtio-net: unknown backend %d",
-			       cfg->type);
-	}
-	if (r)
-		return r;
-	return virtio_net_new_backend(be, cfg->mac, out);
-}
-
-/* --- --net parsing --- */
-
-static const char *const net_type_names[] = {
-	[NET_NONE] = "none", [NET_USER] = "user", [NET_TAP] = "tap",
-};
-
-static void net_random_mac(uint8_t *mac)
-{
-	uint8_t r[3];
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
-		uint32_t x = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 8;
-
-		r[0] = (uint8_t)(x >> 16);
-		r[1] = (uint8_t)(x >> 8);
-		r[2] = (uint8_t)x;
-	}
-	/* 52:54:00: locally administered, unicast, as QEMU's defaults. */
-	mac[0] = 0x52;
-	mac[1] = 0x54;
-	mac[2] = 0x00;
-	memcpy(mac + 3, r, sizeof(r));
-}
-
-static int net_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int net_parse_mac(const char *s, uint8_t *mac)
-{
-	unsigned int i;
-
-	if (strlen(s) != 3 * NET_MAC_LEN - 1)
-		goto bad;
-	for (i = 0; i < NET_MAC_LEN; i++) {
-		int hi = net_hex(s[3 * i]), lo = net_hex(s[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 ||
-		    (i < NET_MAC_LEN - 1 && s[3 * i + 2] != ':'))
-			goto bad;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	if (mac[0] & 1)
-		return err_set(EINVAL, "--net: MAC '%s' is a multicast address",
-			       s);
-	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
-		return err_set(EINVAL, "--net: MAC '%s' is all zero", s);
-	return 0;
-bad:
-	return err_set(EINVAL, "--net: bad MAC '%s' (want six hex bytes like 52:54:00:12:34:56)",
-		       s);
-}
-
-static int net_parse_port(const char *s, uint16_t *port)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9' || v > 65535)
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (p == s || !v || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-static int net_parse_addr(const char *s, uint32_t dflt, uint32_t *addr)
-{
-	struct in_addr a;
-
-	if (!*s) {
-		*addr = dflt;
-		return 0;
-	}
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -1;
-	*addr = ntohl(a.s_addr);
-	return 0;
-}
-
-/* Cuts s at the first sep: returns what follows, or NULL without one. */
-static char *net_cut(char *s, char sep)
-{
-	char *p = strchr(s, sep);
-
-	if (!p)
-		return NULL;
-	*p = '\0';
-	return p + 1;
-}
-
-/* tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT */
-static int net_parse_hostfwd(const char *val, struct net_hostfwd *f)
-{
-	char buf[128], *proto = buf, *haddr, *hport, *gaddr, *gport;
-
-	if (strlen(val) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, val);
-	haddr = net_cut(proto, ':');
-	hport = haddr ? net_cut(haddr, ':') : NULL;
-	gaddr = hport ? net_cut(hport, '-') : NULL;
-	gport = gaddr ? net_cut(gaddr, ':') : NULL;
-	if (!gport)
-		goto bad;
-	if (!strcmp(proto, "udp"))
-		f->udp = true;
-	else if (strcmp(proto, "tcp") && *proto)
-		return err_set(EINVAL, "--net: hostfwd '%s': protocol '%s' is not tcp or udp",
-			       val, proto);
-	if (net_parse_addr(haddr, INADDR_LOOPBACK, &f->host_addr))
-		return err_set(EINVAL, "--net: hostfwd '%s': bad host address '%s'",
-			       val, haddr);
-	if (net_parse_addr(gaddr, NET_USER_GUEST_ADDR,
-			   &f->guest_addr))
-		return err_set(EINVAL, "--net: hostfwd '%s': bad guest address '%s'",
-			       val, gaddr);
-	if (net_parse_port(hport, &f->host_port))
-		return err_set(EINVAL, "--net: hostfwd '%s': host port '%s' is not 1-65535",
-			       val, hport);
-	if (net_parse_port(gport, &f->guest_port))
-		return err_set(EINVAL, "--net: hostfwd '%s': guest port '%s' is not 1-65535",
-			       val, gport);
-	return 0;
-bad:
-	return err_set(EINVAL, "--net: bad hostfwd '%s' (want tcp::HOSTPORT-:GUESTPORT)",
-		       val);
-}
-
-static int net_parse_ifname(const char *val, char *ifname)
-{
-	const char *p;
-
-	if (!*val || strlen(val) >= IFNAMSIZ)
-		goto bad;
-	for (p = val; *p; p++)
-		if (*p == '/' || *p == ':' || *p <= ' ' || *p > '~')
-			goto bad;
-	strcpy(ifname, val);
-	return 0;
-bad:
-	return err_set(EINVAL, "--net: bad interface name '%s' (1 to %d characters, no '/', ':' or spaces)",
-		       val, IFNAMSIZ - 1);
-}
-
-static int net_parse_opt(struct net_config *cfg, char *opt)
-{
-	const char *type = net_type_names[cfg->type];
-	char *val = net_cut(opt, '=');
-
-	if (!val)
-		return err_set(EINVAL, "--net %s: '%s' is not KEY=VALUE", type,
-			       opt);
-	if (!strcmp(opt, "mac"))
-		return net_parse_mac(val, cfg->mac);
-	if (cfg->type == NET_USER && !strcmp(opt, "hostfwd")) {
-		if (cfg->nfwd == NET_HOSTFWD_MAX)
-			return err_set(EINVAL, "--net: more than %d hostfwd",
-				       NET_HOSTFWD_MAX);
-		return net_parse_hostfwd(val, &cfg->fwd[cfg->nfwd++]);
-	}
-	if (cfg->type == NET_TAP && !strcmp(opt, "ifname"))
-		return net_parse_ifname(val, cfg->ifname);
-	if (cfg->type == NET_TAP && !strcmp(opt, "vhost")) {
-		if (strcmp(val, "on") && strcmp(val, "off"))
-			return err_set(EINVAL, "--net: vhost=%s is not on or off",
-				       val);
-		cfg->vhost = !strcmp(val, "on");
-		return 0;
-	}
-	return err_set(EINVAL, "--net %s: unknown option '%s'", type, opt);
-}
-
-int net_parse(const char *arg, struct net_config *cfg)
-{
-	char buf[1024], *rest = buf, *opt;
-	int r;
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->tap_fd = -1;
-	net_random_mac(cfg->mac);
-	if (strlen(arg) >= sizeof(buf))
-		return err_set(EINVAL, "--net: option too long");
-	strcpy(buf, arg);
-	opt = strsep(&rest, ",");
-	if (!strcmp(opt, "user"))
-		cfg->type = NET_USER;
-	else if (!strcmp(opt, "tap"))
-		cfg->type = NET_TAP;
-	else if (!strcmp(opt, "none"))
-		cfg->type = NET_NONE;
-	else
-		return err_set(EINVAL, "--net: unknown type '%s' (user, tap or none)",
-			       opt);
-	if (cfg->type == NET_NONE && rest)
-		return err_set(EINVAL, "--net none takes no options");
-	while ((opt = strsep(&rest, ","))) {
-		if (!*opt)
-			return err_set(EINVAL, "--net: empty option in '%s'",
-				       arg);
-		r = net_parse_opt(cfg, opt);
-		if (r)
-			return r;
-	}
-#ifndef ARMZ_HAVE_SLIRP
-	if (cfg->type == NET_USER)
-		return err_set(EINVAL, "armz was built without libslirp (user networking); use --net tap");
-#endif
 	return 0;
 }

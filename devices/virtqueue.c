@@ -301,6 +301,26 @@ bool virtq_has_avail(struct virtq *vq)
 	       ring_load_acquire(vq->avail + AVAIL_IDX) != vq->last_avail;
 }
 
+void virtq_get_layout(const struct virtq *vq, struct virtq_layout *out)
+{
+	*out = (struct virtq_layout){
+		.mem = vq->mem,
+		.desc = vq->desc,
+		.avail = vq->avail,
+		.used = vq->used,
+		.num = vq->num,
+		.next_avail = vq->last_avail,
+		.indirect = vq->indirect,
+		.event_idx = vq->event_idx,
+	};
+}
+
+void virtq_sync_used(struct virtq *vq)
+{
+	/* Acquire: the entries are in place before the index we read. */
+	vq->used_idx = ring_load_acquire(vq->used + USED_IDX);
+}
+
 /* The range of buf[] that makes up the readable or the writable part. */
 static void chain_part(const struct virtq_chain *c, bool write,
 		       unsigned int *first, unsigned int *end)

@@ -27,6 +27,7 @@
 #include <armz/err.h>
 #include <armz/loader.h>
 #include <armz/memmap.h>
+#include <armz/net-backend.h>
 #include <armz/p9.h>
 #include <armz/pvpanic.h>
 #include <armz/test-exit.h>
@@ -280,15 +281,17 @@ static int machine_add_console(struct machine *m, console_out_fn out,
 	return r ?: machine_add_virtio(m, dev);
 }
 
+/* The backend on main's tap (if any), then the device, which owns it. */
 static int machine_add_net(struct machine *m, unsigned int i)
 {
-	struct net_config nc = m->cfg->nets[i];
+	const struct net_config *nc = &m->cfg->nets[i];
+	struct net_backend *be;
 	struct virtio_device *dev;
-	int r;
+	int r = net_backend_new(nc, m->env->tap_fds[i], &be);
 
-	nc.tap_fd = m->env->tap_fds[i];
-	r = virtio_net_new(&nc, &dev);
-	return r || !dev ? r : machine_add_virtio(m, dev);
+	if (r || !be)
+		return r;
+	return virtio_net_new(be, nc->mac, &dev) ?: machine_add_virtio(m, dev);
 }
 
 /* Run-a-command mode's root: the rootfs, read-only unless --rw. */

@@ -18,7 +18,6 @@
 
 #include <armz/err.h>
 #include <armz/net-backend.h>
-#include <armz/virtio-net.h>
 #include "cli.h"
 #include "command.h"
 #include "console.h"
@@ -274,7 +273,8 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
 
 /*
  * Taps are made once, while armz may still create them; every boot's
- * network device works on a dup, so a guest reset needs no privilege.
+ * backend (net_backend_new(), given env->tap_fds[i]) works on a dup, so a
+ * guest reset needs no privilege.
  */
 static int open_taps(const struct vm_config *cfg, struct machine_env *env)
 {

@@ -128,6 +128,33 @@ bool virtq_enable_notify(struct virtq *vq);
 bool virtq_has_avail(struct virtq *vq);
 
 /*
+ * Where a queue's rings are and how far the device got: what another
+ * engine needs to take the queue over (the vhost-net kernel thread, which
+ * then pops and pushes on its own). Host addresses inside mem, checked by
+ * virtq_init().
+ */
+struct virtq_layout {
+	const struct guest_mem *mem;	/* the RAM the rings live in */
+	void *desc;
+	void *avail;
+	void *used;
+	unsigned int num;
+	uint16_t next_avail;	/* the avail entry virtq_pop() takes next */
+	bool indirect;		/* RING_F_INDIRECT_DESC negotiated */
+	bool event_idx;		/* RING_F_EVENT_IDX negotiated */
+};
+
+void virtq_get_layout(const struct virtq *vq, struct virtq_layout *out);
+
+/*
+ * Another engine (the vhost kernel) pushed used entries behind the
+ * queue's back: takes used->idx from the ring, so that the next
+ * virtq_should_notify() counts those entries and a later virtq_push()
+ * follows them.
+ */
+void virtq_sync_used(struct virtq *vq);
+
+/*
  * Copies between a chain and host memory. off counts from the start of
  * the readable (virtq_chain_read) or writable (virtq_chain_write) part;
  * both return the number of bytes copied, short at the end of that part.

@@ -236,9 +236,16 @@ static void test_cli_net(void)
 	CU_ASSERT_EQUAL(cfg.nets[0].fwd[0].host_port, 2222);
 	CU_ASSERT_EQUAL(cfg.nets[0].fwd[0].guest_port, 22);
 	CU_ASSERT_TRUE(cfg.nets[0].fwd[1].udp);
+	/* The guest's reach is today's unless asked otherwise. */
+	CU_ASSERT_FALSE(cfg.nets[0].restricted);
+	CU_ASSERT_FALSE(cfg.nets[0].loopback_off);
 	refused("-k I -n user,hostfwd=tcp::0-:22", "host port '0'");
 	refused("-k I -n user,hostfwd=sctp::1-:2", "protocol 'sctp'");
 	refused("-k I -n user,ifname=x", "unknown option 'ifname'");
+	CU_ASSERT_EQUAL(parse("-k I -n user,restrict=on,loopback=off"), 0);
+	CU_ASSERT_TRUE(cfg.nets[0].restricted);
+	CU_ASSERT_TRUE(cfg.nets[0].loopback_off);
+	refused("-k I -n user,loopback=no", "loopback=no is not on or off");
 #else
 	refused("-k I -n user", "built without libslirp");
 #endif

@@ -52,6 +52,8 @@ struct fake_be {
 	struct fake_frame rx[FAKE_RX_MAX];
 	unsigned int rx_head, rx_tail;
 	unsigned int starts, stops;
+	struct net_start started;	/* what the last start() got */
+	unsigned int kicks[NET_QUEUES];	/* vhost: kicks relayed */
 	bool freed;
 };
 
@@ -100,10 +102,21 @@ static ssize_t fake_recv(struct net_backend *be, struct net_hdr *hdr,
 	return (ssize_t)fr->len;
 }
 
-static int fake_start(struct net_backend *be, struct virtio_device *dev)
+static int fake_start(struct net_backend *be, const struct net_start *st)
 {
-	((struct fake_be *)be)->starts++;
+	struct fake_be *f = (struct fake_be *)be;
+
+	f->starts++;
+	f->started = *st;
 	return 0;
+}
+
+static void fake_kick(struct net_backend *be, unsigned int q)
+{
+	struct fake_be *f = (struct fake_be *)be;
+
+	CU_ASSERT_FATAL(q < NET_QUEUES);
+	__atomic_fetch_add(&f->kicks[q], 1, __ATOMIC_SEQ_CST);
 }
 
 static void fake_stop(struct net_backend *be)
@@ -121,6 +134,7 @@ static const struct net_backend_ops fake_ops = {
 	.stop = fake_stop,
 	.send = fake_send,
 	.recv = fake_recv,
+	.kick = fake_kick,
 	.free = fake_free,
 };
 
@@ -165,19 +179,32 @@ struct net_fixture {
 	unsigned int rx_posted;
 };
 
-static struct net_fixture *fx_new_opts(uint64_t features, bool driver_ok)
+/*
+ * A device around a fake that can do offloads; with vhost, the fake
+ * stands for the kernel: no rx_fd, and a call eventfd per queue.
+ */
+static struct net_fixture *fx_make(unsigned int offloads, bool vhost,
+				   uint64_t features, bool driver_ok)
 {
 	struct net_fixture *f = calloc(1, sizeof(*f));
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	f->fake.be = (struct net_backend){
 		.ops = &fake_ops, .name = "fake", .call_fd = { -1, -1 },
-		.rx_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+		.rx_fd = -1, .offloads = offloads, .vhost = vhost,
 	};
+	if (vhost) {
+		f->fake.be.call_fd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		f->fake.be.call_fd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		CU_ASSERT_FATAL(f->fake.be.call_fd[0] >= 0 &&
+				f->fake.be.call_fd[1] >= 0);
+	} else {
+		f->fake.be.rx_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		CU_ASSERT_FATAL(f->fake.be.rx_fd >= 0);
+	}
 	pthread_mutex_init(&f->fake.lock, NULL);
-	CU_ASSERT_FATAL(f->fake.be.rx_fd >= 0);
-	CU_ASSERT_EQUAL_FATAL(virtio_net_new_backend(&f->fake.be, test_mac,
-						     &f->dev), 0);
+	CU_ASSERT_EQUAL_FATAL(virtio_net_new(&f->fake.be, test_mac, &f->dev),
+			      0);
 	CU_ASSERT_EQUAL(f->dev->id, VIRTIO_ID_NET);
 	tr_mem_init(&f->mem);
 	tr_init(&f->rx, &f->mem, QSIZE, TR_RING0);
@@ -197,6 +224,11 @@ static struct net_fixture *fx_new_opts(uint64_t features, bool driver_ok)
 	return f;
 }
 
+static struct net_fixture *fx_new_opts(uint64_t features, bool driver_ok)
+{
+	return fx_make(0, false, features, driver_ok);
+}
+
 static struct net_fixture *fx_new(uint64_t features)
 {
 	return fx_new_opts(features, true);
@@ -206,7 +238,11 @@ static void fx_free(struct net_fixture *f)
 {
 	virtio_mmio_free(f->vm);
 	CU_ASSERT_TRUE(f->fake.freed);
-	close(f->fake.be.rx_fd);
+	if (f->fake.be.rx_fd >= 0)
+		close(f->fake.be.rx_fd);
+	for (unsigned int q = 0; q < NET_QUEUES; q++)
+		if (f->fake.be.call_fd[q] >= 0)
+			close(f->fake.be.call_fd[q]);
 	pthread_mutex_destroy(&f->fake.lock);
 	tr_mem_free(&f->mem);
 	free(f);
@@ -330,6 +366,146 @@ static void test_net_config(void)
 	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM));
 	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4));
 	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ));
+	fx_free(f);
+}
+
+/* --- Offloads and vhost: what the backend learns at start() --- */
+
+#define F_OFFLOADS	(VIRTIO_BIT(VIRTIO_NET_F_CSUM) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |		\
+			 VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6))
+
+static uint64_t device_features(struct virtio_mmio *vm)
+{
+	uint64_t feat;
+
+	tr_w32(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	feat = tr_r32(vm, VIRTIO_MMIO_DEVICE_FEATURES);
+	tr_w32(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	return feat | (uint64_t)tr_r32(vm, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+}
+
+static void fx_restart(struct net_fixture *f, uint64_t features)
+{
+	CU_ASSERT_TRUE(tr_negotiate(f->vm, features) &
+		       VIRTIO_STATUS_FEATURES_OK);
+	tr_init(&f->rx, &f->mem, QSIZE, TR_RING0);
+	tr_init(&f->tx, &f->mem, QSIZE, TR_RING1);
+	tr_setup_queue(f->vm, VIRTIO_NET_Q_RX, &f->rx);
+	tr_setup_queue(f->vm, VIRTIO_NET_Q_TX, &f->tx);
+	tr_driver_ok(f->vm);
+}
+
+/* The backend's offload flags and the driver's feature bits, both ways. */
+static void test_net_offloads(void)
+{
+	const unsigned int all = NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4 |
+				 NET_OFFLOAD_TX_TSO6 | NET_OFFLOAD_RX_CSUM |
+				 NET_OFFLOAD_RX_TSO4 | NET_OFFLOAD_RX_TSO6;
+	struct net_fixture *f = fx_make(all, false, 0, false);
+	uint64_t feat = device_features(f->vm);
+
+	CU_ASSERT_EQUAL(feat & F_OFFLOADS, F_OFFLOADS);
+	/* The driver takes some: the backend learns exactly those. */
+	fx_restart(f, F_BASE | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+		   VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+		   VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6));
+	CU_ASSERT_EQUAL(f->fake.starts, 1);
+	CU_ASSERT_EQUAL(f->fake.started.offloads, NET_OFFLOAD_TX_CSUM |
+			NET_OFFLOAD_RX_CSUM | NET_OFFLOAD_RX_TSO6);
+	/* Without vhost the backend is told nothing of the rings. */
+	CU_ASSERT_PTR_NULL(f->fake.started.mem);
+	CU_ASSERT_EQUAL(f->fake.started.ring[NET_QUEUE_RX].num, 0);
+	CU_ASSERT_PTR_NULL(f->fake.started.ring[NET_QUEUE_TX].desc);
+	/* After a reset, a driver that takes none: none. */
+	fx_restart(f, F_BASE | F_MRG);
+	CU_ASSERT_EQUAL(f->fake.starts, 2);
+	CU_ASSERT_EQUAL(f->fake.started.offloads, 0);
+	fx_free(f);
+
+	/* A TSO offload without its checksum offload is not offered. */
+	f = fx_make(NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_TSO6 |
+		    NET_OFFLOAD_RX_TSO4 | NET_OFFLOAD_RX_TSO6, false, 0, false);
+	CU_ASSERT_EQUAL(device_features(f->vm) & F_OFFLOADS, 0);
+	fx_free(f);
+	f = fx_make(NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_RX_CSUM |
+		    NET_OFFLOAD_RX_TSO4, false, 0, false);
+	feat = device_features(f->vm);
+	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_CSUM));
+	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4));
+	CU_ASSERT_TRUE(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM));
+	CU_ASSERT_TRUE(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4));
+	CU_ASSERT_FALSE(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6));
+	fx_free(f);
+}
+
+/*
+ * vhost: the backend gets the rings as data, kicks go to it, and the
+ * device interrupts for what the kernel (here the test) used.
+ */
+static void test_net_vhost(void)
+{
+	const uint64_t feat = F_BASE | F_MRG |
+			      VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX) |
+			      VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC);
+	struct net_fixture *f = fx_make(0, true, feat, true);
+	const struct net_start *st = &f->fake.started;
+	struct test_ring *ring[NET_QUEUES] = { &f->rx, &f->tx };
+	uint64_t one = 1;
+	unsigned int q;
+
+	CU_ASSERT_PTR_EQUAL(st->mem, &f->mem);
+	for (q = 0; q < NET_QUEUES; q++) {
+		CU_ASSERT_PTR_EQUAL(st->ring[q].desc,
+				    tr_host(ring[q], ring[q]->desc));
+		CU_ASSERT_PTR_EQUAL(st->ring[q].avail,
+				    tr_host(ring[q], ring[q]->avail));
+		CU_ASSERT_PTR_EQUAL(st->ring[q].used,
+				    tr_host(ring[q], ring[q]->used));
+		CU_ASSERT_EQUAL(st->ring[q].num, QSIZE);
+		CU_ASSERT_EQUAL(st->ring[q].next_avail, 0);
+	}
+	CU_ASSERT_TRUE(st->mrg_rxbuf);
+	CU_ASSERT_TRUE(st->event_idx);
+	CU_ASSERT_TRUE(st->indirect);
+	CU_ASSERT_EQUAL(st->offloads, 0);
+
+	/* Kicks are the kernel's business: relayed, the rings untouched. */
+	fx_post_rx(f, 2);
+	tr_w32(f->vm, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_Q_TX);
+	for (int i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&f->fake.kicks[NET_QUEUE_RX],
+				    __ATOMIC_SEQ_CST) &&
+		    __atomic_load_n(&f->fake.kicks[NET_QUEUE_TX],
+				    __ATOMIC_SEQ_CST))
+			break;
+		usleep(1000);
+	}
+	CU_ASSERT_TRUE(f->fake.kicks[NET_QUEUE_RX] >= 1);
+	CU_ASSERT_TRUE(f->fake.kicks[NET_QUEUE_TX] >= 1);
+	CU_ASSERT_EQUAL(tr_used_idx(&f->rx), 0);
+	CU_ASSERT_EQUAL(tr_irq_count(&f->irq), 0);
+
+	/* The kernel used a receive buffer and calls: an interrupt. */
+	tr_used_push(&f->rx, 0, 0, NET_HDR_LEN + 60);
+	CU_ASSERT_EQUAL(write(f->fake.be.call_fd[NET_QUEUE_RX], &one,
+			      sizeof(one)), sizeof(one));
+	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 1));
+	CU_ASSERT_EQUAL(tr_r32(f->vm, VIRTIO_MMIO_INTERRUPT_STATUS),
+			VIRTIO_MMIO_INT_VRING);
+	tr_w32(f->vm, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	/*
+	 * Another past used_event: only a device that took used->idx from
+	 * the ring sees that the driver's event was crossed.
+	 */
+	tr_set_used_event(&f->rx, 1);
+	tr_used_push(&f->rx, 1, 1, NET_HDR_LEN + 60);
+	CU_ASSERT_EQUAL(write(f->fake.be.call_fd[NET_QUEUE_RX], &one,
+			      sizeof(one)), sizeof(one));
+	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 2));
 	fx_free(f);
 }
 
@@ -545,152 +721,6 @@ static void test_net_reset(void)
 	fx_free(f);
 }
 
-/* --- The header helpers --- */
-
-static void test_net_hdr_csum(void)
-{
-	/* An IPv4 header whose checksum is known: 0xb861. */
-	uint8_t ip[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00,
-			   0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01,
-			   0xc0, 0xa8, 0x00, 0xc7 };
-	struct net_hdr h = { .csum_start = 0, .csum_offset = 10 };
-	uint8_t raw[NET_HDR_LEN];
-	struct net_hdr back;
-
-	CU_ASSERT_EQUAL(net_hdr_fill_csum(&h, ip, sizeof(ip)), 0);
-	CU_ASSERT_EQUAL(ip[10], 0xb8);
-	CU_ASSERT_EQUAL(ip[11], 0x61);
-	h.csum_offset = 19;
-	CU_ASSERT_EQUAL(net_hdr_fill_csum(&h, ip, sizeof(ip)), -EINVAL);
-	h.csum_start = 30;
-	h.csum_offset = 0;
-	CU_ASSERT_EQUAL(net_hdr_fill_csum(&h, ip, sizeof(ip)), -EINVAL);
-
-	h = (struct net_hdr){ 1, 4, 0x0102, 0x0304, 0x0506, 0x0708, 0x090a };
-	net_hdr_encode(raw, &h);
-	CU_ASSERT_EQUAL(raw[2], 0x02);
-	CU_ASSERT_EQUAL(raw[3], 0x01);
-	CU_ASSERT_EQUAL(raw[10], 0x0a);
-	CU_ASSERT_EQUAL(raw[11], 0x09);
-	net_hdr_decode(&back, raw);
-	CU_ASSERT_EQUAL(memcmp(&back, &h, sizeof(h)), 0);
-}
-
-/* --- --net parsing --- */
-
-static void test_net_parse_ok(void)
-{
-	struct net_config c, c2;
-	int r;
-
-	CU_ASSERT_EQUAL(net_parse("none", &c), 0);
-	CU_ASSERT_EQUAL(c.type, NET_NONE);
-
-	CU_ASSERT_EQUAL(net_parse("tap", &c), 0);
-	CU_ASSERT_EQUAL(c.type, NET_TAP);
-	CU_ASSERT_EQUAL(c.ifname[0], '\0');
-	CU_ASSERT_FALSE(c.vhost);
-	/* A default MAC: 52:54:00 and three random bytes. */
-	CU_ASSERT_EQUAL(c.mac[0], 0x52);
-	CU_ASSERT_EQUAL(c.mac[1], 0x54);
-	CU_ASSERT_EQUAL(c.mac[2], 0x00);
-	CU_ASSERT_EQUAL(net_parse("tap", &c2), 0);
-	CU_ASSERT_NOT_EQUAL(memcmp(c.mac, c2.mac, NET_MAC_LEN), 0);
-
-	CU_ASSERT_EQUAL(net_parse("tap,ifname=armz0,vhost=on,mac=02:AB:cd:00:00:01",
-				  &c), 0);
-	CU_ASSERT_STRING_EQUAL(c.ifname, "armz0");
-	CU_ASSERT_TRUE(c.vhost);
-	CU_ASSERT_EQUAL(c.mac[0], 0x02);
-	CU_ASSERT_EQUAL(c.mac[1], 0xab);
-	CU_ASSERT_EQUAL(c.mac[2], 0xcd);
-	CU_ASSERT_EQUAL(c.mac[5], 0x01);
-	CU_ASSERT_EQUAL(net_parse("tap,vhost=off", &c), 0);
-	CU_ASSERT_FALSE(c.vhost);
-
-	r = net_parse("user,hostfwd=tcp::2222-:22,mac=52:54:00:12:34:56,"
-		      "hostfwd=udp:127.0.0.2:5353-10.0.2.16:53", &c);
-#ifdef ARMZ_HAVE_SLIRP
-	if (r)
-		fprintf(stderr, "\n%s\n", err_msg());
-	CU_ASSERT_EQUAL_FATAL(r, 0);
-#else
-	CU_ASSERT_EQUAL(r, -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "without libslirp"));
-#endif
-	CU_ASSERT_EQUAL(c.type, NET_USER);
-	CU_ASSERT_EQUAL(c.nfwd, 2);
-	CU_ASSERT_FALSE(c.fwd[0].udp);
-	CU_ASSERT_EQUAL(c.fwd[0].host_addr, 0x7f000001);
-	CU_ASSERT_EQUAL(c.fwd[0].host_port, 2222);
-	CU_ASSERT_EQUAL(c.fwd[0].guest_addr, NET_USER_GUEST_ADDR);
-	CU_ASSERT_EQUAL(c.fwd[0].guest_port, 22);
-	CU_ASSERT_TRUE(c.fwd[1].udp);
-	CU_ASSERT_EQUAL(c.fwd[1].host_addr, 0x7f000002);
-	CU_ASSERT_EQUAL(c.fwd[1].host_port, 5353);
-	CU_ASSERT_EQUAL(c.fwd[1].guest_addr, 0x0a000210);
-	CU_ASSERT_EQUAL(c.fwd[1].guest_port, 53);
-	CU_ASSERT_EQUAL(c.mac[3], 0x12);
-	CU_ASSERT_EQUAL(c.mac[5], 0x56);
-}
-
-static void test_net_parse_bad(void)
-{
-	static const struct {
-		const char *arg, *msg;
-	} bad[] = {
-		{ "", "unknown type ''" },
-		{ "wifi", "unknown type 'wifi'" },
-		{ "user,foo=1", "unknown option 'foo'" },
-		{ "tap,hostfwd=tcp::1-:2", "unknown option 'hostfwd'" },
-		{ "user,ifname=x", "unknown option 'ifname'" },
-		{ "user,mac", "'mac' is not KEY=VALUE" },
-		{ "user,,mac=52:54:00:12:34:56", "empty option" },
-		{ "none,mac=52:54:00:12:34:56", "none takes no options" },
-		{ "user,hostfwd=tcp::99999-:22", "host port '99999'" },
-		{ "user,hostfwd=tcp::0-:22", "host port '0'" },
-		{ "user,hostfwd=tcp::22-:", "guest port ''" },
-		{ "user,hostfwd=tcp::2x2-:22", "host port '2x2'" },
-		{ "user,hostfwd=tcp::22-:70000", "guest port '70000'" },
-		{ "user,hostfwd=sctp::1-:2", "protocol 'sctp'" },
-		{ "user,hostfwd=tcp:2222", "bad hostfwd 'tcp:2222'" },
-		{ "user,hostfwd=tcp::2222:22", "bad hostfwd" },
-		{ "user,hostfwd=tcp:1.2.3:80-:22", "bad host address '1.2.3'" },
-		{ "user,hostfwd=tcp::80-10.0.2.300:22",
-		  "bad guest address '10.0.2.300'" },
-		{ "user,mac=52:54:00:12:34", "bad MAC '52:54:00:12:34'" },
-		{ "user,mac=52:54:00:12:34:zz", "bad MAC" },
-		{ "user,mac=52-54-00-12-34-56", "bad MAC" },
-		{ "user,mac=01:00:5e:00:00:01", "multicast" },
-		{ "user,mac=00:00:00:00:00:00", "all zero" },
-		{ "tap,vhost=maybe", "vhost=maybe is not on or off" },
-		{ "tap,ifname=", "bad interface name ''" },
-		{ "tap,ifname=much-too-long-name", "bad interface name" },
-		{ "tap,ifname=a/b", "bad interface name 'a/b'" },
-	};
-	struct net_config c;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err_clear();
-		CU_ASSERT_EQUAL(net_parse(bad[i].arg, &c), -EINVAL);
-		if (!strstr(err_msg(), bad[i].msg))
-			fprintf(stderr, "\n'%s': got '%s', want '%s'\n",
-				bad[i].arg, err_msg(), bad[i].msg);
-		CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), bad[i].msg));
-	}
-}
-
-static void test_net_new_none(void)
-{
-	struct net_config c;
-	struct virtio_device *dev = (struct virtio_device *)&c;
-
-	CU_ASSERT_EQUAL(net_parse("none", &c), 0);
-	CU_ASSERT_EQUAL(virtio_net_new(&c, &dev), 0);
-	CU_ASSERT_PTR_NULL(dev);
-}
-
 /* --- A real tap, in a network namespace of our own --- */
 
 #define TAP_NAME	"armztest0"
@@ -757,6 +787,7 @@ static int tap_find_rx(struct test_ring *rx, uint8_t seed, size_t len)
 static int tap_child(void)
 {
 	struct net_config cfg;
+	struct net_backend *be;
 	struct virtio_device *dev;
 	struct virtio_mmio *vm;
 	struct guest_mem mem;
@@ -768,10 +799,12 @@ static int tap_child(void)
 	if (unshare(CLONE_NEWNET) < 0)
 		return TAP_SKIP;
 	if (net_parse("tap,ifname=" TAP_NAME, &cfg) ||
-	    virtio_net_new(&cfg, &dev)) {
+	    net_backend_new(&cfg, -1, &be)) {
 		fprintf(stderr, "\n(tap test skipped: %s)\n", err_msg());
 		return TAP_SKIP;
 	}
+	if (virtio_net_new(be, cfg.mac, &dev))
+		return 7;
 	peer = tap_peer_open();
 	if (peer < 0)
 		return 2;
@@ -845,10 +878,8 @@ static const CU_TestInfo virtio_net_tests[] = {
 	{ "rx: one buffer without MRG_RXBUF", test_net_rx_no_mrg },
 	{ "rx: buffer smaller than the header", test_net_rx_tiny_buffer },
 	{ "reset stops and restarts the backend", test_net_reset },
-	{ "header encoding and checksum", test_net_hdr_csum },
-	{ "--net accepted forms", test_net_parse_ok },
-	{ "--net rejected forms", test_net_parse_bad },
-	{ "--net none makes no device", test_net_new_none },
+	{ "offloads: flags to features and back", test_net_offloads },
+	{ "vhost: rings as data, kicks and calls relayed", test_net_vhost },
 	{ "tap: frames both ways", test_net_tap },
 	CU_TEST_INFO_NULL,
 };

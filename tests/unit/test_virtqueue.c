@@ -437,6 +437,91 @@ static void test_enable_notify(void)
 	fx_free(f);
 }
 
+/* What a vhost backend is handed: the rings and where to go on. */
+static void test_layout(void)
+{
+	struct vq_fixture *f = fx_new(F_INDIRECT | F_EVENT_IDX);
+	struct virtq_layout l;
+	unsigned int i;
+
+	virtq_get_layout(&f->vq, &l);
+	CU_ASSERT_PTR_EQUAL(l.mem, &f->mem);
+	CU_ASSERT_PTR_EQUAL(l.desc, tr_host(&f->t, f->t.desc));
+	CU_ASSERT_PTR_EQUAL(l.avail, tr_host(&f->t, f->t.avail));
+	CU_ASSERT_PTR_EQUAL(l.used, tr_host(&f->t, f->t.used));
+	CU_ASSERT_EQUAL(l.num, NUM);
+	CU_ASSERT_EQUAL(l.next_avail, 0);
+	CU_ASSERT_TRUE(l.indirect);
+	CU_ASSERT_TRUE(l.event_idx);
+
+	/* next_avail follows pops and unpops... */
+	tr_desc(&f->t, 0, TR_BUF, 8, 0, 0);
+	tr_avail(&f->t, 0);
+	tr_avail(&f->t, 0);
+	CU_ASSERT_EQUAL(virtq_pop(&f->vq, &f->chain), 1);
+	CU_ASSERT_EQUAL(virtq_pop(&f->vq, &f->chain), 1);
+	virtq_get_layout(&f->vq, &l);
+	CU_ASSERT_EQUAL(l.next_avail, 2);
+	virtq_unpop(&f->vq, 1);
+	virtq_get_layout(&f->vq, &l);
+	CU_ASSERT_EQUAL(l.next_avail, 1);
+	/*
+	 * ... in host order, whatever the host's: the driver's LE avail
+	 * index 0x0102 is where the device stands after 0x102 chains.
+	 */
+	for (i = 1; i < 0x102; i++) {
+		if (i > 1)
+			tr_avail(&f->t, 0);
+		CU_ASSERT_EQUAL(virtq_pop(&f->vq, &f->chain), 1);
+	}
+	virtq_get_layout(&f->vq, &l);
+	CU_ASSERT_EQUAL(l.next_avail, 0x0102);
+	CU_ASSERT_EQUAL(le16_read(tr_host(&f->t, f->t.avail) + 2), 0x0102);
+	fx_free(f);
+
+	f = fx_new(0);
+	virtq_get_layout(&f->vq, &l);
+	CU_ASSERT_FALSE(l.indirect);
+	CU_ASSERT_FALSE(l.event_idx);
+	fx_free(f);
+}
+
+/* Entries another engine used are counted for interrupts and followed. */
+static void test_sync_used(void)
+{
+	struct vq_fixture *f = fx_new(F_EVENT_IDX);
+
+	tr_used_push(&f->t, 0, 4, 100);
+	tr_used_push(&f->t, 1, 5, 200);
+	tr_used_push(&f->t, 2, 6, 300);
+	/* Not synced: the queue saw nothing used. */
+	CU_ASSERT_EQUAL(f->vq.used_idx, 0);
+	virtq_sync_used(&f->vq);
+	CU_ASSERT_EQUAL(f->vq.used_idx, 3);
+	CU_ASSERT_TRUE(virtq_should_notify(&f->vq));
+
+	/* used_event 4: no interrupt at 4, one once 5 is passed. */
+	tr_set_used_event(&f->t, 4);
+	tr_used_push(&f->t, 3, 7, 0);
+	virtq_sync_used(&f->vq);
+	CU_ASSERT_FALSE(virtq_should_notify(&f->vq));
+	tr_used_push(&f->t, 4, 8, 0);
+	virtq_sync_used(&f->vq);
+	CU_ASSERT_TRUE(virtq_should_notify(&f->vq));
+
+	/* The index is LE in the ring and host order here, on any host. */
+	tr_used_push(&f->t, 0x0200, 9, 0);
+	virtq_sync_used(&f->vq);
+	CU_ASSERT_EQUAL(f->vq.used_idx, 0x0201);
+	/* A push of our own goes on from there, not over its entries. */
+	virtq_push(&f->vq, 10, 11);
+	CU_ASSERT_EQUAL(tr_used_idx(&f->t), 0x0202);
+	CU_ASSERT_EQUAL(tr_used_id(&f->t, 0x0201), 10);
+	CU_ASSERT_EQUAL(tr_used_len(&f->t, 0x0201), 11);
+	CU_ASSERT_EQUAL(tr_used_id(&f->t, 0x0200), 9);
+	fx_free(f);
+}
+
 static const CU_TestInfo virtqueue_tests[] = {
 	{ "init checks rings", test_init_checks },
 	{ "simple chain", test_simple_chain },
@@ -453,6 +538,8 @@ static const CU_TestInfo virtqueue_tests[] = {
 	{ "NO_INTERRUPT flag", test_no_interrupt_flag },
 	{ "event index suppression", test_event_idx },
 	{ "enable notify", test_enable_notify },
+	{ "layout for another engine", test_layout },
+	{ "used entries pushed by another engine", test_sync_used },
 	CU_TEST_INFO_NULL,
 };
 

@@ -126,6 +126,22 @@ static inline uint32_t tr_used_len(struct test_ring *t, unsigned int i)
 	return le32_read(tr_host(t, t->used) + 4 + 8 * (i % t->num) + 4);
 }
 
+/*
+ * The device side as another engine (the vhost kernel) leaves it: used
+ * entry idx, then used->idx = idx + 1, published as a device does.
+ */
+static inline void tr_used_push(struct test_ring *t, uint16_t idx,
+				uint32_t id, uint32_t len)
+{
+	uint8_t *u = tr_host(t, t->used);
+	uint16_t raw;
+
+	le32_write(u + 4 + 8 * (idx % t->num), id);
+	le32_write(u + 4 + 8 * (idx % t->num) + 4, len);
+	le16_write(&raw, (uint16_t)(idx + 1));
+	__atomic_store_n((uint16_t *)(void *)(u + 2), raw, __ATOMIC_RELEASE);
+}
+
 /* used_event, at the end of the available ring. */
 static inline void tr_set_used_event(struct test_ring *t, uint16_t v)
 {
