@@ -9,7 +9,6 @@
 #include <armz/net-backend.h>
 #include <armz/p9.h>
 #include <armz/virtio-blk.h>
-#include <armz/virtio-net.h>
 
 /*
  * Exit statuses, one table for --help, the README and scripts. A payload's
