@@ -65,6 +65,17 @@ load() {
 	done
 }
 
+# reset_once N: the first boot (N = 0) resets the machine, the second
+# powers it off.
+reset_once() {
+	if [ "$1" -eq 0 ]; then
+		drain
+		reboot -f
+		die "reboot failed"
+	fi
+	off
+}
+
 # chosen/armz,reset-count is one big-endian u32.
 reset_count() {
 	f=/sys/firmware/devicetree/base/chosen/armz,reset-count
@@ -413,12 +424,7 @@ boot)
 reset)
 	n=$(reset_count) || die "no readable chosen/armz,reset-count"
 	echo "reset-count=$n"
-	if [ "$n" -eq 0 ]; then
-		drain
-		reboot -f
-		die "reboot failed"
-	fi
-	off
+	reset_once "$n"
 	;;
 net_mac)
 	# The MAC before and after a reset: armz draws it once per run.
@@ -426,12 +432,7 @@ net_mac)
 	wait_for /sys/class/net/eth0 || die "no eth0"
 	n=$(reset_count) || die "no readable chosen/armz,reset-count"
 	echo "mac-$n=$(cat /sys/class/net/eth0/address)"
-	if [ "$n" -eq 0 ]; then
-		drain
-		reboot -f
-		die "reboot failed"
-	fi
-	off
+	reset_once "$n"
 	;;
 hang)
 	echo "armz-guest: hanging"
