@@ -20,7 +20,7 @@
 
 #include <armz/le.h>
 
-#include "p9-fs.h"
+#include "p9-private.h"
 
 /* fchmodat2(2), Linux 6.6; older libcs do not name it. */
 #define NR_FCHMODAT2		452

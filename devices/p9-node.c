@@ -25,7 +25,7 @@
 
 #include <armz/le.h>
 
-#include "p9-fs.h"
+#include "p9-private.h"
 
 /* O_PATH descriptors kept open for idle nodes, whatever RLIMIT_NOFILE. */
 #define FD_LIMIT_MIN		16

@@ -17,7 +17,7 @@
 #include <armz/le.h>
 #include <armz/p9.h>
 
-#include "p9-fs.h"
+#include "p9-private.h"
 #include "p9-wire.h"
 
 /* The fid a request names, which must exist and not be an xattr list. */

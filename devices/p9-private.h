@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef ARMZ_DEVICES_P9_FS_H
-#define ARMZ_DEVICES_P9_FS_H
+#ifndef ARMZ_DEVICES_P9_PRIVATE_H
+#define ARMZ_DEVICES_P9_PRIVATE_H
 
 /*
- * The 9P server's insides, shared by p9.c (wire protocol), p9-node.c
- * (nodes and fids) and p9-fs.c (file operations). Not a public interface.
+ * The 9P server's insides, private to it: shared only by p9.c (wire
+ * protocol), p9-node.c (nodes and fids), p9-fs.c (file operations) and
+ * p9-wire.h. Everything else sees include/armz/p9.h.
  * Functions return 0 (or a count) on success, -errno on failure.
  */
 
