@@ -25,6 +25,17 @@
 /* fchmodat2(2), Linux 6.6; older libcs do not name it. */
 #define NR_FCHMODAT2		452
 
+/*
+ * Mode bits the guest may ask for on the host: permissions and sticky,
+ * never set-user-ID or set-group-ID. A setuid file made by the guest
+ * would run on the host as whoever runs armz, root perhaps; a setgid one
+ * as armz's group. (A new directory still inherits set-group-ID from a
+ * parent that has it: that is the host's own choice for its tree, and a
+ * directory's set-group-ID runs nothing, it only picks new files' group.)
+ */
+#define GUEST_MODE_BITS		01777
+#define SETID_BITS		(S_ISUID | S_ISGID)
+
 /* --- file operations --- */
 
 int p9_fs_stat(struct p9_server *s, struct p9_fid *f, struct stat *st)
@@ -205,7 +216,7 @@ int p9_fs_lcreate(struct p9_server *s, struct p9_fid *f, const char *name,
 	 * nothing that exists (a symlink, a device) is ever opened here.
 	 */
 	fd = openat(dfd, name, open_flags(fl) | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_NOCTTY | O_CLOEXEC, mode & 07777);
+		    O_NOCTTY | O_CLOEXEC, mode & GUEST_MODE_BITS);
 	if (fd < 0)
 		return p9_errno();
 	err = fstat(fd, &st) ? p9_errno() : 0;
@@ -238,7 +249,7 @@ int p9_fs_mkdir(struct p9_server *s, struct p9_fid *dir, const char *name,
 	dfd = p9_node_dir_fd(s, dir->node);
 	if (dfd < 0)
 		return dfd;
-	if (mkdirat(dfd, name, mode & 07777))
+	if (mkdirat(dfd, name, mode & GUEST_MODE_BITS))
 		return p9_errno();
 	return stat_new(dfd, name, st);
 }
@@ -277,7 +288,7 @@ int p9_fs_mknod(struct p9_server *s, struct p9_fid *dir, const char *name,
 	dfd = p9_node_dir_fd(s, dir->node);
 	if (dfd < 0)
 		return dfd;
-	if (mknodat(dfd, name, type | (mode & 07777), 0))
+	if (mknodat(dfd, name, type | (mode & GUEST_MODE_BITS), 0))
 		return p9_errno();
 	return stat_new(dfd, name, st);
 }
@@ -404,6 +415,7 @@ int p9_fs_readlink(struct p9_server *s, struct p9_fid *f, char *buf,
 	return (int)len;
 }
 
+/* chmod of the node itself, never through a symlink. */
 static int setattr_mode(struct p9_server *s, struct p9_fid *f, mode_t mode)
 {
 	struct p9_node *n = f->node;
@@ -492,31 +504,87 @@ static int setattr_times(struct p9_server *s, struct p9_fid *f,
 	return 0;
 }
 
+static int setattr_stat(struct p9_server *s, struct p9_fid *f,
+			struct stat *st)
+{
+	int fd = f->io >= 0 ? f->io : p9_node_fd(s, f->node);
+
+	if (fd < 0)
+		return fd;
+	return fstat(fd, st) ? p9_errno() : 0;
+}
+
+/*
+ * The guest may keep or clear set-id bits the file already has (chmod
+ * passes a directory's set-group-ID back unchanged), never add one.
+ */
+static int setattr_chmod(struct p9_server *s, struct p9_fid *f, mode_t mode)
+{
+	struct stat st;
+	int err = setattr_stat(s, f, &st);
+
+	if (err)
+		return err;
+	mode = (mode & GUEST_MODE_BITS) | (mode & st.st_mode & SETID_BITS);
+	return setattr_mode(s, f, mode);
+}
+
+/*
+ * Linux clears a file's set-id bits when its owner changes, but keeps
+ * set-group-ID for a privileged caller when the file is not group
+ * executable, and what it does has changed across versions. A file the
+ * host user made setuid must not become setuid to the guest's choice of
+ * owner: after a chown, whatever is left of them goes. Directories keep
+ * set-group-ID, which runs nothing.
+ */
+static int setattr_chown(struct p9_server *s, struct p9_fid *f,
+			 const struct p9_setattr *a)
+{
+	uid_t uid = a->valid & P9_SETATTR_UID ? a->uid : (uid_t)-1;
+	gid_t gid = a->valid & P9_SETATTR_GID ? a->gid : (gid_t)-1;
+	struct stat st;
+	int fd, err;
+
+	fd = p9_node_fd(s, f->node);
+	if (fd < 0)
+		return fd;
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return p9_errno();
+	err = setattr_stat(s, f, &st);
+	if (err || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) ||
+	    !(st.st_mode & SETID_BITS))
+		return err;
+	return setattr_mode(s, f, st.st_mode & GUEST_MODE_BITS);
+}
+
+static bool is_share_root(struct p9_server *s, const struct p9_node *n)
+{
+	return n->dev == s->root->dev && n->ino == s->root->ino;
+}
+
 /*
  * Ownership first (it clears set-id bits), then mode, then size, then
  * times last, since truncating moves mtime. Ownership changes need
  * privileges armz may not have; the errno goes back to the client.
+ *
+ * The share's root is a host directory the user picked, not one the
+ * guest made ('/' with --rw): its mode and owner are not the guest's to
+ * change, EPERM. Its times are.
  */
 int p9_fs_setattr(struct p9_server *s, struct p9_fid *f,
 		  const struct p9_setattr *a)
 {
-	int err = 0, fd;
+	int err = 0;
 
 	if (s->ro)
 		return -EROFS;
-	if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID)) {
-		uid_t uid = a->valid & P9_SETATTR_UID ? a->uid : (uid_t)-1;
-		gid_t gid = a->valid & P9_SETATTR_GID ? a->gid : (gid_t)-1;
-
-		fd = p9_node_fd(s, f->node);
-		if (fd < 0)
-			return fd;
-		if (fchownat(fd, "", uid, gid,
-			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-			return p9_errno();
-	}
-	if (a->valid & P9_SETATTR_MODE)
-		err = setattr_mode(s, f, a->mode & 07777);
+	if ((a->valid & (P9_SETATTR_MODE | P9_SETATTR_UID | P9_SETATTR_GID)) &&
+	    is_share_root(s, f->node))
+		return -EPERM;
+	if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID))
+		err = setattr_chown(s, f, a);
+	if (!err && (a->valid & P9_SETATTR_MODE))
+		err = setattr_chmod(s, f, a->mode);
 	if (!err && (a->valid & P9_SETATTR_SIZE))
 		err = setattr_size(s, f, a->size);
 	if (!err && (a->valid & (P9_SETATTR_ATIME | P9_SETATTR_MTIME)))

@@ -16,6 +16,12 @@
  * never followed on the host ('..' at the root stays at the root), and
  * every length in a message is checked against the message before use.
  *
+ * What a writable share lets the guest change on the host is limited too.
+ * Set-user-ID and set-group-ID bits are never created or set (Tlcreate,
+ * Tmkdir, Tmknod, Tsetattr): the guest may keep or clear those a file
+ * already has, not add one, and a file whose owner it changes loses them.
+ * The share's root keeps the mode and owner the host gave it (EPERM).
+ *
  * A server is not thread-safe: one thread at a time calls p9_handle().
  */
 

@@ -522,6 +522,23 @@ static int p_setattr(uint32_t fid, uint32_t valid, uint32_t mode,
 	return m_send();
 }
 
+/* Tsetattr of the owner alone, or with a mode too. */
+static int p_chown(uint32_t fid, uint32_t uid, bool with_mode, uint32_t mode)
+{
+	m_begin(P9_TSETATTR);
+	m_u32(fid);
+	m_u32(P9_SETATTR_UID | (with_mode ? P9_SETATTR_MODE : 0));
+	m_u32(mode);
+	m_u32(uid);
+	m_u32(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	return m_send();
+}
+
 /*
  * Lists a directory fid (already lopened) in Treaddir calls of count
  * bytes, following the offsets: names joined by ',' into out.
@@ -1479,6 +1496,119 @@ static void test_p9_pseudo_fs(void)
 	t.s = s;
 }
 
+static mode_t host_mode(const char *rel)
+{
+	struct stat st;
+
+	CU_ASSERT_FATAL(host_stat(rel, &st) == 0);
+	return st.st_mode & 07777;
+}
+
+static void host_chmod(const char *rel, mode_t mode)
+{
+	char p[256];
+
+	host_path(p, sizeof(p), rel);
+	CU_ASSERT_FATAL(chmod(p, mode) == 0);
+}
+
+/* Set-id bits never reach the host, whatever the guest asks for. */
+static void test_p9_setid(void)
+{
+	mode_t um = umask(0);
+
+	setup(false);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 1, "", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lcreate(1, "suid", P9_DOTL_RDWR, 06755), 0);
+	CU_ASSERT_EQUAL(host_mode("share/suid"), 0755);
+	CU_ASSERT_EQUAL(p_mkdir(ROOT, "sgid", 06775), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sgid"), 0775);
+	CU_ASSERT_EQUAL(p_mknod(ROOT, "reg", S_IFREG | 04755), 0);
+	CU_ASSERT_EQUAL(host_mode("share/reg"), 0755);
+	CU_ASSERT_EQUAL(p_mknod(ROOT, "fifo", S_IFIFO | 06666), 0);
+	CU_ASSERT_EQUAL(host_mode("share/fifo"), 0666);
+
+	/* chmod: permissions and sticky pass, set-id bits do not. */
+	CU_ASSERT_EQUAL(p_walk(ROOT, 2, "hello.txt", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_MODE, 04755, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/hello.txt"), 0755);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_MODE, 02710, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/hello.txt"), 0710);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 3, "sub", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(3, P9_SETATTR_MODE, 03777, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub"), 01777);
+	/* Through an open fid too. */
+	CU_ASSERT_EQUAL(p_lopen(2, P9_DOTL_RDWR), 0);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_MODE, 06700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/hello.txt"), 0700);
+
+	/* Bits the host set may stay or go, but never come back. */
+	host_chmod("share/sub/inner.txt", 04750);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 4, "sub/inner.txt", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(4, P9_SETATTR_MODE, 06700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 04700);
+	CU_ASSERT_EQUAL(p_setattr(4, P9_SETATTR_MODE, 0700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 0700);
+	CU_ASSERT_EQUAL(p_setattr(4, P9_SETATTR_MODE, 04700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 0700);
+
+	/*
+	 * A chown leaves no set-id bit on a file, even the set-group-ID of
+	 * a file that is not group executable, which Linux keeps for its
+	 * owner; nor does a mode given with it.
+	 */
+	host_chmod("share/sub/inner.txt", 06745);
+	CU_ASSERT_EQUAL(p_chown(4, getuid(), false, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 0745);
+	CU_ASSERT_EQUAL(p_chown(4, getuid(), true, 06755), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 0755);
+
+	/* A set-group-ID directory of the host's passes it on as usual. */
+	host_mkdir("share/grp");
+	host_chmod("share/grp", 02775);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 5, "grp", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_mkdir(5, "child", 0755), 0);
+	CU_ASSERT_EQUAL(host_mode("share/grp/child"), 02755);
+	CU_ASSERT_EQUAL(p_lcreate(5, "file", P9_DOTL_RDWR, 02775), 0);
+	CU_ASSERT_EQUAL(host_mode("share/grp/file"), 0775);
+	CU_ASSERT_EQUAL(p_chown(5, getuid(), false, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/grp"), 02775);
+	teardown();
+	umask(um);
+}
+
+/* The share's own root keeps the mode and owner the host gave it. */
+static void test_p9_root_attrs(void)
+{
+	mode_t before;
+	struct stat st;
+
+	setup(false);
+	host_chmod("share", 0750);
+	CU_ASSERT_EQUAL(p_setattr(ROOT, P9_SETATTR_MODE, 0777, 0, 0), EPERM);
+	CU_ASSERT_EQUAL(p_setattr(ROOT, P9_SETATTR_MODE | P9_SETATTR_MTIME |
+				  P9_SETATTR_MTIME_SET, 0777, 0, 1), EPERM);
+	CU_ASSERT_EQUAL(p_chown(ROOT, getuid(), false, 0), EPERM);
+	/* However the guest gets there. */
+	CU_ASSERT_EQUAL(p_walk(ROOT, 1, "sub/..", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(1, P9_SETATTR_MODE, 04777, 0, 0), EPERM);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 2, "", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lopen(2, P9_DOTL_RDONLY), 0);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_MODE, 0777, 0, 0), EPERM);
+	before = host_mode("share");
+	CU_ASSERT_EQUAL(before, 0750);
+	/* Its times are the guest's to set, as a touch of the mount does. */
+	CU_ASSERT_EQUAL(p_setattr(ROOT, P9_SETATTR_MTIME |
+				  P9_SETATTR_MTIME_SET, 0, 0, 1234567890), 0);
+	CU_ASSERT_EQUAL(host_stat("share", &st), 0);
+	CU_ASSERT_EQUAL(st.st_mtime, 1234567890);
+	/* Directories below it are the guest's. */
+	CU_ASSERT_EQUAL(p_walk(ROOT, 3, "sub", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(3, P9_SETATTR_MODE, 0700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub"), 0700);
+	teardown();
+}
+
 static void test_p9_parse_share(void)
 {
 	char *dir = NULL, *tag = NULL;
@@ -1543,6 +1673,8 @@ static const CU_TestInfo p9_tests[] = {
 	{ "more fids than fds", test_p9_many_fids },
 	{ "open file limit", test_p9_io_limit },
 	{ "host pseudo file systems", test_p9_pseudo_fs },
+	{ "no set-id bits on the host", test_p9_setid },
+	{ "the share root's mode and owner", test_p9_root_attrs },
 	{ "parse --9p", test_p9_parse_share },
 	{ "bad share", test_p9_server_new_fails },
 	CU_TEST_INFO_NULL,
