@@ -84,28 +84,43 @@ static bool wants_write(uint32_t fl)
 }
 
 /*
- * The host's pseudo file systems describe the host and its processes, and
- * some are knobs (binfmt_misc would run host programs of the guest's
- * choosing). Sharing '/' makes them visible: their names and attributes
- * are harmless, opening them is refused.
+ * The host's pseudo file systems are interfaces to the kernel, not
+ * storage: their files are knobs (binfmt_misc would run host programs of
+ * the guest's choosing), directories made in them are kernel objects (a
+ * cgroup, a configfs item), and a file's mode there is access control.
+ * Sharing '/' makes them visible. Names and attributes may be read; every
+ * open, and every request that creates, removes, renames or changes
+ * something, is refused in them.
+ *
+ * Left out on purpose: tmpfs and devtmpfs (storage; device nodes are
+ * never opened nor made), hugetlbfs (files of huge pages, the user's own
+ * storage; write(2) is refused there anyway) and ramfs.
  */
 static bool host_pseudo_fs(int fd)
 {
 	static const uint32_t magic[] = {
-		0x9fa0,		/* proc */
-		0x62656572,	/* sysfs */
-		0x64626720,	/* debugfs */
-		0x74726163,	/* tracefs */
-		0x73636673,	/* securityfs */
-		0x27e0eb,	/* cgroup */
-		0x63677270,	/* cgroup2 */
-		0x42494e4d,	/* binfmt_misc */
-		0xde5e81e4,	/* efivarfs */
-		0xcafe4a11,	/* bpf */
-		0x62656570,	/* configfs */
-		0x6165676c,	/* pstore */
-		0xf97cff8c,	/* selinuxfs */
-		0x43415d53,	/* smackfs */
+		0x9fa0,		/* proc: process memory, sysctls, sysrq */
+		0x62656572,	/* sysfs: device and kernel knobs */
+		0x27e0eb,	/* cgroup: mkdir makes a cgroup, writes */
+		0x63677270,	/* cgroup2: move tasks and set limits */
+		0x62656570,	/* configfs: mkdir makes kernel objects */
+		0x64626720,	/* debugfs: kernel internals */
+		0x74726163,	/* tracefs: tracing control */
+		0x73636673,	/* securityfs: LSM policy, IMA, ... */
+		0xf97cff8c,	/* selinuxfs: SELinux policy */
+		0x43415d53,	/* smackfs: Smack policy */
+		0xde5e81e4,	/* efivarfs: firmware variables */
+		0xcafe4a11,	/* bpf: pinned BPF programs and maps */
+		0x6165676c,	/* pstore: crash records kept in firmware */
+		0x42494e4d,	/* binfmt_misc: interpreters run by exec */
+		0x65735543,	/* fusectl: aborts FUSE connections */
+		0x6e667364,	/* nfsd: the NFS server's exports, threads */
+		0x67596969,	/* rpc_pipefs: upcalls to gssd, idmapd */
+		0x7655821,	/* resctrl: cache and bandwidth groups */
+		0x1cd1,		/* devpts: host terminals; mode is access */
+		0x19800202,	/* mqueue: files are POSIX message queues */
+		0xabba1974,	/* xenfs: xenbus and hypercalls */
+		0x6e736673,	/* nsfs: bind-mounted namespaces */
 	};
 	struct statfs st;
 	size_t i;
@@ -119,29 +134,59 @@ static bool host_pseudo_fs(int fd)
 }
 
 /*
- * Opens the node for I/O. Regular files are reopened by name, without
- * blocking (a fifo swapped in must not hang the server) and must be the
- * walked inode; anything but files and directories is the client's own
+ * May the guest change something through fd (a directory it creates in,
+ * removes or renames from; a file it changes or opens)? The share's mode
+ * first, then the file system fd is on.
+ */
+static int fs_may_change(struct p9_server *s, int fd)
+{
+	if (s->ro)
+		return -EROFS;
+	return host_pseudo_fs(fd) ? -EACCES : 0;
+}
+
+/* A directory's descriptor, for creating or removing names in it. */
+static int dir_fd_for_change(struct p9_server *s, struct p9_node *dir)
+{
+	int dfd, err;
+
+	if (s->ro)
+		return -EROFS;
+	dfd = p9_node_dir_fd(s, dir);
+	if (dfd < 0)
+		return dfd;
+	err = fs_may_change(s, dfd);
+	return err ? err : dfd;
+}
+
+/*
+ * Opens the node for I/O. Nothing in a host pseudo file system is opened
+ * at all (opening some of their files already does something). Regular
+ * files are reopened by name, without blocking (a fifo swapped in must
+ * not hang the server) and must be the walked inode, hence on the file
+ * system checked; anything but files and directories is the client's own
  * business (device nodes, fifos) and never opened on the host.
  */
-static int node_open_host(struct p9_server *s, struct p9_node *n, int flags)
+static int node_open_io(struct p9_server *s, struct p9_node *n, int flags)
 {
 	struct stat st;
 	int fd, pfd;
 
+	if (S_ISLNK(n->type))
+		return -ELOOP;
+	if (!S_ISDIR(n->type) && !S_ISREG(n->type))
+		return -ENXIO;
+	fd = p9_node_fd(s, n);
+	if (fd < 0)
+		return fd;
+	if (host_pseudo_fs(fd))
+		return -EACCES;
 	if (S_ISDIR(n->type)) {
 		if ((flags & O_ACCMODE) != O_RDONLY)
 			return -EISDIR;
-		fd = p9_node_fd(s, n);
-		if (fd < 0)
-			return fd;
 		fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		return fd < 0 ? p9_errno() : fd;
 	}
-	if (S_ISLNK(n->type))
-		return -ELOOP;
-	if (!S_ISREG(n->type))
-		return -ENXIO;
 	if (!n->hashed || !n->parent)
 		return -ESTALE;
 	pfd = p9_node_fd(s, n->parent);
@@ -154,17 +199,6 @@ static int node_open_host(struct p9_server *s, struct p9_node *n, int flags)
 	if (fstat(fd, &st) || st.st_dev != n->dev || st.st_ino != n->ino) {
 		close(fd);
 		return -ESTALE;
-	}
-	return fd;
-}
-
-static int node_open_io(struct p9_server *s, struct p9_node *n, int flags)
-{
-	int fd = node_open_host(s, n, flags);
-
-	if (fd >= 0 && host_pseudo_fs(fd)) {
-		close(fd);
-		return -EACCES;
 	}
 	return fd;
 }
@@ -208,7 +242,7 @@ int p9_fs_lcreate(struct p9_server *s, struct p9_fid *f, const char *name,
 		return -EROFS;
 	if (s->nr_io >= s->io_limit)
 		return -EMFILE;
-	dfd = p9_node_dir_fd(s, f->node);
+	dfd = dir_fd_for_change(s, f->node);
 	if (dfd < 0)
 		return dfd;
 	/*
@@ -244,9 +278,7 @@ int p9_fs_mkdir(struct p9_server *s, struct p9_fid *dir, const char *name,
 {
 	int dfd;
 
-	if (s->ro)
-		return -EROFS;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
 	if (mkdirat(dfd, name, mode & GUEST_MODE_BITS))
@@ -259,9 +291,7 @@ int p9_fs_symlink(struct p9_server *s, struct p9_fid *dir, const char *name,
 {
 	int dfd;
 
-	if (s->ro)
-		return -EROFS;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
 	if (symlinkat(target, dfd, name))
@@ -285,7 +315,7 @@ int p9_fs_mknod(struct p9_server *s, struct p9_fid *dir, const char *name,
 		type = S_IFREG;
 	if (!S_ISREG(type) && !S_ISFIFO(type) && !S_ISSOCK(type))
 		return -EINVAL;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
 	if (mknodat(dfd, name, type | (mode & GUEST_MODE_BITS), 0))
@@ -296,15 +326,22 @@ int p9_fs_mknod(struct p9_server *s, struct p9_fid *dir, const char *name,
 int p9_fs_link(struct p9_server *s, struct p9_fid *dir, struct p9_fid *f,
 	       const char *name)
 {
-	int dfd, pfd;
+	int dfd, fd, pfd, err;
 
 	if (s->ro)
 		return -EROFS;
 	if (S_ISDIR(f->node->type))
 		return -EPERM;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
+	/* A new name for a file of a pseudo file system is a change there. */
+	fd = p9_node_fd(s, f->node);
+	if (fd < 0)
+		return fd;
+	err = fs_may_change(s, fd);
+	if (err)
+		return err;
 	pfd = p9_node_parent_fd(s, f->node);
 	if (pfd < 0)
 		return pfd;
@@ -319,7 +356,7 @@ int p9_fs_rename(struct p9_server *s, struct p9_node *olddir,
 		 const char *newname)
 {
 	struct p9_node *moved, *victim;
-	int ofd, nfd;
+	int ofd, nfd, err;
 
 	if (s->ro)
 		return -EROFS;
@@ -331,6 +368,11 @@ int p9_fs_rename(struct p9_server *s, struct p9_node *olddir,
 	nfd = p9_node_fd(s, newdir);
 	if (nfd < 0)
 		return nfd;
+	err = fs_may_change(s, ofd);
+	if (!err)
+		err = fs_may_change(s, nfd);
+	if (err)
+		return err;
 	if (renameat(ofd, oldname, nfd, newname))
 		return p9_errno();
 	if (olddir == newdir && !strcmp(oldname, newname))
@@ -365,9 +407,7 @@ int p9_fs_unlinkat(struct p9_server *s, struct p9_fid *dir, const char *name,
 	struct p9_node *n;
 	int dfd;
 
-	if (s->ro)
-		return -EROFS;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
 	if (unlinkat(dfd, name,
@@ -382,13 +422,16 @@ int p9_fs_unlinkat(struct p9_server *s, struct p9_fid *dir, const char *name,
 int p9_fs_remove(struct p9_server *s, struct p9_fid *f)
 {
 	struct p9_node *n = f->node;
-	int pfd;
+	int pfd, err;
 
 	if (s->ro)
 		return -EROFS;
 	pfd = p9_node_parent_fd(s, n);
 	if (pfd < 0)
 		return pfd;
+	err = fs_may_change(s, pfd);
+	if (err)
+		return err;
 	if (unlinkat(pfd, n->name, S_ISDIR(n->type) ? AT_REMOVEDIR : 0))
 		return p9_errno();
 	p9_node_unhash(s, n);
@@ -574,14 +617,18 @@ static bool is_share_root(struct p9_server *s, const struct p9_node *n)
 int p9_fs_setattr(struct p9_server *s, struct p9_fid *f,
 		  const struct p9_setattr *a)
 {
-	int err = 0;
+	int err, fd;
 
 	if (s->ro)
 		return -EROFS;
 	if ((a->valid & (P9_SETATTR_MODE | P9_SETATTR_UID | P9_SETATTR_GID)) &&
 	    is_share_root(s, f->node))
 		return -EPERM;
-	if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID))
+	fd = f->io >= 0 ? f->io : p9_node_fd(s, f->node);
+	if (fd < 0)
+		return fd;
+	err = fs_may_change(s, fd);
+	if (!err && (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID)))
 		err = setattr_chown(s, f, a);
 	if (!err && (a->valid & P9_SETATTR_MODE))
 		err = setattr_chmod(s, f, a->mode);

@@ -21,6 +21,9 @@
  * Tmkdir, Tmknod, Tsetattr): the guest may keep or clear those a file
  * already has, not add one, and a file whose owner it changes loses them.
  * The share's root keeps the mode and owner the host gave it (EPERM).
+ * The host's pseudo file systems (proc, sysfs, cgroup, debugfs, ... as
+ * sharing '/' shows them) are seen but not touched: nothing in them is
+ * opened, created, removed, renamed, linked or changed (EACCES).
  *
  * A server is not thread-safe: one thread at a time calls p9_handle().
  */

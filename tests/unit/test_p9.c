@@ -1496,6 +1496,127 @@ static void test_p9_pseudo_fs(void)
 	t.s = s;
 }
 
+static bool fs_is(const char *path, uint32_t magic)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && (uint32_t)sf.f_type == magic;
+}
+
+/* A cgroup directory (v2, else a v1 hierarchy) relative to '/', or NULL. */
+static const char *cgroup_dir(void)
+{
+	static const char *const dirs[] = {
+		"sys/fs/cgroup", "sys/fs/cgroup/unified", "sys/fs/cgroup/pids",
+		"sys/fs/cgroup/memory", "sys/fs/cgroup/cpu",
+	};
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "/%s/cgroup.procs", dirs[i]);
+		if (access(path, F_OK))
+			continue;
+		snprintf(path, sizeof(path), "/%s", dirs[i]);
+		if (fs_is(path, 0x63677270) || fs_is(path, 0x27e0eb))
+			return dirs[i];
+	}
+	return NULL;
+}
+
+/* Tsetattr of a file's mode and times to what they are: no change. */
+static int p_setattr_same(uint32_t fid, const char *path)
+{
+	struct stat st;
+	int err;
+
+	CU_ASSERT_FATAL(lstat(path, &st) == 0);
+	err = p_setattr(fid, P9_SETATTR_MODE, st.st_mode & 07777, 0, 0);
+	if (err)
+		return err;
+	return p_setattr(fid, P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET, 0, 0,
+			 (uint64_t)st.st_mtime);
+}
+
+/*
+ * '/' shared writable: nothing in /proc, /sys or a cgroup file system is
+ * created, removed, renamed, linked or changed. This runs as root in CI,
+ * so every request is one the host itself would refuse or that changes
+ * nothing (an existing name, a rename or link across file systems, an
+ * unlink procfs does not do, a mode, owner or time set to what it is):
+ * a broken guard shows as the wrong errno, never as a change on the host.
+ */
+static void test_p9_pseudo_fs_changes(void)
+{
+	const char *cg = cgroup_dir();
+	struct stat ver0, ver1, kern0, kern1;
+	char share[128];
+	bool sys;
+
+	CU_ASSERT_FATAL(fs_is("/proc", 0x9fa0));
+	sys = fs_is("/sys", 0x62656572) && !stat("/sys/kernel", &kern0);
+	CU_ASSERT_FATAL(stat("/proc/version", &ver0) == 0);
+	setup(false);
+	p9_server_free(t.s);
+	CU_ASSERT_FATAL(p9_server_new("/", false, &t.s) == 0);
+	CU_ASSERT_FATAL(p_attach(ROOT, NULL) == 0);
+	snprintf(share, sizeof(share), "%.63s/share", t.base + 1);
+	CU_ASSERT_EQUAL_FATAL(p_walk(ROOT, 1, "proc", NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(p_walk(ROOT, 2, "proc/version", NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(p_walk(ROOT, 3, share, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(p_walk(3, 4, "hello.txt", NULL, NULL), 0);
+
+	/* Names made in /proc: each exists, so the host says EEXIST. */
+	CU_ASSERT_EQUAL(p_mkdir(1, "self", 0755), EACCES);
+	CU_ASSERT_EQUAL(p_walk(1, 8, "", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lcreate(8, "version", P9_DOTL_RDWR, 0644), EACCES);
+	CU_ASSERT_EQUAL(p_symlink(1, "version", "x"), EACCES);
+	CU_ASSERT_EQUAL(p_mknod(1, "version", S_IFIFO | 0600), EACCES);
+	CU_ASSERT_EQUAL(p_link(1, 4, "version"), EACCES);
+	/* Across file systems: EXDEV from the host. */
+	CU_ASSERT_EQUAL(p_link(3, 2, "lnk"), EACCES);
+	CU_ASSERT_EQUAL(p_renameat(1, "version", 3, "x"), EACCES);
+	CU_ASSERT_EQUAL(p_renameat(3, "hello.txt", 1, "x"), EACCES);
+	CU_ASSERT_EQUAL(p_rename(2, 3, "x"), EACCES);
+	/* procfs has no unlink: EPERM from the host. */
+	CU_ASSERT_EQUAL(p_unlinkat(1, "version", 0), EACCES);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 9, "proc/version", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_remove(9), EACCES);
+	/* Attributes set to what they are; no open, no truncation. */
+	CU_ASSERT_EQUAL(p_setattr_same(2, "/proc/version"), EACCES);
+	CU_ASSERT_EQUAL(p_chown(2, ver0.st_uid, false, 0), EACCES);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_SIZE, 0, 0, 0), EACCES);
+	CU_ASSERT_EQUAL(p_lopen(2, P9_DOTL_RDONLY), EACCES);
+	CU_ASSERT_EQUAL(p_lopen(1, P9_DOTL_RDONLY), EACCES);
+
+	if (sys) {
+		CU_ASSERT_EQUAL(p_walk(ROOT, 5, "sys", NULL, NULL), 0);
+		CU_ASSERT_EQUAL(p_walk(ROOT, 6, "sys/kernel", NULL, NULL), 0);
+		CU_ASSERT_EQUAL(p_mkdir(5, "kernel", 0755), EACCES);
+		/* sysfs has no rmdir: EPERM from the host. */
+		CU_ASSERT_EQUAL(p_unlinkat(5, "kernel", P9_DOTL_AT_REMOVEDIR),
+				EACCES);
+		CU_ASSERT_EQUAL(p_setattr_same(6, "/sys/kernel"), EACCES);
+		CU_ASSERT_EQUAL(stat("/sys/kernel", &kern1), 0);
+		CU_ASSERT_EQUAL(kern1.st_mode, kern0.st_mode);
+	}
+	if (cg) {
+		CU_ASSERT_EQUAL(p_walk(ROOT, 7, cg, NULL, NULL), 0);
+		CU_ASSERT_EQUAL(p_mkdir(7, "cgroup.procs", 0755), EACCES);
+	}
+
+	/* Nothing changed; the share itself is writable as before. */
+	CU_ASSERT_EQUAL(stat("/proc/version", &ver1), 0);
+	CU_ASSERT_EQUAL(ver1.st_mode, ver0.st_mode);
+	CU_ASSERT_EQUAL(ver1.st_uid, ver0.st_uid);
+	CU_ASSERT_FALSE(host_exists("share/x"));
+	CU_ASSERT_FALSE(host_exists("share/lnk"));
+	CU_ASSERT_TRUE(host_exists("share/hello.txt"));
+	CU_ASSERT_EQUAL(p_mkdir(3, "newdir", 0755), 0);
+	CU_ASSERT_TRUE(host_exists("share/newdir"));
+	teardown();
+}
+
 static mode_t host_mode(const char *rel)
 {
 	struct stat st;
@@ -1673,6 +1794,8 @@ static const CU_TestInfo p9_tests[] = {
 	{ "more fids than fds", test_p9_many_fids },
 	{ "open file limit", test_p9_io_limit },
 	{ "host pseudo file systems", test_p9_pseudo_fs },
+	{ "no changes in host pseudo file systems",
+	  test_p9_pseudo_fs_changes },
 	{ "no set-id bits on the host", test_p9_setid },
 	{ "the share root's mode and owner", test_p9_root_attrs },
 	{ "parse --9p", test_p9_parse_share },
