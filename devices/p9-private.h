@@ -75,6 +75,8 @@ int p9_node_init(struct p9_server *s, const char *root);
 void p9_node_fini(struct p9_server *s);
 /* Closes idle descriptors past fd_limit; only between requests. */
 void p9_node_trim(struct p9_server *s);
+/* Sets fd_limit and io_limit to this server's part of the process's. */
+void p9_node_budget(struct p9_server *s);
 
 /* Fids (p9-node.c). */
 struct p9_fid *p9_fid_find(struct p9_server *s, uint32_t id);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1440,34 +1441,212 @@ static void test_p9_many_fids(void)
 	setrlimit(RLIMIT_NOFILE, &old);
 }
 
-/* Files open for I/O are bounded too, below the descriptor limit. */
-static void test_p9_io_limit(void)
+/* Descriptors the process has open now. */
+static int count_fds(void)
 {
-	struct rlimit old, low;
-	unsigned int i, opened = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
 
-	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
-	low = old;
-	low.rlim_cur = 100;
+	if (!d) {
+		CU_FAIL("cannot list /proc/self/fd (out of descriptors?)");
+		return 1 << 20;
+	}
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;		/* not the one that listed them */
+}
+
+static void set_nofile(struct rlimit *old, rlim_t cur)
+{
+	struct rlimit low;
+
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, old), 0);
+	low = *old;
+	low.rlim_cur = cur;
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
-	setup(false);
-	for (i = 0; i < 80; i++) {
-		int err;
+}
 
-		CU_ASSERT_EQUAL(p_walk(ROOT, 100 + i, "hello.txt", NULL, NULL),
-				0);
-		err = p_lopen(100 + i, P9_DOTL_RDONLY);
+/*
+ * Opens hello.txt through fids first, first + 1, ... until the server
+ * says EMFILE (anything else fails the test); returns how many opened.
+ */
+static unsigned int open_until_emfile(uint32_t first, unsigned int max)
+{
+	unsigned int i;
+
+	for (i = 0; i < max; i++) {
+		int err = p_walk(ROOT, first + i, "hello.txt", NULL, NULL);
+
+		if (!err)
+			err = p_lopen(first + i, P9_DOTL_RDONLY);
 		if (err) {
 			CU_ASSERT_EQUAL(err, EMFILE);
-			break;
+			p_clunk(first + i);
+			return i;
 		}
-		opened++;
 	}
-	CU_ASSERT_EQUAL(opened, 50);
+	CU_FAIL("no EMFILE");
+	return i;
+}
+
+/*
+ * Files open for I/O are bounded too: the server says EMFILE while the
+ * process still has descriptors, having used at most half of them.
+ */
+static void test_p9_io_limit(void)
+{
+	struct rlimit old;
+	unsigned int opened;
+	int before, fd;
+
+	set_nofile(&old, 100);
+	before = count_fds();
+	setup(false);
+	opened = open_until_emfile(100, 100);
+	CU_ASSERT_TRUE(opened >= 100 / 8);
+	CU_ASSERT_TRUE(count_fds() - before <= 100 / 2);
+	fd = open("/dev/null", O_RDONLY);
+	CU_ASSERT_TRUE(fd >= 0);
+	close(fd);
 	CU_ASSERT_EQUAL(p_lcreate(ROOT, "new", P9_DOTL_RDWR, 0644), EMFILE);
 	CU_ASSERT_FALSE(host_exists("share/new"));
 	CU_ASSERT_EQUAL(p_clunk(100), 0);
-	CU_ASSERT_EQUAL(p_lopen(100 + opened, P9_DOTL_RDONLY), 0);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 99, "hello.txt", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lopen(99, P9_DOTL_RDONLY), 0);
+	teardown();
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+/*
+ * A walked file, stat'ed, then unlinked: its node keeps a descriptor
+ * only while it is among the recently used, so doing that again and
+ * again with the fids kept never runs the process out of descriptors.
+ */
+static void test_p9_unlinked_fds(void)
+{
+	unsigned int i, done = 0;
+	struct rlimit old;
+	char path[256];
+	struct attr a;
+	int before, fd;
+
+	set_nofile(&old, 256);
+	setup(false);
+	host_path(path, sizeof(path), "share/gone");
+	before = count_fds();
+	for (i = 0; i < 1000; i++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0)
+			break;
+		close(fd);
+		if (p_walk(ROOT, 1000 + i, "gone", NULL, NULL) ||
+		    p_getattr(1000 + i, &a) || p_unlinkat(ROOT, "gone", 0))
+			break;
+		done++;
+	}
+	CU_ASSERT_EQUAL(done, 1000);
+	if (done != 1000) {
+		/* Out of descriptors: give them back before anything else. */
+		teardown();
+		setrlimit(RLIMIT_NOFILE, &old);
+		return;
+	}
+	CU_ASSERT_TRUE(count_fds() - before <= 256 / 2);
+	/* The newest still answers; the oldest are stale, not EMFILE. */
+	CU_ASSERT_EQUAL(p_getattr(1000 + done - 1, &a), 0);
+	CU_ASSERT_EQUAL(p_getattr(1000, &a), ESTALE);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 1, "hello.txt", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lopen(1, P9_DOTL_RDONLY), 0);
+	CU_ASSERT_EQUAL(p_read(1, 0, 5, NULL, 0), 5);
+	teardown();
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+#define DEEP		300
+
+/*
+ * A path deeper than the descriptor budget, every level of it closed
+ * since: reaching its end reopens the levels two at a time, not all at
+ * once, and not with a search per level.
+ */
+static void test_p9_deep_path(void)
+{
+	unsigned int i;
+	struct rlimit old;
+	char name[256];
+	struct attr a;
+	int before, dfd, next;
+
+	set_nofile(&old, 256);
+	setup(false);
+	host_path(name, sizeof(name), "share");
+	dfd = open(name, O_PATH | O_DIRECTORY);
+	for (i = 0; i < DEEP && dfd >= 0; i++) {
+		CU_ASSERT_FATAL(mkdirat(dfd, "d", 0755) == 0);
+		next = openat(dfd, "d", O_PATH | O_DIRECTORY);
+		close(dfd);
+		dfd = next;
+	}
+	CU_ASSERT_FATAL(dfd >= 0);
+	close(dfd);
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "share/sub/f%03u", i);
+		host_write(name, "x");
+	}
+	before = count_fds();
+	CU_ASSERT_EQUAL(p_walk(ROOT, 1000, "", NULL, NULL), 0);
+	for (i = 0; i < DEEP; i++)
+		CU_ASSERT_EQUAL(p_walk(1000 + i, 1001 + i, "d", NULL, NULL), 0);
+	/* Everything of the deep path falls off the LRU. */
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "sub/f%03u", i);
+		CU_ASSERT_EQUAL(p_walk(ROOT, 2000 + i, name, NULL, NULL), 0);
+		CU_ASSERT_EQUAL(p_getattr(2000 + i, &a), 0);
+	}
+	CU_ASSERT_EQUAL(p_getattr(1000 + DEEP, &a), 0);
+	CU_ASSERT_EQUAL(a.qid[0], P9_QTDIR);
+	CU_ASSERT_EQUAL(p_lcreate(1000 + DEEP, "end", P9_DOTL_RDWR, 0644), 0);
+	CU_ASSERT_EQUAL(p_write(1000 + DEEP, 0, "bottom"), 6);
+	CU_ASSERT_TRUE(count_fds() - before <= 256 / 2);
+	teardown();
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+/*
+ * Two shares split the budget evenly, and together stay within half of
+ * the process's descriptors; when one goes, the other gets it all.
+ */
+static void test_p9_two_shares(void)
+{
+	unsigned int na, nb, more;
+	struct p9_server *a, *b;
+	struct rlimit old;
+	int before, fd;
+
+	set_nofile(&old, 256);
+	before = count_fds();
+	setup(false);
+	a = t.s;
+	CU_ASSERT_FATAL(p9_server_new(t.share, false, &b) == 0);
+	na = open_until_emfile(100, 256);
+	t.s = b;
+	CU_ASSERT_EQUAL(p_version(BUF, "9P2000.L"), 0);
+	CU_ASSERT_EQUAL(p_attach(ROOT, NULL), 0);
+	nb = open_until_emfile(100, 256);
+	CU_ASSERT_EQUAL(na, nb);
+	CU_ASSERT_TRUE(na >= 256 / 2 / 2 / 8);
+	CU_ASSERT_TRUE(count_fds() - before <= 256 / 2);
+	fd = open("/dev/null", O_RDONLY);
+	CU_ASSERT_TRUE(fd >= 0);
+	close(fd);
+
+	p9_server_free(b);
+	t.s = a;
+	more = open_until_emfile(100 + na, 256);
+	CU_ASSERT_TRUE(more > 0);
+	CU_ASSERT_TRUE(count_fds() - before <= 256 / 2);
 	teardown();
 	setrlimit(RLIMIT_NOFILE, &old);
 }
@@ -1793,6 +1972,9 @@ static const CU_TestInfo p9_tests[] = {
 	{ "fid limit", test_p9_fid_limit },
 	{ "more fids than fds", test_p9_many_fids },
 	{ "open file limit", test_p9_io_limit },
+	{ "unlinked files give descriptors back", test_p9_unlinked_fds },
+	{ "a path deeper than the budget", test_p9_deep_path },
+	{ "two shares share the budget", test_p9_two_shares },
 	{ "host pseudo file systems", test_p9_pseudo_fs },
 	{ "no changes in host pseudo file systems",
 	  test_p9_pseudo_fs_changes },
