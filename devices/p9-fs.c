@@ -20,10 +20,21 @@
 
 #include <armz/le.h>
 
-#include "p9-fs.h"
+#include "p9-private.h"
 
 /* fchmodat2(2), Linux 6.6; older libcs do not name it. */
 #define NR_FCHMODAT2		452
+
+/*
+ * Mode bits the guest may ask for on the host: permissions and sticky,
+ * never set-user-ID or set-group-ID. A setuid file made by the guest
+ * would run on the host as whoever runs armz, root perhaps; a setgid one
+ * as armz's group. (A new directory still inherits set-group-ID from a
+ * parent that has it: that is the host's own choice for its tree, and a
+ * directory's set-group-ID runs nothing, it only picks new files' group.)
+ */
+#define GUEST_MODE_BITS		01777
+#define SETID_BITS		(S_ISUID | S_ISGID)
 
 /* --- file operations --- */
 
@@ -73,28 +84,43 @@ static bool wants_write(uint32_t fl)
 }
 
 /*
- * The host's pseudo file systems describe the host and its processes, and
- * some are knobs (binfmt_misc would run host programs of the guest's
- * choosing). Sharing '/' makes them visible: their names and attributes
- * are harmless, opening them is refused.
+ * The host's pseudo file systems are interfaces to the kernel, not
+ * storage: their files are knobs (binfmt_misc would run host programs of
+ * the guest's choosing), directories made in them are kernel objects (a
+ * cgroup, a configfs item), and a file's mode there is access control.
+ * Sharing '/' makes them visible. Names and attributes may be read; every
+ * open, and every request that creates, removes, renames or changes
+ * something, is refused in them.
+ *
+ * Left out on purpose: tmpfs and devtmpfs (storage; device nodes are
+ * never opened nor made), hugetlbfs (files of huge pages, the user's own
+ * storage; write(2) is refused there anyway) and ramfs.
  */
 static bool host_pseudo_fs(int fd)
 {
 	static const uint32_t magic[] = {
-		0x9fa0,		/* proc */
-		0x62656572,	/* sysfs */
-		0x64626720,	/* debugfs */
-		0x74726163,	/* tracefs */
-		0x73636673,	/* securityfs */
-		0x27e0eb,	/* cgroup */
-		0x63677270,	/* cgroup2 */
-		0x42494e4d,	/* binfmt_misc */
-		0xde5e81e4,	/* efivarfs */
-		0xcafe4a11,	/* bpf */
-		0x62656570,	/* configfs */
-		0x6165676c,	/* pstore */
-		0xf97cff8c,	/* selinuxfs */
-		0x43415d53,	/* smackfs */
+		0x9fa0,		/* proc: process memory, sysctls, sysrq */
+		0x62656572,	/* sysfs: device and kernel knobs */
+		0x27e0eb,	/* cgroup: mkdir makes a cgroup, writes */
+		0x63677270,	/* cgroup2: move tasks and set limits */
+		0x62656570,	/* configfs: mkdir makes kernel objects */
+		0x64626720,	/* debugfs: kernel internals */
+		0x74726163,	/* tracefs: tracing control */
+		0x73636673,	/* securityfs: LSM policy, IMA, ... */
+		0xf97cff8c,	/* selinuxfs: SELinux policy */
+		0x43415d53,	/* smackfs: Smack policy */
+		0xde5e81e4,	/* efivarfs: firmware variables */
+		0xcafe4a11,	/* bpf: pinned BPF programs and maps */
+		0x6165676c,	/* pstore: crash records kept in firmware */
+		0x42494e4d,	/* binfmt_misc: interpreters run by exec */
+		0x65735543,	/* fusectl: aborts FUSE connections */
+		0x6e667364,	/* nfsd: the NFS server's exports, threads */
+		0x67596969,	/* rpc_pipefs: upcalls to gssd, idmapd */
+		0x7655821,	/* resctrl: cache and bandwidth groups */
+		0x1cd1,		/* devpts: host terminals; mode is access */
+		0x19800202,	/* mqueue: files are POSIX message queues */
+		0xabba1974,	/* xenfs: xenbus and hypercalls */
+		0x6e736673,	/* nsfs: bind-mounted namespaces */
 	};
 	struct statfs st;
 	size_t i;
@@ -108,29 +134,59 @@ static bool host_pseudo_fs(int fd)
 }
 
 /*
- * Opens the node for I/O. Regular files are reopened by name, without
- * blocking (a fifo swapped in must not hang the server) and must be the
- * walked inode; anything but files and directories is the client's own
+ * May the guest change something through fd (a directory it creates in,
+ * removes or renames from; a file it changes or opens)? The share's mode
+ * first, then the file system fd is on.
+ */
+static int fs_may_change(struct p9_server *s, int fd)
+{
+	if (s->ro)
+		return -EROFS;
+	return host_pseudo_fs(fd) ? -EACCES : 0;
+}
+
+/* A directory's descriptor, for creating or removing names in it. */
+static int dir_fd_for_change(struct p9_server *s, struct p9_node *dir)
+{
+	int dfd, err;
+
+	if (s->ro)
+		return -EROFS;
+	dfd = p9_node_dir_fd(s, dir);
+	if (dfd < 0)
+		return dfd;
+	err = fs_may_change(s, dfd);
+	return err ? err : dfd;
+}
+
+/*
+ * Opens the node for I/O. Nothing in a host pseudo file system is opened
+ * at all (opening some of their files already does something). Regular
+ * files are reopened by name, without blocking (a fifo swapped in must
+ * not hang the server) and must be the walked inode, hence on the file
+ * system checked; anything but files and directories is the client's own
  * business (device nodes, fifos) and never opened on the host.
  */
-static int node_open_host(struct p9_server *s, struct p9_node *n, int flags)
+static int node_open_io(struct p9_server *s, struct p9_node *n, int flags)
 {
 	struct stat st;
 	int fd, pfd;
 
+	if (S_ISLNK(n->type))
+		return -ELOOP;
+	if (!S_ISDIR(n->type) && !S_ISREG(n->type))
+		return -ENXIO;
+	fd = p9_node_fd(s, n);
+	if (fd < 0)
+		return fd;
+	if (host_pseudo_fs(fd))
+		return -EACCES;
 	if (S_ISDIR(n->type)) {
 		if ((flags & O_ACCMODE) != O_RDONLY)
 			return -EISDIR;
-		fd = p9_node_fd(s, n);
-		if (fd < 0)
-			return fd;
 		fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		return fd < 0 ? p9_errno() : fd;
 	}
-	if (S_ISLNK(n->type))
-		return -ELOOP;
-	if (!S_ISREG(n->type))
-		return -ENXIO;
 	if (!n->hashed || !n->parent)
 		return -ESTALE;
 	pfd = p9_node_fd(s, n->parent);
@@ -143,17 +199,6 @@ static int node_open_host(struct p9_server *s, struct p9_node *n, int flags)
 	if (fstat(fd, &st) || st.st_dev != n->dev || st.st_ino != n->ino) {
 		close(fd);
 		return -ESTALE;
-	}
-	return fd;
-}
-
-static int node_open_io(struct p9_server *s, struct p9_node *n, int flags)
-{
-	int fd = node_open_host(s, n, flags);
-
-	if (fd >= 0 && host_pseudo_fs(fd)) {
-		close(fd);
-		return -EACCES;
 	}
 	return fd;
 }
@@ -197,7 +242,7 @@ int p9_fs_lcreate(struct p9_server *s, struct p9_fid *f, const char *name,
 		return -EROFS;
 	if (s->nr_io >= s->io_limit)
 		return -EMFILE;
-	dfd = p9_node_dir_fd(s, f->node);
+	dfd = dir_fd_for_change(s, f->node);
 	if (dfd < 0)
 		return dfd;
 	/*
@@ -205,7 +250,7 @@ int p9_fs_lcreate(struct p9_server *s, struct p9_fid *f, const char *name,
 	 * nothing that exists (a symlink, a device) is ever opened here.
 	 */
 	fd = openat(dfd, name, open_flags(fl) | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_NOCTTY | O_CLOEXEC, mode & 07777);
+		    O_NOCTTY | O_CLOEXEC, mode & GUEST_MODE_BITS);
 	if (fd < 0)
 		return p9_errno();
 	err = fstat(fd, &st) ? p9_errno() : 0;
@@ -233,12 +278,10 @@ int p9_fs_mkdir(struct p9_server *s, struct p9_fid *dir, const char *name,
 {
 	int dfd;
 
-	if (s->ro)
-		return -EROFS;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
-	if (mkdirat(dfd, name, mode & 07777))
+	if (mkdirat(dfd, name, mode & GUEST_MODE_BITS))
 		return p9_errno();
 	return stat_new(dfd, name, st);
 }
@@ -248,9 +291,7 @@ int p9_fs_symlink(struct p9_server *s, struct p9_fid *dir, const char *name,
 {
 	int dfd;
 
-	if (s->ro)
-		return -EROFS;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
 	if (symlinkat(target, dfd, name))
@@ -274,10 +315,10 @@ int p9_fs_mknod(struct p9_server *s, struct p9_fid *dir, const char *name,
 		type = S_IFREG;
 	if (!S_ISREG(type) && !S_ISFIFO(type) && !S_ISSOCK(type))
 		return -EINVAL;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
-	if (mknodat(dfd, name, type | (mode & 07777), 0))
+	if (mknodat(dfd, name, type | (mode & GUEST_MODE_BITS), 0))
 		return p9_errno();
 	return stat_new(dfd, name, st);
 }
@@ -285,15 +326,22 @@ int p9_fs_mknod(struct p9_server *s, struct p9_fid *dir, const char *name,
 int p9_fs_link(struct p9_server *s, struct p9_fid *dir, struct p9_fid *f,
 	       const char *name)
 {
-	int dfd, pfd;
+	int dfd, fd, pfd, err;
 
 	if (s->ro)
 		return -EROFS;
 	if (S_ISDIR(f->node->type))
 		return -EPERM;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
+	/* A new name for a file of a pseudo file system is a change there. */
+	fd = p9_node_fd(s, f->node);
+	if (fd < 0)
+		return fd;
+	err = fs_may_change(s, fd);
+	if (err)
+		return err;
 	pfd = p9_node_parent_fd(s, f->node);
 	if (pfd < 0)
 		return pfd;
@@ -308,7 +356,7 @@ int p9_fs_rename(struct p9_server *s, struct p9_node *olddir,
 		 const char *newname)
 {
 	struct p9_node *moved, *victim;
-	int ofd, nfd;
+	int ofd, nfd, err;
 
 	if (s->ro)
 		return -EROFS;
@@ -320,6 +368,11 @@ int p9_fs_rename(struct p9_server *s, struct p9_node *olddir,
 	nfd = p9_node_fd(s, newdir);
 	if (nfd < 0)
 		return nfd;
+	err = fs_may_change(s, ofd);
+	if (!err)
+		err = fs_may_change(s, nfd);
+	if (err)
+		return err;
 	if (renameat(ofd, oldname, nfd, newname))
 		return p9_errno();
 	if (olddir == newdir && !strcmp(oldname, newname))
@@ -354,9 +407,7 @@ int p9_fs_unlinkat(struct p9_server *s, struct p9_fid *dir, const char *name,
 	struct p9_node *n;
 	int dfd;
 
-	if (s->ro)
-		return -EROFS;
-	dfd = p9_node_dir_fd(s, dir->node);
+	dfd = dir_fd_for_change(s, dir->node);
 	if (dfd < 0)
 		return dfd;
 	if (unlinkat(dfd, name,
@@ -371,13 +422,16 @@ int p9_fs_unlinkat(struct p9_server *s, struct p9_fid *dir, const char *name,
 int p9_fs_remove(struct p9_server *s, struct p9_fid *f)
 {
 	struct p9_node *n = f->node;
-	int pfd;
+	int pfd, err;
 
 	if (s->ro)
 		return -EROFS;
 	pfd = p9_node_parent_fd(s, n);
 	if (pfd < 0)
 		return pfd;
+	err = fs_may_change(s, pfd);
+	if (err)
+		return err;
 	if (unlinkat(pfd, n->name, S_ISDIR(n->type) ? AT_REMOVEDIR : 0))
 		return p9_errno();
 	p9_node_unhash(s, n);
@@ -404,6 +458,7 @@ int p9_fs_readlink(struct p9_server *s, struct p9_fid *f, char *buf,
 	return (int)len;
 }
 
+/* chmod of the node itself, never through a symlink. */
 static int setattr_mode(struct p9_server *s, struct p9_fid *f, mode_t mode)
 {
 	struct p9_node *n = f->node;
@@ -492,31 +547,91 @@ static int setattr_times(struct p9_server *s, struct p9_fid *f,
 	return 0;
 }
 
+static int setattr_stat(struct p9_server *s, struct p9_fid *f,
+			struct stat *st)
+{
+	int fd = f->io >= 0 ? f->io : p9_node_fd(s, f->node);
+
+	if (fd < 0)
+		return fd;
+	return fstat(fd, st) ? p9_errno() : 0;
+}
+
+/*
+ * The guest may keep or clear set-id bits the file already has (chmod
+ * passes a directory's set-group-ID back unchanged), never add one.
+ */
+static int setattr_chmod(struct p9_server *s, struct p9_fid *f, mode_t mode)
+{
+	struct stat st;
+	int err = setattr_stat(s, f, &st);
+
+	if (err)
+		return err;
+	mode = (mode & GUEST_MODE_BITS) | (mode & st.st_mode & SETID_BITS);
+	return setattr_mode(s, f, mode);
+}
+
+/*
+ * Linux clears a file's set-id bits when its owner changes, but keeps
+ * set-group-ID for a privileged caller when the file is not group
+ * executable, and what it does has changed across versions. A file the
+ * host user made setuid must not become setuid to the guest's choice of
+ * owner: after a chown, whatever is left of them goes. Directories keep
+ * set-group-ID, which runs nothing.
+ */
+static int setattr_chown(struct p9_server *s, struct p9_fid *f,
+			 const struct p9_setattr *a)
+{
+	uid_t uid = a->valid & P9_SETATTR_UID ? a->uid : (uid_t)-1;
+	gid_t gid = a->valid & P9_SETATTR_GID ? a->gid : (gid_t)-1;
+	struct stat st;
+	int fd, err;
+
+	fd = p9_node_fd(s, f->node);
+	if (fd < 0)
+		return fd;
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return p9_errno();
+	err = setattr_stat(s, f, &st);
+	if (err || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) ||
+	    !(st.st_mode & SETID_BITS))
+		return err;
+	return setattr_mode(s, f, st.st_mode & GUEST_MODE_BITS);
+}
+
+static bool is_share_root(struct p9_server *s, const struct p9_node *n)
+{
+	return n->dev == s->root->dev && n->ino == s->root->ino;
+}
+
 /*
  * Ownership first (it clears set-id bits), then mode, then size, then
  * times last, since truncating moves mtime. Ownership changes need
  * privileges armz may not have; the errno goes back to the client.
+ *
+ * The share's root is a host directory the user picked, not one the
+ * guest made ('/' with --rw): its mode and owner are not the guest's to
+ * change, EPERM. Its times are.
  */
 int p9_fs_setattr(struct p9_server *s, struct p9_fid *f,
 		  const struct p9_setattr *a)
 {
-	int err = 0, fd;
+	int err, fd;
 
 	if (s->ro)
 		return -EROFS;
-	if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID)) {
-		uid_t uid = a->valid & P9_SETATTR_UID ? a->uid : (uid_t)-1;
-		gid_t gid = a->valid & P9_SETATTR_GID ? a->gid : (gid_t)-1;
-
-		fd = p9_node_fd(s, f->node);
-		if (fd < 0)
-			return fd;
-		if (fchownat(fd, "", uid, gid,
-			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-			return p9_errno();
-	}
-	if (a->valid & P9_SETATTR_MODE)
-		err = setattr_mode(s, f, a->mode & 07777);
+	if ((a->valid & (P9_SETATTR_MODE | P9_SETATTR_UID | P9_SETATTR_GID)) &&
+	    is_share_root(s, f->node))
+		return -EPERM;
+	fd = f->io >= 0 ? f->io : p9_node_fd(s, f->node);
+	if (fd < 0)
+		return fd;
+	err = fs_may_change(s, fd);
+	if (!err && (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID)))
+		err = setattr_chown(s, f, a);
+	if (!err && (a->valid & P9_SETATTR_MODE))
+		err = setattr_chmod(s, f, a->mode);
 	if (!err && (a->valid & P9_SETATTR_SIZE))
 		err = setattr_size(s, f, a->size);
 	if (!err && (a->valid & (P9_SETATTR_ATIME | P9_SETATTR_MTIME)))

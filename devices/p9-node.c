@@ -13,7 +13,13 @@
  * used first, when more than fd_limit are open, and reopened the same way
  * on demand; the fids a client holds cost memory, not descriptors.
  * Renames and unlinks done through the server update the tree so that
- * moved nodes stay reachable and replaced ones go stale.
+ * moved nodes stay reachable and replaced ones go stale. A node whose
+ * name is gone (unlinked, renamed over) keeps its descriptor only while
+ * it stays on the LRU like any other: once closed it cannot come back,
+ * and requests on it fail with ESTALE rather than pin a descriptor each.
+ *
+ * Descriptors are a budget of the whole process, shared by every server
+ * (see p9_node_budget()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,13 +31,33 @@
 
 #include <armz/le.h>
 
-#include "p9-fs.h"
+#include "p9-private.h"
 
 /* O_PATH descriptors kept open for idle nodes, whatever RLIMIT_NOFILE. */
-#define FD_LIMIT_MIN		16
+#define FD_LIMIT_MIN		8
 #define FD_LIMIT_MAX		1024
 /* Files open for I/O at once, whatever RLIMIT_NOFILE. */
+#define IO_LIMIT_MIN		8
 #define IO_LIMIT_MAX		65536
+/*
+ * Descriptors one request may hold beyond the limits until the trim that
+ * follows it: the root's, a walk's new nodes (P9_MAXWELEM), and the few
+ * a handler holds at once (two directories and a file, a reopen's
+ * parent, a file opened to truncate it).
+ */
+#define FD_SLACK		(1 + P9_MAXWELEM + 8)
+
+/*
+ * The process-wide budget. All servers together keep to half of
+ * RLIMIT_NOFILE (as it was when the newest one was made; main() raises
+ * it to the hard limit first), leaving the other half to the rest of
+ * armz: disk images, every queue's eventfds, KVM, sockets. Each live
+ * server gets an equal part; a server made or freed changes the others'
+ * parts from their next request on. Atomics: servers run on their
+ * devices' own threads.
+ */
+static unsigned int budget_servers;
+static unsigned long budget_nofile;
 
 /* --- node LRU: nodes whose descriptor may be closed when idle --- */
 
@@ -65,16 +91,40 @@ static void lru_add(struct p9_server *s, struct p9_node *n)
 	s->nr_lru++;
 }
 
+static void node_close(struct p9_server *s, struct p9_node *n)
+{
+	lru_del(s, n);
+	close(n->fd);
+	n->fd = -1;
+}
+
 /* Only between requests: a handler may hold several nodes' fds. */
 void p9_node_trim(struct p9_server *s)
 {
-	while (s->nr_lru > s->fd_limit) {
-		struct p9_node *n = s->lru_tail;
+	while (s->nr_lru > s->fd_limit)
+		node_close(s, s->lru_tail);
+}
 
-		lru_del(s, n);
-		close(n->fd);
-		n->fd = -1;
-	}
+/*
+ * This server's part of the budget: a third for idle nodes, two thirds
+ * for open files, once FD_SLACK is set aside. With so low a limit that
+ * the part cannot hold the minimums, the minimums win.
+ */
+void p9_node_budget(struct p9_server *s)
+{
+	unsigned long nofile = __atomic_load_n(&budget_nofile,
+					       __ATOMIC_RELAXED);
+	unsigned int n = __atomic_load_n(&budget_servers, __ATOMIC_RELAXED);
+	unsigned long part = nofile / 2 / (n ? n : 1);
+
+	part = part > FD_SLACK ? part - FD_SLACK : 0;
+	s->fd_limit = part / 3 < FD_LIMIT_MAX ? part / 3 : FD_LIMIT_MAX;
+	s->io_limit = part - part / 3 < IO_LIMIT_MAX ? part - part / 3 :
+						       IO_LIMIT_MAX;
+	if (s->fd_limit < FD_LIMIT_MIN)
+		s->fd_limit = FD_LIMIT_MIN;
+	if (s->io_limit < IO_LIMIT_MIN)
+		s->io_limit = IO_LIMIT_MIN;
 }
 
 /* --- node hash: (parent node, name) -> node --- */
@@ -112,7 +162,8 @@ static void node_hash(struct p9_server *s, struct p9_node *n)
 
 /*
  * The name no longer leads to this file (unlinked, renamed over). An open
- * descriptor stays and keeps working; a closed one cannot come back.
+ * descriptor stays and keeps working while it is on the LRU, and counts
+ * there like any other; once trimmed it cannot come back.
  */
 void p9_node_unhash(struct p9_server *s, struct p9_node *n)
 {
@@ -126,7 +177,6 @@ void p9_node_unhash(struct p9_server *s, struct p9_node *n)
 	*pp = n->hnext;
 	n->hnext = NULL;
 	n->hashed = false;
-	lru_del(s, n);
 }
 
 struct p9_node *p9_node_get(struct p9_node *n)
@@ -143,7 +193,7 @@ void p9_node_put(struct p9_server *s, struct p9_node *n)
 
 		p9_node_unhash(s, n);
 		if (n->fd >= 0)
-			close(n->fd);
+			node_close(s, n);
 		free(n->name);
 		free(n);
 		s->nr_nodes--;
@@ -188,6 +238,8 @@ static int node_open_one(struct p9_server *s, struct p9_node *n)
 	struct stat st;
 	int fd;
 
+	if (!n->hashed)
+		return -ESTALE;
 	fd = openat(n->parent->fd, n->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return p9_errno();
@@ -200,23 +252,46 @@ static int node_open_one(struct p9_server *s, struct p9_node *n)
 	return 0;
 }
 
+/*
+ * Reopens n and its closed ancestors, top down, from the nearest open
+ * one. The chain can be as deep as the tree, so it is gathered once
+ * (not searched again per level), and an ancestor opened here only to
+ * reach the next is closed again once that is open if the server is
+ * over its limit: a deep path costs two descriptors at a time, not one
+ * per level. Nothing open before the call is closed, so descriptors a
+ * handler already holds stay valid.
+ */
+static int node_reopen(struct p9_server *s, struct p9_node *n)
+{
+	struct p9_node *stack[64], **chain = stack, *a;
+	size_t depth = 0, i;
+	int err = 0;
+
+	for (a = n; a->fd < 0; a = a->parent)
+		depth++;
+	if (depth > sizeof(stack) / sizeof(stack[0])) {
+		chain = malloc(depth * sizeof(*chain));
+		if (!chain)
+			return -ENOMEM;
+	}
+	for (a = n, i = depth; i; a = a->parent)
+		chain[--i] = a;
+	for (i = 0; i < depth && !err; i++) {
+		err = node_open_one(s, chain[i]);
+		if (!err && i && s->nr_lru > s->fd_limit)
+			node_close(s, chain[i - 1]);
+	}
+	if (chain != stack)
+		free(chain);
+	return err;
+}
+
 /* n's O_PATH descriptor, reopened from the nearest open ancestor. */
 int p9_node_fd(struct p9_server *s, struct p9_node *n)
 {
-	unsigned int steps = 0;
+	if (n->fd < 0) {
+		int err = node_reopen(s, n);
 
-	while (n->fd < 0) {
-		struct p9_node *a = n;
-		int err;
-
-		while (a->parent->fd < 0) {
-			if (!a->hashed || ++steps > s->nr_nodes)
-				return -ESTALE;
-			a = a->parent;
-		}
-		if (!a->hashed)
-			return -ESTALE;
-		err = node_open_one(s, a);
 		if (err)
 			return err;
 	}
@@ -434,23 +509,11 @@ int p9_node_init(struct p9_server *s, const char *root)
 	s->nr_nodes = 1;
 	dev_index(s, st.st_dev);
 
-	/*
-	 * Idle nodes may keep a quarter of the process's descriptors, open
-	 * files half: a guest opening without end gets EMFILE, and armz's
-	 * other devices still have descriptors to work with.
-	 */
-	s->fd_limit = FD_LIMIT_MAX;
-	s->io_limit = IO_LIMIT_MAX;
-	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
-		if (rl.rlim_cur / 4 < FD_LIMIT_MAX)
-			s->fd_limit = (unsigned int)(rl.rlim_cur / 4);
-		if (rl.rlim_cur / 2 < IO_LIMIT_MAX)
-			s->io_limit = (unsigned int)(rl.rlim_cur / 2);
-	}
-	if (s->fd_limit < FD_LIMIT_MIN)
-		s->fd_limit = FD_LIMIT_MIN;
-	if (s->io_limit < FD_LIMIT_MIN)
-		s->io_limit = FD_LIMIT_MIN;
+	if (!getrlimit(RLIMIT_NOFILE, &rl))
+		__atomic_store_n(&budget_nofile, (unsigned long)rl.rlim_cur,
+				 __ATOMIC_RELAXED);
+	__atomic_fetch_add(&budget_servers, 1, __ATOMIC_RELAXED);
+	p9_node_budget(s);
 	return 0;
 }
 
@@ -461,6 +524,7 @@ void p9_node_fini(struct p9_server *s)
 		close(s->root->fd);
 		free(s->root);
 		s->root = NULL;
+		__atomic_fetch_sub(&budget_servers, 1, __ATOMIC_RELAXED);
 	}
 }
 

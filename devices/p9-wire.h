@@ -17,7 +17,7 @@
 
 #include <armz/le.h>
 
-#include "p9-fs.h"
+#include "p9-private.h"
 
 /* Rlerror: header + ecode[4], what every cap must at least hold. */
 #define RLERROR_SIZE		(P9_HDR_SIZE + 4)

@@ -17,7 +17,7 @@
 #include <armz/le.h>
 #include <armz/p9.h>
 
-#include "p9-fs.h"
+#include "p9-private.h"
 #include "p9-wire.h"
 
 /* The fid a request names, which must exist and not be an xattr list. */
@@ -725,6 +725,7 @@ size_t p9_handle(struct p9_server *s, const uint8_t *req, size_t req_len,
 
 	if (cap < RLERROR_SIZE)
 		return 0;
+	p9_node_budget(s);
 	out.cap = cap < s->msize ? cap : s->msize;
 	if (req_len >= P9_HDR_SIZE) {
 		size = le32_read(req);
@@ -789,5 +790,6 @@ void p9_server_reset(struct p9_server *s)
 {
 	p9_fid_remove_all(s);
 	s->msize = P9_MSIZE_MAX;
+	p9_node_budget(s);
 	p9_node_trim(s);
 }

@@ -21,15 +21,31 @@
 #define BLK_MAX_IO		(1ULL << 30)
 /* Zeroes written at a time when the file system cannot zero a range. */
 #define BLK_ZERO_CHUNK		(64u << 10)
+/*
+ * What O_DIRECT asks of a buffer's address and length at the least. A
+ * device may ask for more (4 KiB sectors): the kernel's EINVAL says so.
+ */
+#define BLK_DIRECT_ALIGN	512
 
+/*
+ * Long work goes in steps, and between steps a worker looks whether the
+ * transport is stopping it (a reset), so that never waits for more than
+ * one step: a bounced O_DIRECT transfer moves VIRTIO_BLK_BOUNCE_SIZE at a
+ * time through its queue's buffer, a discard or write zeroes range goes
+ * VIRTIO_BLK_ZERO_STEP at a time. A request stopped part way fails.
+ */
 struct virtio_blk {
 	struct virtio_device dev;
 	int fd;
 	bool ro;
 	bool direct;
 	uint64_t capacity;		/* sectors */
+	uint32_t zero_step;		/* bytes, VIRTIO_BLK_ZERO_STEP */
+	uint64_t steps;			/* taken so far, atomic */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	uint8_t *zeroes;		/* BLK_ZERO_CHUNK bytes, aligned */
+	/* Queue q's, made on its first bounce and used by its worker only. */
+	uint8_t *bounce[VIRTIO_QUEUES_MAX];
 	uint8_t config[VIRTIO_BLK_CFG_SIZE];
 };
 
@@ -154,43 +170,119 @@ static unsigned int iov_advance(struct iovec *iov, unsigned int n, size_t done)
 	return n - i;
 }
 
-/*
- * O_DIRECT wants aligned memory; the guest's buffers usually are, but a
- * driver may hand us any address. Go through an aligned copy then.
- */
-static int blk_bounce(struct virtio_blk *blk, const struct iovec *iov,
-		      unsigned int n, off_t off, size_t len, bool write)
+/* One more step of long work, unless the transport is stopping us. */
+static bool blk_step(struct virtio_blk *blk)
 {
-	uint8_t *buf, *p;
-	size_t done = 0;
-	unsigned int i;
-	ssize_t r = -1;
-
-	if (posix_memalign((void **)&buf, 4096, len))
-		return -1;
-	for (i = 0, p = buf; write && i < n; p += iov[i++].iov_len)
-		memcpy(p, iov[i].iov_base, iov[i].iov_len);
-	while (done < len) {
-		off_t at = off + (off_t)done;
-
-		r = write ? pwrite(blk->fd, buf + done, len - done, at) :
-			    pread(blk->fd, buf + done, len - done, at);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		done += (size_t)r;
-	}
-	for (i = 0, p = buf; !write && done == len && i < n;
-	     p += iov[i++].iov_len)
-		memcpy(iov[i].iov_base, p, iov[i].iov_len);
-	free(buf);
-	return done == len ? 0 : -1;
+	if (virtio_dev_stopping(&blk->dev))
+		return false;
+	__atomic_fetch_add(&blk->steps, 1, __ATOMIC_RELAXED);
+	return true;
 }
 
-static int blk_io(struct virtio_blk *blk, struct iovec *iov, unsigned int n,
-		  off_t off, size_t len, bool write)
+/* Copies len bytes at byte at of the iovec array to or from buf. */
+static void iov_copy(const struct iovec *iov, unsigned int n, size_t at,
+		     uint8_t *buf, size_t len, bool to_buf)
 {
+	unsigned int i;
+
+	for (i = 0; i < n && len; i++) {
+		size_t part;
+		uint8_t *p;
+
+		if (at >= iov[i].iov_len) {
+			at -= iov[i].iov_len;
+			continue;
+		}
+		p = (uint8_t *)iov[i].iov_base + at;
+		part = iov[i].iov_len - at;
+		if (part > len)
+			part = len;
+		if (to_buf)
+			memcpy(buf, p, part);
+		else
+			memcpy(p, buf, part);
+		buf += part;
+		len -= part;
+		at = 0;
+	}
+}
+
+/* All of len bytes at off, or -1. */
+static int blk_pio(int fd, uint8_t *buf, size_t len, off_t off, bool write)
+{
+	while (len) {
+		ssize_t r = write ? pwrite(fd, buf, len, off) :
+				    pread(fd, buf, len, off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		/* 0: the image shrank under us. */
+		if (r <= 0)
+			return -1;
+		buf += r;
+		len -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+static uint8_t *blk_bounce_buf(struct virtio_blk *blk, unsigned int q)
+{
+	void *buf;
+
+	if (!blk->bounce[q] &&
+	    !posix_memalign(&buf, 4096, VIRTIO_BLK_BOUNCE_SIZE))
+		blk->bounce[q] = buf;
+	return blk->bounce[q];
+}
+
+/*
+ * O_DIRECT wants aligned memory; the guest's buffers usually are, but a
+ * driver may hand us any address. Go through queue q's aligned buffer
+ * then, a step at a time: however large the request, that is all the
+ * memory it costs.
+ */
+static int blk_bounce(struct virtio_blk *blk, unsigned int q,
+		      const struct iovec *iov, unsigned int n, off_t off,
+		      size_t len, bool write)
+{
+	uint8_t *buf = blk_bounce_buf(blk, q);
+	size_t done;
+
+	if (!buf)
+		return -1;
+	for (done = 0; done < len; done += VIRTIO_BLK_BOUNCE_SIZE) {
+		size_t step = len - done < VIRTIO_BLK_BOUNCE_SIZE ?
+			      len - done : VIRTIO_BLK_BOUNCE_SIZE;
+
+		if (!blk_step(blk))
+			return -1;
+		if (write)
+			iov_copy(iov, n, done, buf, step, true);
+		if (blk_pio(blk->fd, buf, step, off + (off_t)done, write))
+			return -1;
+		if (!write)
+			iov_copy(iov, n, done, buf, step, false);
+	}
+	return 0;
+}
+
+static bool blk_iov_aligned(const struct iovec *iov, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if ((uintptr_t)iov[i].iov_base % BLK_DIRECT_ALIGN ||
+		    iov[i].iov_len % BLK_DIRECT_ALIGN)
+			return false;
+	return true;
+}
+
+static int blk_io(struct virtio_blk *blk, unsigned int q, struct iovec *iov,
+		  unsigned int n, off_t off, size_t len, bool write)
+{
+	if (blk->direct && !blk_iov_aligned(iov, n))
+		return blk_bounce(blk, q, iov, n, off, len, write);
 	while (len) {
 		ssize_t r = write ? pwritev(blk->fd, iov, (int)n, off) :
 				    preadv(blk->fd, iov, (int)n, off);
@@ -198,7 +290,7 @@ static int blk_io(struct virtio_blk *blk, struct iovec *iov, unsigned int n,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EINVAL && blk->direct)
-			return blk_bounce(blk, iov, n, off, len, write);
+			return blk_bounce(blk, q, iov, n, off, len, write);
 		/* 0: the image shrank under us. */
 		if (r <= 0)
 			return -1;
@@ -209,8 +301,9 @@ static int blk_io(struct virtio_blk *blk, struct iovec *iov, unsigned int n,
 	return 0;
 }
 
-static uint8_t blk_rw(struct virtio_blk *blk, const struct virtq_chain *chain,
-		      const struct blk_req *req, bool write)
+static uint8_t blk_rw(struct virtio_blk *blk, unsigned int q,
+		      const struct virtq_chain *chain, const struct blk_req *req,
+		      bool write)
 {
 	struct iovec iov[VIRTQ_NUM_MAX];
 	unsigned int n;
@@ -222,7 +315,7 @@ static uint8_t blk_rw(struct virtio_blk *blk, const struct virtq_chain *chain,
 	else
 		n = virtq_chain_iov(chain, true, 0, req->data_len, iov,
 				    VIRTQ_NUM_MAX);
-	if (blk_io(blk, iov, n, off, req->data_len, write))
+	if (blk_io(blk, q, iov, n, off, req->data_len, write))
 		return VIRTIO_BLK_S_IOERR;
 	/* Without FLUSH the driver expects writes to be stable. */
 	if (write && !virtio_dev_has(&blk->dev, VIRTIO_BLK_F_FLUSH) &&
@@ -237,14 +330,11 @@ static int blk_write_zeroes(struct virtio_blk *blk, off_t off, uint64_t len)
 {
 	while (len) {
 		size_t n = len < BLK_ZERO_CHUNK ? (size_t)len : BLK_ZERO_CHUNK;
-		ssize_t r = pwrite(blk->fd, blk->zeroes, n, off);
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
+		if (blk_pio(blk->fd, blk->zeroes, n, off, true))
 			return -1;
-		off += r;
-		len -= (uint64_t)r;
+		off += (off_t)n;
+		len -= n;
 	}
 	return 0;
 }
@@ -254,30 +344,65 @@ static bool blk_unsupported(int e)
 	return e == EOPNOTSUPP || e == ENOSYS || e == ENODEV || e == ENOTTY;
 }
 
-/* One discard or write zeroes range, already checked. */
+/* Ways to zero a range, each the fallback of the one before. */
+enum blk_zero_how {
+	ZERO_PUNCH,		/* free the blocks: discard, or unmap allowed */
+	ZERO_RANGE,		/* let the file system zero them */
+	ZERO_WRITE,		/* write zeroes */
+	ZERO_SKIP,		/* a discard the file cannot do: a hint only */
+};
+
+/* One step of a range; *how falls back as the file system refuses. */
+static uint8_t blk_zero_step(struct virtio_blk *blk, uint32_t type,
+			     enum blk_zero_how *how, off_t off, uint64_t len)
+{
+	for (;;) {
+		int mode = FALLOC_FL_KEEP_SIZE;
+
+		if (*how == ZERO_SKIP)
+			return VIRTIO_BLK_S_OK;
+		if (*how == ZERO_WRITE)
+			return blk_write_zeroes(blk, off, len) ?
+			       VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+		mode |= *how == ZERO_PUNCH ? FALLOC_FL_PUNCH_HOLE :
+					     FALLOC_FL_ZERO_RANGE;
+		if (!fallocate(blk->fd, mode, off, (off_t)len))
+			return VIRTIO_BLK_S_OK;
+		if (!blk_unsupported(errno))
+			return VIRTIO_BLK_S_IOERR;
+		if (type == VIRTIO_BLK_T_DISCARD)
+			*how = ZERO_SKIP;
+		else
+			*how = *how == ZERO_PUNCH ? ZERO_RANGE : ZERO_WRITE;
+	}
+}
+
+/*
+ * One discard or write zeroes range, already checked: up to 2 GiB, and
+ * where the file system can neither punch nor zero, that much written.
+ * Hence steps, with a look at the transport between them.
+ */
 static uint8_t blk_zero_range(struct virtio_blk *blk, uint32_t type,
 			      uint32_t flags, off_t off, uint64_t len)
 {
-	int mode;
+	enum blk_zero_how how = ZERO_RANGE;
 
 	if (type == VIRTIO_BLK_T_DISCARD ||
 	    (flags & VIRTIO_BLK_WRITE_ZEROES_UNMAP))
-		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-	else
-		mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-	if (!fallocate(blk->fd, mode, off, (off_t)len))
-		return VIRTIO_BLK_S_OK;
-	if (!blk_unsupported(errno))
-		return VIRTIO_BLK_S_IOERR;
-	/* Discard is a hint: nothing to do if the file cannot drop blocks. */
-	if (type == VIRTIO_BLK_T_DISCARD)
-		return VIRTIO_BLK_S_OK;
-	if (mode & FALLOC_FL_PUNCH_HOLE &&
-	    !fallocate(blk->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-		       off, (off_t)len))
-		return VIRTIO_BLK_S_OK;
-	return blk_write_zeroes(blk, off, len) ? VIRTIO_BLK_S_IOERR :
-						 VIRTIO_BLK_S_OK;
+		how = ZERO_PUNCH;
+	while (len) {
+		uint64_t n = len < blk->zero_step ? len : blk->zero_step;
+		uint8_t st;
+
+		if (!blk_step(blk))
+			return VIRTIO_BLK_S_IOERR;
+		st = blk_zero_step(blk, type, &how, off, n);
+		if (st != VIRTIO_BLK_S_OK)
+			return st;
+		off += (off_t)n;
+		len -= n;
+	}
+	return VIRTIO_BLK_S_OK;
 }
 
 static uint8_t blk_discard(struct virtio_blk *blk,
@@ -314,7 +439,7 @@ static uint8_t blk_discard(struct virtio_blk *blk,
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t blk_execute(struct virtio_blk *blk,
+static uint8_t blk_execute(struct virtio_blk *blk, unsigned int q,
 			   const struct virtq_chain *chain,
 			   const struct blk_req *req, uint32_t *written)
 {
@@ -323,12 +448,12 @@ static uint8_t blk_execute(struct virtio_blk *blk,
 
 	switch (req->type) {
 	case VIRTIO_BLK_T_IN:
-		st = blk_rw(blk, chain, req, false);
+		st = blk_rw(blk, q, chain, req, false);
 		if (st == VIRTIO_BLK_S_OK)
 			*written = (uint32_t)req->data_len;
 		break;
 	case VIRTIO_BLK_T_OUT:
-		st = blk_rw(blk, chain, req, true);
+		st = blk_rw(blk, q, chain, req, true);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		if (fdatasync(blk->fd))
@@ -349,7 +474,7 @@ static uint8_t blk_execute(struct virtio_blk *blk,
 	return st;
 }
 
-void virtio_blk_handle(struct virtio_device *dev,
+void virtio_blk_handle(struct virtio_device *dev, unsigned int q,
 		       const struct virtq_chain *chain, uint32_t *used_len)
 {
 	struct virtio_blk *blk = to_blk(dev);
@@ -360,7 +485,7 @@ void virtio_blk_handle(struct virtio_device *dev,
 	*used_len = 0;
 	st = blk_req_parse(chain, blk->capacity, blk->ro, &req);
 	if (st == VIRTIO_BLK_S_OK)
-		st = blk_execute(blk, chain, &req, &written);
+		st = blk_execute(blk, q, chain, &req, &written);
 	if (st != VIRTIO_BLK_S_OK)
 		virtio_stat_add(&dev->stats.errors, 1);
 	if (!chain->write_len)
@@ -373,7 +498,7 @@ static int blk_handle_chain(struct virtio_device *dev, unsigned int q,
 			    const struct virtq_chain *chain,
 			    uint32_t *used_len)
 {
-	virtio_blk_handle(dev, chain, used_len);
+	virtio_blk_handle(dev, q, chain, used_len);
 	return 0;
 }
 
@@ -385,9 +510,12 @@ static void blk_queue_notify(struct virtio_device *dev, unsigned int q)
 static void blk_free(struct virtio_device *dev)
 {
 	struct virtio_blk *blk = to_blk(dev);
+	unsigned int q;
 
 	if (blk->fd >= 0)
 		close(blk->fd);
+	for (q = 0; q < VIRTIO_QUEUES_MAX; q++)
+		free(blk->bounce[q]);
 	free(blk->zeroes);
 	free(blk);
 }
@@ -517,6 +645,7 @@ int virtio_blk_new(const struct blk_config *cfg, unsigned int nqueues,
 		nqueues = VIRTIO_QUEUES_MAX;
 	blk->ro = cfg->ro;
 	blk->direct = cfg->direct;
+	blk->zero_step = VIRTIO_BLK_ZERO_STEP;
 	memcpy(blk->serial, cfg->serial,
 	       strnlen(cfg->serial, sizeof(blk->serial)));
 	blk->dev = (struct virtio_device){
@@ -544,4 +673,19 @@ int virtio_blk_new(const struct blk_config *cfg, unsigned int nqueues,
 uint64_t virtio_blk_capacity(const struct virtio_device *dev)
 {
 	return to_blk(dev)->capacity;
+}
+
+uint64_t virtio_blk_steps(const struct virtio_device *dev)
+{
+	return __atomic_load_n(&to_blk(dev)->steps, __ATOMIC_RELAXED);
+}
+
+void virtio_blk_set_zero_step(struct virtio_device *dev, uint32_t bytes)
+{
+	bytes -= bytes % VIRTIO_BLK_SECTOR_SIZE;
+	if (bytes < VIRTIO_BLK_SECTOR_SIZE)
+		bytes = VIRTIO_BLK_SECTOR_SIZE;
+	if (bytes > VIRTIO_BLK_ZERO_STEP)
+		bytes = VIRTIO_BLK_ZERO_STEP;
+	to_blk(dev)->zero_step = bytes;
 }

@@ -184,6 +184,12 @@ void virtio_dev_process(struct virtio_device *dev, unsigned int q,
 	}
 }
 
+bool virtio_dev_stopping(const struct virtio_device *dev)
+{
+	return dev->transport &&
+	       __atomic_load_n(&dev->transport->stopping, __ATOMIC_RELAXED);
+}
+
 void virtio_dev_stats(const struct virtio_device *dev,
 		      struct virtio_stats *out)
 {

@@ -17,7 +17,18 @@
  * never followed on the host ('..' at the root stays at the root), and
  * every length in a message is checked against the message before use.
  *
+ * What a writable share lets the guest change on the host is limited too.
+ * Set-user-ID and set-group-ID bits are never created or set (Tlcreate,
+ * Tmkdir, Tmknod, Tsetattr): the guest may keep or clear those a file
+ * already has, not add one, and a file whose owner it changes loses them.
+ * The share's root keeps the mode and owner the host gave it (EPERM).
+ * The host's pseudo file systems (proc, sysfs, cgroup, debugfs, ... as
+ * sharing '/' shows them) are seen but not touched: nothing in them is
+ * opened, created, removed, renamed, linked or changed (EACCES).
+ *
  * A server is not thread-safe: one thread at a time calls p9_handle().
+ * Servers of different shares may run on different threads: all they
+ * share is the descriptor budget (p9_server_new()), kept atomically.
  */
 
 /* Wire layout: size[4] type[1] tag[2], then the body; all little-endian. */
@@ -117,6 +128,13 @@ struct p9_server;
  * Serves the host directory root; ro refuses every modifying request with
  * EROFS. On failure returns a negative errno with err_msg() saying
  * "9p share 'root': reason".
+ *
+ * Descriptors are the process's: all servers together keep to half of
+ * RLIMIT_NOFILE (as it is when the newest is made), in equal parts that
+ * change as servers come and go. Of its part a server keeps a third for
+ * the files the guest walked to and two thirds for files it opens; past
+ * that, Tlopen and Tlcreate fail with EMFILE. Walked-to files cost no
+ * descriptor while idle, unlinked ones included.
  */
 int p9_server_new(const char *root, bool ro, struct p9_server **out);
 void p9_server_free(struct p9_server *s);

@@ -11,6 +11,14 @@
  * device. Each request queue has its own worker thread doing synchronous
  * preadv/pwritev, so requests on different queues (one per vCPU with
  * VIRTIO_BLK_F_MQ) proceed in parallel.
+ *
+ * What one request costs is bounded. An O_DIRECT disk given guest
+ * buffers it cannot take as they are goes through one buffer of
+ * VIRTIO_BLK_BOUNCE_SIZE per queue, made on first use, however large the
+ * request. Discard and write zeroes ranges (up to 2 GiB each, 32 of them)
+ * go VIRTIO_BLK_ZERO_STEP at a time. Between such steps the worker looks
+ * at virtio_dev_stopping(): a reset waits for one step, not a request,
+ * and the request stopped part way fails (IOERR).
  */
 
 #define VIRTIO_ID_BLOCK			2	/* device ID (virtio 1.2, 5) */
@@ -59,6 +67,9 @@
 #define VIRTIO_BLK_CFG_MAX_WZ_SEG		52
 #define VIRTIO_BLK_CFG_WZ_MAY_UNMAP		56	/* u8 */
 #define VIRTIO_BLK_CFG_SIZE			60
+
+#define VIRTIO_BLK_BOUNCE_SIZE		(1u << 20)
+#define VIRTIO_BLK_ZERO_STEP		(16u << 20)
 
 /* Limits armz advertises. */
 #define VIRTIO_BLK_MAX_DISCARD_SECTORS	(1u << 22)	/* 2 GiB */
@@ -112,11 +123,21 @@ uint8_t blk_req_parse(const struct virtq_chain *chain, uint64_t capacity,
 		      bool ro, struct blk_req *req);
 
 /*
- * Carries out one request chain: the I/O, then the status byte into the
- * last writable byte. *used_len is what a device thread pushes. A chain
- * with no writable byte cannot be answered and is returned empty.
+ * Carries out one request chain of queue q (its worker thread only): the
+ * I/O, then the status byte into the last writable byte. *used_len is
+ * what a device thread pushes. A chain with no writable byte cannot be
+ * answered and is returned empty.
  */
-void virtio_blk_handle(struct virtio_device *dev,
+void virtio_blk_handle(struct virtio_device *dev, unsigned int q,
 		       const struct virtq_chain *chain, uint32_t *used_len);
+
+/*
+ * For tests: the steps of long work taken so far (bounced transfers,
+ * discard and write zeroes), and a smaller write zeroes and discard step
+ * (whole sectors, at most VIRTIO_BLK_ZERO_STEP), so that one request is
+ * many steps.
+ */
+uint64_t virtio_blk_steps(const struct virtio_device *dev);
+void virtio_blk_set_zero_step(struct virtio_device *dev, uint32_t bytes);
 
 #endif

@@ -172,6 +172,12 @@ typedef int (*virtio_handler_fn)(struct virtio_device *dev, unsigned int q,
 void virtio_dev_process(struct virtio_device *dev, unsigned int q,
 			virtio_handler_fn handle);
 
+/*
+ * True while the transport is stopping the workers (a reset): a handler
+ * doing long work in steps gives up between them. False without one.
+ */
+bool virtio_dev_stopping(const struct virtio_device *dev);
+
 void virtio_dev_stats(const struct virtio_device *dev,
 		      struct virtio_stats *out);
 

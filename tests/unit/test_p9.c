@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -518,6 +519,23 @@ static int p_setattr(uint32_t fid, uint32_t valid, uint32_t mode,
 	m_u64(0);
 	m_u64(0);
 	m_u64(mtime);
+	m_u64(0);
+	return m_send();
+}
+
+/* Tsetattr of the owner alone, or with a mode too. */
+static int p_chown(uint32_t fid, uint32_t uid, bool with_mode, uint32_t mode)
+{
+	m_begin(P9_TSETATTR);
+	m_u32(fid);
+	m_u32(P9_SETATTR_UID | (with_mode ? P9_SETATTR_MODE : 0));
+	m_u32(mode);
+	m_u32(uid);
+	m_u32(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
+	m_u64(0);
 	m_u64(0);
 	return m_send();
 }
@@ -1423,34 +1441,212 @@ static void test_p9_many_fids(void)
 	setrlimit(RLIMIT_NOFILE, &old);
 }
 
-/* Files open for I/O are bounded too, below the descriptor limit. */
-static void test_p9_io_limit(void)
+/* Descriptors the process has open now. */
+static int count_fds(void)
 {
-	struct rlimit old, low;
-	unsigned int i, opened = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
 
-	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
-	low = old;
-	low.rlim_cur = 100;
+	if (!d) {
+		CU_FAIL("cannot list /proc/self/fd (out of descriptors?)");
+		return 1 << 20;
+	}
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;		/* not the one that listed them */
+}
+
+static void set_nofile(struct rlimit *old, rlim_t cur)
+{
+	struct rlimit low;
+
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, old), 0);
+	low = *old;
+	low.rlim_cur = cur;
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
-	setup(false);
-	for (i = 0; i < 80; i++) {
-		int err;
+}
 
-		CU_ASSERT_EQUAL(p_walk(ROOT, 100 + i, "hello.txt", NULL, NULL),
-				0);
-		err = p_lopen(100 + i, P9_DOTL_RDONLY);
+/*
+ * Opens hello.txt through fids first, first + 1, ... until the server
+ * says EMFILE (anything else fails the test); returns how many opened.
+ */
+static unsigned int open_until_emfile(uint32_t first, unsigned int max)
+{
+	unsigned int i;
+
+	for (i = 0; i < max; i++) {
+		int err = p_walk(ROOT, first + i, "hello.txt", NULL, NULL);
+
+		if (!err)
+			err = p_lopen(first + i, P9_DOTL_RDONLY);
 		if (err) {
 			CU_ASSERT_EQUAL(err, EMFILE);
-			break;
+			p_clunk(first + i);
+			return i;
 		}
-		opened++;
 	}
-	CU_ASSERT_EQUAL(opened, 50);
+	CU_FAIL("no EMFILE");
+	return i;
+}
+
+/*
+ * Files open for I/O are bounded too: the server says EMFILE while the
+ * process still has descriptors, having used at most half of them.
+ */
+static void test_p9_io_limit(void)
+{
+	struct rlimit old;
+	unsigned int opened;
+	int before, fd;
+
+	set_nofile(&old, 100);
+	before = count_fds();
+	setup(false);
+	opened = open_until_emfile(100, 100);
+	CU_ASSERT_TRUE(opened >= 100 / 8);
+	CU_ASSERT_TRUE(count_fds() - before <= 100 / 2);
+	fd = open("/dev/null", O_RDONLY);
+	CU_ASSERT_TRUE(fd >= 0);
+	close(fd);
 	CU_ASSERT_EQUAL(p_lcreate(ROOT, "new", P9_DOTL_RDWR, 0644), EMFILE);
 	CU_ASSERT_FALSE(host_exists("share/new"));
 	CU_ASSERT_EQUAL(p_clunk(100), 0);
-	CU_ASSERT_EQUAL(p_lopen(100 + opened, P9_DOTL_RDONLY), 0);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 99, "hello.txt", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lopen(99, P9_DOTL_RDONLY), 0);
+	teardown();
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+/*
+ * A walked file, stat'ed, then unlinked: its node keeps a descriptor
+ * only while it is among the recently used, so doing that again and
+ * again with the fids kept never runs the process out of descriptors.
+ */
+static void test_p9_unlinked_fds(void)
+{
+	unsigned int i, done = 0;
+	struct rlimit old;
+	char path[256];
+	struct attr a;
+	int before, fd;
+
+	set_nofile(&old, 256);
+	setup(false);
+	host_path(path, sizeof(path), "share/gone");
+	before = count_fds();
+	for (i = 0; i < 1000; i++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0)
+			break;
+		close(fd);
+		if (p_walk(ROOT, 1000 + i, "gone", NULL, NULL) ||
+		    p_getattr(1000 + i, &a) || p_unlinkat(ROOT, "gone", 0))
+			break;
+		done++;
+	}
+	CU_ASSERT_EQUAL(done, 1000);
+	if (done != 1000) {
+		/* Out of descriptors: give them back before anything else. */
+		teardown();
+		setrlimit(RLIMIT_NOFILE, &old);
+		return;
+	}
+	CU_ASSERT_TRUE(count_fds() - before <= 256 / 2);
+	/* The newest still answers; the oldest are stale, not EMFILE. */
+	CU_ASSERT_EQUAL(p_getattr(1000 + done - 1, &a), 0);
+	CU_ASSERT_EQUAL(p_getattr(1000, &a), ESTALE);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 1, "hello.txt", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lopen(1, P9_DOTL_RDONLY), 0);
+	CU_ASSERT_EQUAL(p_read(1, 0, 5, NULL, 0), 5);
+	teardown();
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+#define DEEP		300
+
+/*
+ * A path deeper than the descriptor budget, every level of it closed
+ * since: reaching its end reopens the levels two at a time, not all at
+ * once, and not with a search per level.
+ */
+static void test_p9_deep_path(void)
+{
+	unsigned int i;
+	struct rlimit old;
+	char name[256];
+	struct attr a;
+	int before, dfd, next;
+
+	set_nofile(&old, 256);
+	setup(false);
+	host_path(name, sizeof(name), "share");
+	dfd = open(name, O_PATH | O_DIRECTORY);
+	for (i = 0; i < DEEP && dfd >= 0; i++) {
+		CU_ASSERT_FATAL(mkdirat(dfd, "d", 0755) == 0);
+		next = openat(dfd, "d", O_PATH | O_DIRECTORY);
+		close(dfd);
+		dfd = next;
+	}
+	CU_ASSERT_FATAL(dfd >= 0);
+	close(dfd);
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "share/sub/f%03u", i);
+		host_write(name, "x");
+	}
+	before = count_fds();
+	CU_ASSERT_EQUAL(p_walk(ROOT, 1000, "", NULL, NULL), 0);
+	for (i = 0; i < DEEP; i++)
+		CU_ASSERT_EQUAL(p_walk(1000 + i, 1001 + i, "d", NULL, NULL), 0);
+	/* Everything of the deep path falls off the LRU. */
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "sub/f%03u", i);
+		CU_ASSERT_EQUAL(p_walk(ROOT, 2000 + i, name, NULL, NULL), 0);
+		CU_ASSERT_EQUAL(p_getattr(2000 + i, &a), 0);
+	}
+	CU_ASSERT_EQUAL(p_getattr(1000 + DEEP, &a), 0);
+	CU_ASSERT_EQUAL(a.qid[0], P9_QTDIR);
+	CU_ASSERT_EQUAL(p_lcreate(1000 + DEEP, "end", P9_DOTL_RDWR, 0644), 0);
+	CU_ASSERT_EQUAL(p_write(1000 + DEEP, 0, "bottom"), 6);
+	CU_ASSERT_TRUE(count_fds() - before <= 256 / 2);
+	teardown();
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+/*
+ * Two shares split the budget evenly, and together stay within half of
+ * the process's descriptors; when one goes, the other gets it all.
+ */
+static void test_p9_two_shares(void)
+{
+	unsigned int na, nb, more;
+	struct p9_server *a, *b;
+	struct rlimit old;
+	int before, fd;
+
+	set_nofile(&old, 256);
+	before = count_fds();
+	setup(false);
+	a = t.s;
+	CU_ASSERT_FATAL(p9_server_new(t.share, false, &b) == 0);
+	na = open_until_emfile(100, 256);
+	t.s = b;
+	CU_ASSERT_EQUAL(p_version(BUF, "9P2000.L"), 0);
+	CU_ASSERT_EQUAL(p_attach(ROOT, NULL), 0);
+	nb = open_until_emfile(100, 256);
+	CU_ASSERT_EQUAL(na, nb);
+	CU_ASSERT_TRUE(na >= 256 / 2 / 2 / 8);
+	CU_ASSERT_TRUE(count_fds() - before <= 256 / 2);
+	fd = open("/dev/null", O_RDONLY);
+	CU_ASSERT_TRUE(fd >= 0);
+	close(fd);
+
+	p9_server_free(b);
+	t.s = a;
+	more = open_until_emfile(100 + na, 256);
+	CU_ASSERT_TRUE(more > 0);
+	CU_ASSERT_TRUE(count_fds() - before <= 256 / 2);
 	teardown();
 	setrlimit(RLIMIT_NOFILE, &old);
 }
@@ -1477,6 +1673,240 @@ static void test_p9_pseudo_fs(void)
 	CU_ASSERT_EQUAL(p_walk(ROOT, 3, "self/mem", NULL, NULL), PARTIAL);
 	p9_server_free(t.s);
 	t.s = s;
+}
+
+static bool fs_is(const char *path, uint32_t magic)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && (uint32_t)sf.f_type == magic;
+}
+
+/* A cgroup directory (v2, else a v1 hierarchy) relative to '/', or NULL. */
+static const char *cgroup_dir(void)
+{
+	static const char *const dirs[] = {
+		"sys/fs/cgroup", "sys/fs/cgroup/unified", "sys/fs/cgroup/pids",
+		"sys/fs/cgroup/memory", "sys/fs/cgroup/cpu",
+	};
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "/%s/cgroup.procs", dirs[i]);
+		if (access(path, F_OK))
+			continue;
+		snprintf(path, sizeof(path), "/%s", dirs[i]);
+		if (fs_is(path, 0x63677270) || fs_is(path, 0x27e0eb))
+			return dirs[i];
+	}
+	return NULL;
+}
+
+/* Tsetattr of a file's mode and times to what they are: no change. */
+static int p_setattr_same(uint32_t fid, const char *path)
+{
+	struct stat st;
+	int err;
+
+	CU_ASSERT_FATAL(lstat(path, &st) == 0);
+	err = p_setattr(fid, P9_SETATTR_MODE, st.st_mode & 07777, 0, 0);
+	if (err)
+		return err;
+	return p_setattr(fid, P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET, 0, 0,
+			 (uint64_t)st.st_mtime);
+}
+
+/*
+ * '/' shared writable: nothing in /proc, /sys or a cgroup file system is
+ * created, removed, renamed, linked or changed. This runs as root in CI,
+ * so every request is one the host itself would refuse or that changes
+ * nothing (an existing name, a rename or link across file systems, an
+ * unlink procfs does not do, a mode, owner or time set to what it is):
+ * a broken guard shows as the wrong errno, never as a change on the host.
+ */
+static void test_p9_pseudo_fs_changes(void)
+{
+	const char *cg = cgroup_dir();
+	struct stat ver0, ver1, kern0, kern1;
+	char share[128];
+	bool sys;
+
+	CU_ASSERT_FATAL(fs_is("/proc", 0x9fa0));
+	sys = fs_is("/sys", 0x62656572) && !stat("/sys/kernel", &kern0);
+	CU_ASSERT_FATAL(stat("/proc/version", &ver0) == 0);
+	setup(false);
+	p9_server_free(t.s);
+	CU_ASSERT_FATAL(p9_server_new("/", false, &t.s) == 0);
+	CU_ASSERT_FATAL(p_attach(ROOT, NULL) == 0);
+	snprintf(share, sizeof(share), "%.63s/share", t.base + 1);
+	CU_ASSERT_EQUAL_FATAL(p_walk(ROOT, 1, "proc", NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(p_walk(ROOT, 2, "proc/version", NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(p_walk(ROOT, 3, share, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(p_walk(3, 4, "hello.txt", NULL, NULL), 0);
+
+	/* Names made in /proc: each exists, so the host says EEXIST. */
+	CU_ASSERT_EQUAL(p_mkdir(1, "self", 0755), EACCES);
+	CU_ASSERT_EQUAL(p_walk(1, 8, "", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lcreate(8, "version", P9_DOTL_RDWR, 0644), EACCES);
+	CU_ASSERT_EQUAL(p_symlink(1, "version", "x"), EACCES);
+	CU_ASSERT_EQUAL(p_mknod(1, "version", S_IFIFO | 0600), EACCES);
+	CU_ASSERT_EQUAL(p_link(1, 4, "version"), EACCES);
+	/* Across file systems: EXDEV from the host. */
+	CU_ASSERT_EQUAL(p_link(3, 2, "lnk"), EACCES);
+	CU_ASSERT_EQUAL(p_renameat(1, "version", 3, "x"), EACCES);
+	CU_ASSERT_EQUAL(p_renameat(3, "hello.txt", 1, "x"), EACCES);
+	CU_ASSERT_EQUAL(p_rename(2, 3, "x"), EACCES);
+	/* procfs has no unlink: EPERM from the host. */
+	CU_ASSERT_EQUAL(p_unlinkat(1, "version", 0), EACCES);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 9, "proc/version", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_remove(9), EACCES);
+	/* Attributes set to what they are; no open, no truncation. */
+	CU_ASSERT_EQUAL(p_setattr_same(2, "/proc/version"), EACCES);
+	CU_ASSERT_EQUAL(p_chown(2, ver0.st_uid, false, 0), EACCES);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_SIZE, 0, 0, 0), EACCES);
+	CU_ASSERT_EQUAL(p_lopen(2, P9_DOTL_RDONLY), EACCES);
+	CU_ASSERT_EQUAL(p_lopen(1, P9_DOTL_RDONLY), EACCES);
+
+	if (sys) {
+		CU_ASSERT_EQUAL(p_walk(ROOT, 5, "sys", NULL, NULL), 0);
+		CU_ASSERT_EQUAL(p_walk(ROOT, 6, "sys/kernel", NULL, NULL), 0);
+		CU_ASSERT_EQUAL(p_mkdir(5, "kernel", 0755), EACCES);
+		/* sysfs has no rmdir: EPERM from the host. */
+		CU_ASSERT_EQUAL(p_unlinkat(5, "kernel", P9_DOTL_AT_REMOVEDIR),
+				EACCES);
+		CU_ASSERT_EQUAL(p_setattr_same(6, "/sys/kernel"), EACCES);
+		CU_ASSERT_EQUAL(stat("/sys/kernel", &kern1), 0);
+		CU_ASSERT_EQUAL(kern1.st_mode, kern0.st_mode);
+	}
+	if (cg) {
+		CU_ASSERT_EQUAL(p_walk(ROOT, 7, cg, NULL, NULL), 0);
+		CU_ASSERT_EQUAL(p_mkdir(7, "cgroup.procs", 0755), EACCES);
+	}
+
+	/* Nothing changed; the share itself is writable as before. */
+	CU_ASSERT_EQUAL(stat("/proc/version", &ver1), 0);
+	CU_ASSERT_EQUAL(ver1.st_mode, ver0.st_mode);
+	CU_ASSERT_EQUAL(ver1.st_uid, ver0.st_uid);
+	CU_ASSERT_FALSE(host_exists("share/x"));
+	CU_ASSERT_FALSE(host_exists("share/lnk"));
+	CU_ASSERT_TRUE(host_exists("share/hello.txt"));
+	CU_ASSERT_EQUAL(p_mkdir(3, "newdir", 0755), 0);
+	CU_ASSERT_TRUE(host_exists("share/newdir"));
+	teardown();
+}
+
+static mode_t host_mode(const char *rel)
+{
+	struct stat st;
+
+	CU_ASSERT_FATAL(host_stat(rel, &st) == 0);
+	return st.st_mode & 07777;
+}
+
+static void host_chmod(const char *rel, mode_t mode)
+{
+	char p[256];
+
+	host_path(p, sizeof(p), rel);
+	CU_ASSERT_FATAL(chmod(p, mode) == 0);
+}
+
+/* Set-id bits never reach the host, whatever the guest asks for. */
+static void test_p9_setid(void)
+{
+	mode_t um = umask(0);
+
+	setup(false);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 1, "", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lcreate(1, "suid", P9_DOTL_RDWR, 06755), 0);
+	CU_ASSERT_EQUAL(host_mode("share/suid"), 0755);
+	CU_ASSERT_EQUAL(p_mkdir(ROOT, "sgid", 06775), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sgid"), 0775);
+	CU_ASSERT_EQUAL(p_mknod(ROOT, "reg", S_IFREG | 04755), 0);
+	CU_ASSERT_EQUAL(host_mode("share/reg"), 0755);
+	CU_ASSERT_EQUAL(p_mknod(ROOT, "fifo", S_IFIFO | 06666), 0);
+	CU_ASSERT_EQUAL(host_mode("share/fifo"), 0666);
+
+	/* chmod: permissions and sticky pass, set-id bits do not. */
+	CU_ASSERT_EQUAL(p_walk(ROOT, 2, "hello.txt", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_MODE, 04755, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/hello.txt"), 0755);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_MODE, 02710, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/hello.txt"), 0710);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 3, "sub", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(3, P9_SETATTR_MODE, 03777, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub"), 01777);
+	/* Through an open fid too. */
+	CU_ASSERT_EQUAL(p_lopen(2, P9_DOTL_RDWR), 0);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_MODE, 06700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/hello.txt"), 0700);
+
+	/* Bits the host set may stay or go, but never come back. */
+	host_chmod("share/sub/inner.txt", 04750);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 4, "sub/inner.txt", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(4, P9_SETATTR_MODE, 06700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 04700);
+	CU_ASSERT_EQUAL(p_setattr(4, P9_SETATTR_MODE, 0700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 0700);
+	CU_ASSERT_EQUAL(p_setattr(4, P9_SETATTR_MODE, 04700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 0700);
+
+	/*
+	 * A chown leaves no set-id bit on a file, even the set-group-ID of
+	 * a file that is not group executable, which Linux keeps for its
+	 * owner; nor does a mode given with it.
+	 */
+	host_chmod("share/sub/inner.txt", 06745);
+	CU_ASSERT_EQUAL(p_chown(4, getuid(), false, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 0745);
+	CU_ASSERT_EQUAL(p_chown(4, getuid(), true, 06755), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub/inner.txt"), 0755);
+
+	/* A set-group-ID directory of the host's passes it on as usual. */
+	host_mkdir("share/grp");
+	host_chmod("share/grp", 02775);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 5, "grp", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_mkdir(5, "child", 0755), 0);
+	CU_ASSERT_EQUAL(host_mode("share/grp/child"), 02755);
+	CU_ASSERT_EQUAL(p_lcreate(5, "file", P9_DOTL_RDWR, 02775), 0);
+	CU_ASSERT_EQUAL(host_mode("share/grp/file"), 0775);
+	CU_ASSERT_EQUAL(p_chown(5, getuid(), false, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/grp"), 02775);
+	teardown();
+	umask(um);
+}
+
+/* The share's own root keeps the mode and owner the host gave it. */
+static void test_p9_root_attrs(void)
+{
+	mode_t before;
+	struct stat st;
+
+	setup(false);
+	host_chmod("share", 0750);
+	CU_ASSERT_EQUAL(p_setattr(ROOT, P9_SETATTR_MODE, 0777, 0, 0), EPERM);
+	CU_ASSERT_EQUAL(p_setattr(ROOT, P9_SETATTR_MODE | P9_SETATTR_MTIME |
+				  P9_SETATTR_MTIME_SET, 0777, 0, 1), EPERM);
+	CU_ASSERT_EQUAL(p_chown(ROOT, getuid(), false, 0), EPERM);
+	/* However the guest gets there. */
+	CU_ASSERT_EQUAL(p_walk(ROOT, 1, "sub/..", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(1, P9_SETATTR_MODE, 04777, 0, 0), EPERM);
+	CU_ASSERT_EQUAL(p_walk(ROOT, 2, "", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_lopen(2, P9_DOTL_RDONLY), 0);
+	CU_ASSERT_EQUAL(p_setattr(2, P9_SETATTR_MODE, 0777, 0, 0), EPERM);
+	before = host_mode("share");
+	CU_ASSERT_EQUAL(before, 0750);
+	/* Its times are the guest's to set, as a touch of the mount does. */
+	CU_ASSERT_EQUAL(p_setattr(ROOT, P9_SETATTR_MTIME |
+				  P9_SETATTR_MTIME_SET, 0, 0, 1234567890), 0);
+	CU_ASSERT_EQUAL(host_stat("share", &st), 0);
+	CU_ASSERT_EQUAL(st.st_mtime, 1234567890);
+	/* Directories below it are the guest's. */
+	CU_ASSERT_EQUAL(p_walk(ROOT, 3, "sub", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p_setattr(3, P9_SETATTR_MODE, 0700, 0, 0), 0);
+	CU_ASSERT_EQUAL(host_mode("share/sub"), 0700);
+	teardown();
 }
 
 static void test_p9_server_new_fails(void)
@@ -1509,7 +1939,14 @@ static const CU_TestInfo p9_tests[] = {
 	{ "fid limit", test_p9_fid_limit },
 	{ "more fids than fds", test_p9_many_fids },
 	{ "open file limit", test_p9_io_limit },
+	{ "unlinked files give descriptors back", test_p9_unlinked_fds },
+	{ "a path deeper than the budget", test_p9_deep_path },
+	{ "two shares share the budget", test_p9_two_shares },
 	{ "host pseudo file systems", test_p9_pseudo_fs },
+	{ "no changes in host pseudo file systems",
+	  test_p9_pseudo_fs_changes },
+	{ "no set-id bits on the host", test_p9_setid },
+	{ "the share root's mode and owner", test_p9_root_attrs },
 	{ "bad share", test_p9_server_new_fails },
 	CU_TEST_INFO_NULL,
 };

@@ -58,21 +58,35 @@ static void make_image(char *path, uint64_t size)
 	close(fd);
 }
 
-static struct blk_fixture *fx_new_opts(const char *opts)
+/* A disk of sectors with options opts, and guest RAM of ram bytes. */
+static struct blk_fixture *fx_new_sized(const char *opts, uint64_t sectors,
+					size_t ram)
 {
 	struct blk_fixture *f = calloc(1, sizeof(*f));
 	struct blk_config cfg;
 	char arg[128];
 
-	make_image(f->path, SECTORS * 512);
+	make_image(f->path, sectors * 512);
 	snprintf(arg, sizeof(arg), "%s%s", f->path, opts);
 	CU_ASSERT_EQUAL_FATAL(blk_parse(arg, &cfg), 0);
 	CU_ASSERT_EQUAL_FATAL(virtio_blk_new(&cfg, 1, &f->dev), 0);
 	tr_mem_init(&f->mem);
+	if (ram > f->mem.size) {
+		free(f->mem.host);
+		f->mem.host = aligned_alloc(4096, ram);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f->mem.host);
+		memset(f->mem.host, 0, ram);
+		f->mem.size = ram;
+	}
 	tr_init(&f->t, &f->mem, 16, TR_RING0);
 	CU_ASSERT_EQUAL(virtq_init(&f->vq, &f->mem, 16, f->t.desc, f->t.avail,
 				   f->t.used, 0), 0);
 	return f;
+}
+
+static struct blk_fixture *fx_new_opts(const char *opts)
+{
+	return fx_new_sized(opts, SECTORS, TR_RAM_SIZE);
 }
 
 static struct blk_fixture *fx_new(void)
@@ -123,7 +137,7 @@ static uint8_t submit(struct blk_fixture *f, uint32_t type, uint64_t sector,
 	tr_desc(&f->t, n, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	tr_avail(&f->t, 0);
 	CU_ASSERT_EQUAL_FATAL(virtq_pop(&f->vq, &f->chain), 1);
-	virtio_blk_handle(f->dev, &f->chain, &f->used);
+	virtio_blk_handle(f->dev, 0, &f->chain, &f->used);
 	return *tr_host(&f->t, STATUS);
 }
 
@@ -213,7 +227,7 @@ static void test_write(void)
 	*tr_host(&f->t, STATUS) = 0xff;
 	tr_avail(&f->t, 0);
 	CU_ASSERT_EQUAL_FATAL(virtq_pop(&f->vq, &f->chain), 1);
-	virtio_blk_handle(f->dev, &f->chain, &f->used);
+	virtio_blk_handle(f->dev, 0, &f->chain, &f->used);
 	CU_ASSERT_EQUAL(*tr_host(&f->t, STATUS), VIRTIO_BLK_S_OK);
 	CU_ASSERT_EQUAL(f->used, 1);
 
@@ -403,7 +417,7 @@ static void test_direct_unaligned(void)
 	tr_desc(&f->t, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	tr_avail(&f->t, 0);
 	CU_ASSERT_EQUAL_FATAL(virtq_pop(&f->vq, &f->chain), 1);
-	virtio_blk_handle(f->dev, &f->chain, &f->used);
+	virtio_blk_handle(f->dev, 0, &f->chain, &f->used);
 	CU_ASSERT_EQUAL(*tr_host(&f->t, STATUS), VIRTIO_BLK_S_OK);
 	for (i = 0; i < 1024; i++)
 		bad += d[i] != pattern(7 * 512 + i);
@@ -415,13 +429,198 @@ static void test_direct_unaligned(void)
 	tr_desc(&f->t, 1, IN_DATA + 8, 512, VIRTQ_DESC_F_NEXT, 2);
 	tr_avail(&f->t, 0);
 	CU_ASSERT_EQUAL_FATAL(virtq_pop(&f->vq, &f->chain), 1);
-	virtio_blk_handle(f->dev, &f->chain, &f->used);
+	virtio_blk_handle(f->dev, 0, &f->chain, &f->used);
 	CU_ASSERT_EQUAL(*tr_host(&f->t, STATUS), VIRTIO_BLK_S_OK);
 	fd = open(f->path, O_RDONLY);
 	CU_ASSERT_EQUAL(pread(fd, &b, 1, 20 * 512 + 100), 1);
 	CU_ASSERT_EQUAL(b, 'D');
 	close(fd);
 	fx_free(f);
+}
+
+#define BIG_SECTORS	16384			/* an 8 MiB image */
+#define BIG_RAM		(8u << 20)
+#define BIG_LEN		(3 * VIRTIO_BLK_BOUNCE_SIZE + 1536)
+
+/*
+ * Three buffers out of order in guest RAM, at odd addresses and of odd
+ * lengths, BIG_LEN bytes in all; part i starts at byte at[i] of it.
+ */
+static const uint64_t big_gpa[3] = {
+	MEMMAP_RAM_BASE + 0x300008, MEMMAP_RAM_BASE + 0x20018,
+	MEMMAP_RAM_BASE + 0x600028,
+};
+static const uint32_t big_len[3] = { 1000008, 1300000, BIG_LEN - 2300008 };
+
+static uint8_t *big_byte(struct blk_fixture *f, uint32_t i)
+{
+	unsigned int k = 0;
+
+	while (i >= big_len[k])
+		i -= big_len[k++];
+	return tr_host(&f->t, big_gpa[k] + i);
+}
+
+static uint8_t big_submit(struct blk_fixture *f, uint32_t type,
+			  uint64_t sector)
+{
+	uint16_t w = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+	unsigned int k;
+
+	put_header(f, type, sector);
+	*tr_host(&f->t, STATUS) = 0xff;
+	tr_desc(&f->t, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	for (k = 0; k < 3; k++)
+		tr_desc(&f->t, 1 + k, big_gpa[k], big_len[k],
+			w | VIRTQ_DESC_F_NEXT, (uint16_t)(2 + k));
+	tr_desc(&f->t, 4, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	tr_avail(&f->t, 0);
+	CU_ASSERT_EQUAL_FATAL(virtq_pop(&f->vq, &f->chain), 1);
+	virtio_blk_handle(f->dev, 0, &f->chain, &f->used);
+	return *tr_host(&f->t, STATUS);
+}
+
+/*
+ * O_DIRECT from buffers at odd addresses, more than the bounce buffer
+ * holds: the transfer goes through it a step at a time (four here), and
+ * every byte lands where it should, both ways.
+ */
+static void test_direct_unaligned_large(void)
+{
+	struct blk_fixture *f = fx_new_sized(",direct", BIG_SECTORS, BIG_RAM);
+	uint8_t *back = malloc(BIG_LEN + 2);
+	uint32_t i, bad = 0;
+	uint64_t steps;
+	int fd;
+
+	steps = virtio_blk_steps(f->dev);
+	CU_ASSERT_EQUAL(big_submit(f, VIRTIO_BLK_T_IN, 5), VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(f->used, BIG_LEN + 1);
+	CU_ASSERT_EQUAL(virtio_blk_steps(f->dev) - steps, 4);
+	for (i = 0; i < BIG_LEN; i++)
+		bad += *big_byte(f, i) != pattern(5 * 512 + i);
+	CU_ASSERT_EQUAL(bad, 0);
+
+	for (i = 0; i < BIG_LEN; i++)
+		*big_byte(f, i) = (uint8_t)(i * 13 + i / 4096 + 1);
+	steps = virtio_blk_steps(f->dev);
+	CU_ASSERT_EQUAL(big_submit(f, VIRTIO_BLK_T_OUT, 11), VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(virtio_blk_steps(f->dev) - steps, 4);
+	fd = open(f->path, O_RDONLY);
+	CU_ASSERT_EQUAL(pread(fd, back, BIG_LEN + 2, 11 * 512 - 1),
+			BIG_LEN + 2);
+	close(fd);
+	CU_ASSERT_EQUAL(back[0], pattern(11 * 512 - 1));
+	for (i = 0, bad = 0; i < BIG_LEN; i++)
+		bad += back[i + 1] != (uint8_t)(i * 13 + i / 4096 + 1);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(back[BIG_LEN + 1], pattern(11 * 512 + BIG_LEN));
+	free(back);
+	fx_free(f);
+
+	/* Without O_DIRECT the guest's buffers are used as they are. */
+	f = fx_new_sized("", BIG_SECTORS, BIG_RAM);
+	CU_ASSERT_EQUAL(big_submit(f, VIRTIO_BLK_T_IN, 5), VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(virtio_blk_steps(f->dev), 0);
+	CU_ASSERT_EQUAL(*big_byte(f, BIG_LEN - 1),
+			pattern(5 * 512 + BIG_LEN - 1));
+	fx_free(f);
+}
+
+/* Write zeroes and discard ranges go a step at a time, all of them. */
+static void test_zero_steps(void)
+{
+	struct blk_fixture *f = fx_new();
+
+	virtio_blk_set_zero_step(f->dev, 1024);
+	put_segment(f, 0, 100, 3, 0);
+	put_segment(f, 1, 300, 64, VIRTIO_BLK_WRITE_ZEROES_UNMAP);
+	CU_ASSERT_EQUAL(submit(f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 32, 0),
+			VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(virtio_blk_steps(f->dev), 2 + 32);
+	CU_ASSERT_TRUE(range_is_zero(f->path, 100 * 512, 3 * 512));
+	CU_ASSERT_FALSE(range_is_zero(f->path, 103 * 512, 512));
+	CU_ASSERT_TRUE(range_is_zero(f->path, 300 * 512, 64 * 512));
+	CU_ASSERT_FALSE(range_is_zero(f->path, 299 * 512, 512));
+	CU_ASSERT_FALSE(range_is_zero(f->path, 364 * 512, 512));
+	put_segment(f, 0, 1000, 9, 0);
+	CU_ASSERT_EQUAL(submit(f, VIRTIO_BLK_T_DISCARD, 0, 16, 0),
+			VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(virtio_blk_steps(f->dev), 2 + 32 + 5);
+	/* Steps are whole sectors, and never more than the default. */
+	virtio_blk_set_zero_step(f->dev, 700);
+	put_segment(f, 0, 400, 4, 0);
+	CU_ASSERT_EQUAL(submit(f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, 0),
+			VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(virtio_blk_steps(f->dev), 2 + 32 + 5 + 4);
+	CU_ASSERT_TRUE(range_is_zero(f->path, 400 * 512, 4 * 512));
+	fx_free(f);
+}
+
+#define ZERO_SECTORS	(1u << 20)
+
+/*
+ * A write zeroes of 512 MiB in 512-byte steps, a million of them, and a
+ * device reset once it is under way: the worker gives up within a step,
+ * the request fails, and the reset does not wait for the rest.
+ */
+static void test_zero_stops_on_reset(void)
+{
+	const uint64_t sectors = ZERO_SECTORS + 2048;
+	struct blk_config cfg;
+	struct virtio_device *dev;
+	struct virtio_mmio *vm;
+	struct guest_mem mem;
+	struct test_ring t;
+	uint64_t seen = 0, done;
+	char path[64];
+	unsigned int i;
+	int fd;
+
+	strcpy(path, "/tmp/armz-blk-XXXXXX");
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	/* Sparse: nothing is written, nothing allocated. */
+	CU_ASSERT_FATAL(ftruncate(fd, (off_t)(sectors * 512)) == 0);
+	close(fd);
+	CU_ASSERT_EQUAL(blk_parse(path, &cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(virtio_blk_new(&cfg, 1, &dev), 0);
+	virtio_blk_set_zero_step(dev, 512);
+	tr_mem_init(&mem);
+	vm = tr_transport(dev, &mem, NULL, MEMMAP_VIRTIO_BASE, 16);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+	tr_negotiate(vm, VIRTIO_BIT(VIRTIO_F_VERSION_1) |
+		     VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES));
+	tr_init(&t, &mem, 16, TR_RING0);
+	tr_setup_queue(vm, 0, &t);
+	tr_driver_ok(vm);
+
+	le32_write(tr_at(&mem, HDR), VIRTIO_BLK_T_WRITE_ZEROES);
+	le64_write(tr_at(&mem, HDR + 8), 0);
+	le64_write(tr_at(&mem, OUT_DATA), 0);
+	le32_write(tr_at(&mem, OUT_DATA + 8), ZERO_SECTORS);
+	le32_write(tr_at(&mem, OUT_DATA + 12), VIRTIO_BLK_WRITE_ZEROES_UNMAP);
+	*tr_at(&mem, STATUS) = 0xff;
+	tr_desc(&t, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	tr_desc(&t, 1, OUT_DATA, 16, VIRTQ_DESC_F_NEXT, 2);
+	tr_desc(&t, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	tr_avail(&t, 0);
+	tr_w32(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	for (i = 0; i < 10000 && seen < 16; i++) {
+		usleep(1000);
+		seen = virtio_blk_steps(dev);
+	}
+	CU_ASSERT_FATAL(seen >= 16);
+
+	tr_w32(vm, VIRTIO_MMIO_STATUS, 0);	/* joins the worker */
+	done = virtio_blk_steps(dev);
+	CU_ASSERT_TRUE(done >= seen);
+	CU_ASSERT_TRUE(done < ZERO_SECTORS);
+	CU_ASSERT_EQUAL(tr_used_idx(&t), 1);
+	CU_ASSERT_EQUAL(*tr_at(&mem, STATUS), VIRTIO_BLK_S_IOERR);
+	virtio_mmio_free(vm);
+	tr_mem_free(&mem);
+	unlink(path);
 }
 
 static void test_no_status_byte(void)
@@ -434,7 +633,7 @@ static void test_no_status_byte(void)
 	tr_avail(&f->t, 0);
 	CU_ASSERT_EQUAL_FATAL(virtq_pop(&f->vq, &f->chain), 1);
 	f->used = 99;
-	virtio_blk_handle(f->dev, &f->chain, &f->used);
+	virtio_blk_handle(f->dev, 0, &f->chain, &f->used);
 	CU_ASSERT_EQUAL(f->used, 0);
 	fx_free(f);
 }
@@ -588,6 +787,9 @@ static const CU_TestInfo virtio_blk_tests[] = {
 	{ "discard", test_discard },
 	{ "write zeroes", test_write_zeroes },
 	{ "direct I/O, unaligned buffer", test_direct_unaligned },
+	{ "direct I/O, unaligned and large", test_direct_unaligned_large },
+	{ "discard and write zeroes in steps", test_zero_steps },
+	{ "write zeroes stops on a reset", test_zero_stops_on_reset },
 	{ "chain without status byte", test_no_status_byte },
 	{ "option parsing", test_parse_option },
 	{ "open errors and locking", test_open_errors },

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef ARMZ_DEVICES_P9_FS_H
-#define ARMZ_DEVICES_P9_FS_H
+#ifndef ARMZ_DEVICES_P9_PRIVATE_H
+#define ARMZ_DEVICES_P9_PRIVATE_H
 
 /*
- * The 9P server's insides, shared by p9.c (wire protocol), p9-node.c
- * (nodes and fids) and p9-fs.c (file operations). Not a public interface.
+ * The 9P server's insides, private to it: shared only by p9.c (wire
+ * protocol), p9-node.c (nodes and fids), p9-fs.c (file operations) and
+ * p9-wire.h. Everything else sees include/armz/p9.h.
  * Functions return 0 (or a count) on success, -errno on failure.
  */
 
@@ -74,6 +75,8 @@ int p9_node_init(struct p9_server *s, const char *root);
 void p9_node_fini(struct p9_server *s);
 /* Closes idle descriptors past fd_limit; only between requests. */
 void p9_node_trim(struct p9_server *s);
+/* Sets fd_limit and io_limit to this server's part of the process's. */
+void p9_node_budget(struct p9_server *s);
 
 /* Fids (p9-node.c). */
 struct p9_fid *p9_fid_find(struct p9_server *s, uint32_t id);
