@@ -161,7 +161,7 @@ void virtio_dev_process(struct virtio_device *dev, unsigned int q,
 
 	if (!vq || vq->broken)
 		return;
-	while (!__atomic_load_n(&dev->transport->stopping, __ATOMIC_RELAXED)) {
+	while (!virtio_dev_stopping(dev)) {
 		uint32_t len = 0;
 		int r = virtq_pop(vq, &chain);
 
