@@ -13,26 +13,6 @@
 #include <armz/initramfs.h>
 
 #define MODULES_MAX	64
-#define BANNER		"Linux version "
-
-int image_kernel_release(const void *image, size_t len, char *out,
-			 size_t outlen)
-{
-	const char *p = memmem(image, len, BANNER, strlen(BANNER));
-	const char *end = (const char *)image + len;
-	size_t n = 0;
-
-	if (!p)
-		return err_set(ENOENT, "kernel has no 'Linux version' banner");
-	p += strlen(BANNER);
-	while (p + n < end && n < outlen - 1 && p[n] > ' ' && p[n] < 0x7f)
-		n++;
-	if (!n || n == outlen - 1)
-		return err_set(ENOENT, "kernel's version banner is malformed");
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 0;
-}
 
 /* "kernel/fs/9p/9p.ko.xz" is module "9p"; '-' and '_' are the same. */
 static bool module_is(const char *path, size_t len, const char *name)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <armz/err.h>
+#include <armz/kernel.h>
 #include <armz/loader.h>
 #include <armz/p9.h>
 #include "machine.h"

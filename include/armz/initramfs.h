@@ -28,13 +28,6 @@ int cpio_finish(struct cpio *c);
 void cpio_free(struct cpio *c);
 
 /*
- * The release ("6.12.117+deb12-arm64") of the kernel in an Image, read
- * from its "Linux version " banner; -ENOENT when there is none.
- */
-int image_kernel_release(const void *image, size_t len, char *out,
-			 size_t outlen);
-
-/*
  * The modules named in want (e.g. "9p", "virtio_mmio") and everything
  * they depend on, as paths relative to moddir, dependencies first, each
  * once, read from moddir/modules.dep. A name the kernel does not have as

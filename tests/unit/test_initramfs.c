@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <armz/initramfs.h>
+#include <armz/kernel.h>
 
 #include "unit.h"
 
