@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <armz/kernel.h>
 #include <armz/kvm-arm64-abi.h>
 
 /*
@@ -29,6 +30,7 @@ enum armz_exit {
 /* What the user asked for, filled by vmm/cli.c. */
 struct vm_config {
 	const char *kernel;
+	enum kernel_format kernel_format;	/* --kernel-format; 0: auto */
 	const char *initrd;
 	const char *params;
 	const char *payload;
@@ -58,6 +60,7 @@ struct vm_config {
 	/* Run-a-command mode: armz run -k IMAGE [--rootfs DIR] -- CMD... */
 	char **command;			/* NULL in normal mode */
 	const char *rootfs;
+	const char *modules_dir;	/* --modules DIR, or NULL */
 	bool rw;
 	bool verbose;
 	const void *initrd_data;	/* the initramfs armz built */

@@ -8,6 +8,7 @@
 
 #include <armz/initramfs.h>
 #include <armz/kernel.h>
+#include <armz/modules.h>
 
 #include "unit.h"
 

@@ -13,15 +13,12 @@
 #include "unit.h"
 
 /*
- * A fake Image of FAKE_LEN bytes: a valid header, the version banner cut
- * in two by the scan's 64 KiB window, and (optionally) an IKCONFIG whose
- * marker straddles the third window. Everything else is a pattern that
- * compresses a little, so every decompressor runs many blocks.
+ * A fake Image of FAKE_LEN bytes (tf_image): the banner and the IKCONFIG
+ * marker straddle the scan's 64 KiB windows, and the pattern around them
+ * makes every decompressor run many blocks.
  */
 #define FAKE_LEN	300000
 #define FAKE_BSS	0x10000
-#define BANNER_AT	(65536 - 6)
-#define IKCFG_AT	(3 * 65536 - 3)
 #define RELEASE		"6.99.0-armz-test+"
 #define RAM_SIZE	(16u << 20)
 #define GUARD		0xa5
@@ -32,30 +29,8 @@ static const char fake_config[] =
 
 static uint8_t *fake_image(uint64_t image_size, bool config)
 {
-	static const char banner[] = "Linux version " RELEASE
-		" (builder@host) (gcc 12) #1 SMP PREEMPT\n";
-	uint8_t *b = malloc(FAKE_LEN);
-	uint8_t *gz;
-	size_t gz_len;
-
-	for (size_t i = 0; i < FAKE_LEN; i++)
-		b[i] = (uint8_t)((i >> 3) * 29 + (i % 5));
-	memset(b, 0, ARM64_IMAGE_HDR_SIZE);
-	le32_write(b, 0xfa405a4d);
-	le64_write(b + 0x08, 0);
-	le64_write(b + 0x10, image_size);
-	le64_write(b + 0x18, 0xa);
-	memcpy(b + 0x38, "ARM\x64", 4);
-	memcpy(b + BANNER_AT, banner, sizeof(banner) - 1);
-	if (config) {
-		gz = tf_compress(UNPACK_GZIP, fake_config,
-				 sizeof(fake_config) - 1, &gz_len);
-		memcpy(b + IKCFG_AT, "IKCFG_ST", 8);
-		memcpy(b + IKCFG_AT + 8, gz, gz_len);
-		memcpy(b + IKCFG_AT + 8 + gz_len, "IKCFG_ED", 8);
-		free(gz);
-	}
-	return b;
+	return tf_image(FAKE_LEN, image_size, RELEASE,
+			config ? fake_config : NULL);
 }
 
 static bool msg_has(const char *s)

@@ -3,7 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <armz/le.h>
+#include <armz/loader.h>
 
 #include <lzma.h>
 #include <zlib.h>
@@ -141,4 +145,64 @@ void tf_remove(char *path)
 	if (path)
 		unlink(path);
 	free(path);
+}
+
+uint8_t *tf_image(size_t len, uint64_t image_size, const char *release,
+		  const char *config)
+{
+	uint8_t *b = malloc(len), *gz;
+	char banner[256];
+	size_t n, gz_len;
+
+	if (!b || len < 4 * 65536)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		b[i] = (uint8_t)((i >> 3) * 29 + (i % 5));
+	memset(b, 0, ARM64_IMAGE_HDR_SIZE);
+	le32_write(b, 0xfa405a4d);
+	le64_write(b + 0x10, image_size);
+	le64_write(b + 0x18, 0xa);
+	memcpy(b + 0x38, "ARM\x64", 4);
+	n = (size_t)snprintf(banner, sizeof(banner), "Linux version %s "
+			     "(builder@host) (gcc 12) #1 SMP PREEMPT\n",
+			     release);
+	memcpy(b + TF_BANNER_AT, banner, n);
+	if (config) {
+		gz = tf_compress(UNPACK_GZIP, config, strlen(config), &gz_len);
+		if (!gz || TF_IKCFG_AT + 16 + gz_len > len) {
+			free(gz);
+			free(b);
+			return NULL;
+		}
+		memcpy(b + TF_IKCFG_AT, "IKCFG_ST", 8);
+		memcpy(b + TF_IKCFG_AT + 8, gz, gz_len);
+		memcpy(b + TF_IKCFG_AT + 8 + gz_len, "IKCFG_ED", 8);
+		free(gz);
+	}
+	return b;
+}
+
+int tf_put(const char *dir, const char *rel, const void *data, size_t len)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (char *p = path + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	return tf_write_at(path, data, len);
+}
+
+void tf_rmtree(char *dir)
+{
+	char cmd[4200];
+
+	if (dir && !strncmp(dir, "/tmp/armz-", 10)) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	free(dir);
 }
