@@ -101,7 +101,7 @@ all: $(ARMZ) $(INIT)
 
 $(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h \
 	 include/armz/command.h
-	$(CC) -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -static \
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DARMZ_INIT -Iinclude -static \
 		-o $@ $<
 
 $(ARMZ): $(CORE_OBJS) $(VMM_OBJS)

@@ -53,4 +53,24 @@
 #define COMMAND_INIT_STARTED	COMMAND_INIT_PREFIX "started"
 #define COMMAND_INIT_HVC1	COMMAND_INIT_PREFIX "reporting on hvc1"
 
+#ifndef ARMZ_INIT
+#include <stddef.h>
+
+enum command_init_kind {
+	COMMAND_INIT_NONE,		/* not armz-init's */
+	COMMAND_INIT_MESSAGE,		/* a line for the user */
+	COMMAND_INIT_MARK_STARTED,
+	COMMAND_INIT_MARK_HVC1,
+};
+
+/*
+ * The host side of the above (loader/init-log.c), for one line of the
+ * kernel console without its "\n": what it is, and for a message, where
+ * its "armz-init: ..." text is in line and how long it is.
+ */
+enum command_init_kind command_init_line(const char *line, size_t len,
+					 const char **text,
+					 size_t *text_len);
+#endif
+
 #endif
