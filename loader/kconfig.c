@@ -43,21 +43,32 @@ static int kconfig_add(struct kconfig *c, const char *name, size_t len,
 	return 0;
 }
 
-/* "CONFIG_X=v" or "# CONFIG_X is not set"; anything else is a comment. */
+static bool starts(const char *line, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && !memcmp(line, prefix, n);
+}
+
+/*
+ * "CONFIG_X=v" or "# CONFIG_X is not set"; anything else is a comment.
+ * line is not NUL-terminated: nothing here reads past len.
+ */
 static int kconfig_line(struct kconfig *c, const char *line, size_t len)
 {
 	static const char unset[] = " is not set";
-	const char *eq, *end = line + len;
+	const char *eq, *sp, *end = line + len;
 	size_t n;
 
-	if (len > 2 && !strncmp(line, "# CONFIG_", 9)) {
-		n = strcspn(line + 2, " ");
-		if (2 + n + strlen(unset) == len &&
-		    !strncmp(line + 2 + n, unset, strlen(unset)))
-			return kconfig_add(c, line + 2, n, 0);
+	if (starts(line, len, "# CONFIG_")) {
+		sp = memchr(line + 2, ' ', len - 2);
+		if (sp && (size_t)(end - sp) == strlen(unset) &&
+		    !memcmp(sp, unset, strlen(unset)))
+			return kconfig_add(c, line + 2,
+					   (size_t)(sp - (line + 2)), 0);
 		return 0;
 	}
-	if (len < 8 || strncmp(line, "CONFIG_", 7))
+	if (!starts(line, len, "CONFIG_"))
 		return 0;
 	eq = memchr(line, '=', len);
 	if (!eq || eq + 1 == end)

@@ -321,6 +321,18 @@ static void test_kconfig(void)
 	CU_ASSERT_EQUAL(kconfig_get(c, "CONFIG_NOPE"), 0);
 	kconfig_free(c);
 	CU_ASSERT_EQUAL(kconfig_read("/nonexistent/.config", &c), -ENOENT);
+
+	/* The text need not end in NUL or newline: nothing reads past it. */
+	for (size_t n = 1; n <= 24; n++) {
+		static const char tail[] = "CONFIG_A=y\n# CONFIG_B is no";
+		char *exact = malloc(n);
+
+		memcpy(exact, tail, n);
+		CU_ASSERT_EQUAL_FATAL(kconfig_parse(exact, n, &c), 0);
+		CU_ASSERT_EQUAL(kconfig_get(c, "CONFIG_A"), n >= 10 ? 'y' : 0);
+		kconfig_free(c);
+		free(exact);
+	}
 }
 
 static void test_modules_check(void)
