@@ -62,8 +62,10 @@ static int command_find_init(char *path, size_t len)
 		       self);
 }
 
-/* One module, decompressed when it is .ko.xz/.zst/.gz: no guest needs
- * module decompression support then. */
+/*
+ * One module, decompressed when it is a .ko.xz, .ko.zst or .ko.gz: the
+ * guest kernel needs no module decompression support then.
+ */
 static int command_add_module(struct cpio *c, unsigned int i,
 			      const struct guest_module *mod, FILE *list)
 {
