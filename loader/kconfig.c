@@ -126,8 +126,8 @@ int kconfig_read(const char *path, struct kconfig **out)
 			if (cap >= (16u << 20)) {
 				free(buf);
 				fclose(f);
-				return err_set(EFBIG, "kernel config '%s' is too "
-					       "large", path);
+				return err_set(EFBIG, "kernel config '%s' "
+					       "is too large", path);
 			}
 			p = realloc(buf, cap = cap ? cap * 2 : 256 << 10);
 			if (!p) {
@@ -173,7 +173,7 @@ struct kernel_need {
 	const char *option;
 	const char *what;
 	const char *module;		/* NULL: a bool option */
-	bool overlay;			/* only for the overlay over the root */
+	bool overlay;			/* only for the root's overlay */
 };
 
 static const struct kernel_need kernel_needs[] = {

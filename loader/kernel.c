@@ -260,8 +260,8 @@ static int kernel_open_raw(struct kernel *k)
 	k->info.kind = KERNEL_RAW;
 	snprintf(k->desc, sizeof(k->desc), "raw binary");
 	img->text_offset = KERNEL_RAW_OFFSET;
-	img->image_size = ((size + LOADER_ALIGN_2M - 1) & ~(LOADER_ALIGN_2M - 1))
-			  + RAW_SLACK;
+	img->image_size = (size + LOADER_ALIGN_2M - 1) & ~(LOADER_ALIGN_2M - 1);
+	img->image_size += RAW_SLACK;
 	img->file_size = size;
 	if (size > MEMMAP_RAM_MAX)
 		return err_set(EFBIG, "kernel '%s' (raw binary) is larger "
@@ -283,8 +283,10 @@ static int kernel_open_zboot(struct kernel *k, const uint8_t *head,
 			       k->path, len);
 	memcpy(name, head + ZBOOT_COMP_NAME, ZBOOT_COMP_NAME_MAX);
 	name[ZBOOT_COMP_NAME_MAX] = '\0';
+	/* The field ends with a NUL, and a name is printable. */
 	for (size_t i = 0; name[i]; i++)
-		if (name[i] <= ' ' || name[i] >= 0x7f || i == ZBOOT_COMP_NAME_MAX - 1)
+		if (name[i] <= ' ' || name[i] >= 0x7f ||
+		    i == ZBOOT_COMP_NAME_MAX - 1)
 			return err_set(EINVAL, "kernel '%s' (EFI zboot image) "
 				       "has a corrupt header: its compression "
 				       "type is not a name", k->path);

@@ -313,7 +313,7 @@ int modules_plan_new(const struct modules_req *req,
 	if (!r)
 		snprintf(p->release, sizeof(p->release), "%s", rel);
 	else if (r == -ENOENT)
-		r = 0;		/* no banner: no lib/modules/RELEASE either */
+		r = 0;		/* no banner: no lib/modules/RELEASE */
 	if (!r) {
 		build_tree = build_tree_of(req->kernel_path);
 		r = plan_find_tree(p, req, build_tree, &kind);

@@ -57,7 +57,7 @@
  */
 
 enum kernel_format {
-	KERNEL_FORMAT_AUTO,	/* Image, compressed Image, zboot or vmlinux */
+	KERNEL_FORMAT_AUTO,	/* Image, compressed Image, zboot, vmlinux */
 	KERNEL_FORMAT_RAW,	/* a bare binary, whatever it looks like */
 };
 

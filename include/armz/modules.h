@@ -83,7 +83,7 @@ struct modules_req {
 
 struct guest_module {
 	char *name;			/* "9pnet_virtio" */
-	char *path;			/* on the host: ".../9pnet_virtio.ko.xz" */
+	char *path;			/* on the host: ".../9p.ko.xz" */
 };
 
 struct modules_plan {

@@ -23,7 +23,7 @@
  */
 
 enum unpack_format {
-	UNPACK_NONE,		/* not compressed, or not a format known here */
+	UNPACK_NONE,		/* not compressed, or in no format here */
 	UNPACK_GZIP,
 	UNPACK_ZSTD,
 	UNPACK_XZ,

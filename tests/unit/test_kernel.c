@@ -252,7 +252,7 @@ static char *zboot_file(const char *comp, const uint8_t *payload,
 	le32_write(b + 12, size_field ? size_field : (uint32_t)len);
 	strcpy((char *)b + 24, comp);
 	memcpy(b + 0x38, "\xcd\x23\x82\x81", 4);	/* LINUX_PE_MAGIC */
-	le32_write(b + 0x3c, 0x40);			/* PE header offset */
+	le32_write(b + 0x3c, 0x40);		/* PE header offset */
 	memcpy(b + 0x40, "PE\0\0", 4);
 	memcpy(b + off, payload, len);
 	le32_write(b + off + len, 0x12345678);	/* the appended size */
