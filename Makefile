@@ -58,6 +58,8 @@ pkg_libs = $(shell $(PKG_ENV) $(PKG_CONFIG) $(PKG_STATIC) --libs $(1) 2>/dev/nul
 LIBFDT		= $(call pkg_libs,libfdt,-lfdt)
 LIBCAPNG	= $(call pkg_libs,libcap-ng,-lcap-ng)
 LIBCUNIT	= $(call pkg_libs,cunit,-lcunit)
+# Compressed kernels and modules: gzip, zstd, xz and lzma.
+LIBCOMP		= $(call pkg_libs,zlib libzstd liblzma,-lz -lzstd -llzma)
 
 # --net user needs libslirp, which ships no static library: on when it is
 # installed and the build is dynamic. Its .pc requires glib-2.0's .pc,
@@ -108,14 +110,14 @@ all: $(ARMZ) $(INIT)
 
 $(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h \
 	 include/armz/command.h
-	$(CC) -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -static \
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DARMZ_INIT -Iinclude -static \
 		-o $@ $<
 
 $(ARMZ): $(CORE_OBJS) $(VMM_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCAPNG) $(LIBSLIRP)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCAPNG) $(LIBSLIRP) $(LIBCOMP)
 
 $(UNIT): $(CORE_OBJS) $(UNIT_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT) $(LIBSLIRP)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT) $(LIBSLIRP) $(LIBCOMP)
 
 $(GDB_FAKE): $(GDB_FAKE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -128,11 +130,12 @@ $(O)/obj/%.o: %.c $(SYSROOT_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 ifneq ($(SYSROOT_STAMP),)
-SYSROOT_PKGS	:= libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev
+SYSROOT_PKGS	:= libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev \
+		   zlib1g-dev libzstd-dev liblzma-dev
 # A dynamic cross build links against the shared libraries themselves
 # (and libslirp's own dependencies); the same files run it on the target.
 ifeq ($(STATIC),)
-SYSROOT_PKGS	+= libfdt1 libcap-ng0 libcunit1
+SYSROOT_PKGS	+= libfdt1 libcap-ng0 libcunit1 zlib1g libzstd1 liblzma5
 ifeq ($(SLIRP),yes)
 SYSROOT_PKGS	+= libslirp-dev libslirp0 libglib2.0-0 libpcre2-8-0
 endif

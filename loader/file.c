@@ -27,14 +27,13 @@ static int file_check(const char *what, const char *path,
 	return 0;
 }
 
-int file_map(const char *what, const char *path, struct file_buf *fb)
+int file_open(const char *what, const char *path, struct file_buf *fb)
 {
 	struct stat st;
-	void *p;
 	int fd, ret, e;
 
-	fb->data = NULL;
-	fb->size = 0;
+	memset(fb, 0, sizeof(*fb));
+	fb->fd = -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
@@ -52,14 +51,6 @@ int file_map(const char *what, const char *path, struct file_buf *fb)
 		close(fd);
 		return ret;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	e = errno;
-	if (p == MAP_FAILED) {
-		close(fd);
-		return err_set(e, "cannot map %s '%s': %s", what, path,
-			       strerror(e));
-	}
-	fb->data = p;
 	fb->size = (size_t)st.st_size;
 	fb->fd = fd;
 	fb->what = what;
@@ -67,18 +58,38 @@ int file_map(const char *what, const char *path, struct file_buf *fb)
 	return 0;
 }
 
-/*
- * Reading straight into guest RAM, rather than copying from the mapping,
- * keeps the file's pages out of armz's own resident set.
- */
-int file_copy(const struct file_buf *fb, void *dst)
+int file_map(const char *what, const char *path, struct file_buf *fb)
+{
+	void *p;
+	int ret, e;
+
+	ret = file_open(what, path, fb);
+	if (ret)
+		return ret;
+	p = mmap(NULL, fb->size, PROT_READ, MAP_PRIVATE, fb->fd, 0);
+	e = errno;
+	if (p == MAP_FAILED) {
+		file_close(fb);
+		return err_set(e, "cannot map %s '%s': %s", what, path,
+			       strerror(e));
+	}
+	fb->data = p;
+	return 0;
+}
+
+int file_read(const struct file_buf *fb, uint64_t off, void *dst, size_t len)
 {
 	uint8_t *p = dst;
 	size_t done = 0;
 
-	while (done < fb->size) {
-		ssize_t n = pread(fb->fd, p + done, fb->size - done,
-				  (off_t)done);
+	if (off > fb->size || len > fb->size - off)
+		return err_set(EIO, "cannot read %s '%s': %zu bytes at 0x%llx "
+			       "lie beyond its end (%zu bytes)", fb->what,
+			       fb->path, len, (unsigned long long)off,
+			       fb->size);
+	while (done < len) {
+		ssize_t n = pread(fb->fd, p + done, len - done,
+				  (off_t)(off + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -91,12 +102,30 @@ int file_copy(const struct file_buf *fb, void *dst)
 	return 0;
 }
 
+/*
+ * Reading straight into guest RAM, rather than copying from the mapping,
+ * keeps the file's pages out of armz's own resident set.
+ */
+int file_copy(const struct file_buf *fb, void *dst)
+{
+	return file_read(fb, 0, dst, fb->size);
+}
+
+void file_close(struct file_buf *fb)
+{
+	if (fb->data)
+		munmap(fb->data, fb->size);
+	if (fb->fd >= 0)
+		close(fb->fd);
+	fb->data = NULL;
+	fb->size = 0;
+	fb->fd = -1;
+}
+
 void file_unmap(struct file_buf *fb)
 {
-	if (fb->data) {
-		munmap(fb->data, fb->size);
-		close(fb->fd);
-	}
+	if (fb->data)
+		file_close(fb);
 	fb->data = NULL;
 	fb->size = 0;
 }

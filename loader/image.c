@@ -54,13 +54,19 @@ static uint64_t round_up_2m(uint64_t v)
 
 int image_parse(const void *buf, size_t len, struct arm64_image *img)
 {
-	const uint8_t *b = buf;
+	return image_parse_header(buf, len, len, img);
+}
+
+int image_parse_header(const void *hdr, size_t hdr_len, uint64_t len,
+		       struct arm64_image *img)
+{
+	const uint8_t *b = hdr;
 	uint64_t text_offset, image_size, flags;
 
-	if (len < ARM64_IMAGE_HDR_SIZE)
+	if (hdr_len < ARM64_IMAGE_HDR_SIZE)
 		return err_set(EINVAL, "kernel is too short for an arm64 Image "
 			       "(%zu bytes, the header alone is %d)",
-			       len, ARM64_IMAGE_HDR_SIZE);
+			       hdr_len, ARM64_IMAGE_HDR_SIZE);
 	if (le32_read(b + ARM64_IMAGE_MAGIC_OFFSET) != IMAGE_MAGIC)
 		return image_bad_magic(b);
 
@@ -71,6 +77,9 @@ int image_parse(const void *buf, size_t len, struct arm64_image *img)
 	memset(img, 0, sizeof(*img));
 	img->file_size = len;
 
+	if (image_size == 0 && !len)
+		return err_set(EINVAL, "kernel Image has no image_size and its "
+			       "size is unknown");
 	if (image_size == 0) {
 		/*
 		 * Pre-3.17: text_offset is in the kernel's own byte order
@@ -93,9 +102,10 @@ int image_parse(const void *buf, size_t len, struct arm64_image *img)
 			       (unsigned long long)text_offset);
 	if (image_size < len)
 		return err_set(EINVAL, "kernel Image header says image_size is "
-			       "%llu bytes, less than the file's %zu: "
+			       "%llu bytes, less than the file's %llu: "
 			       "corrupt or not an Image",
-			       (unsigned long long)image_size, len);
+			       (unsigned long long)image_size,
+			       (unsigned long long)len);
 	if (image_size > MEMMAP_RAM_MAX)
 		return err_set(EINVAL, "kernel Image header says image_size is "
 			       "0x%llx bytes, more than any guest RAM",

@@ -12,7 +12,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config ca-certificates clang \
 	libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev libslirp-dev \
-	liburing-dev libseccomp-dev \
+	liburing-dev libseccomp-dev zlib1g-dev libzstd-dev liblzma-dev \
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross \
 	qemu-system-arm qemu-user-static \

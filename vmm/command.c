@@ -15,15 +15,13 @@
 
 #include <armz/command.h>
 #include <armz/err.h>
+#include <armz/kernel.h>
 #include <armz/loader.h>
+#include <armz/modules.h>
 #include <armz/p9.h>
+#include <armz/unpack.h>
 #include <armz/util.h>
 #include "command.h"
-
-/* What armz-init needs before the root exists; built-ins are skipped. */
-static const char *const command_modules[] = {
-	"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", "overlay",
-};
 
 /* Passed through to the command; everything else stays on the host. */
 static const char *const command_env[] = {
@@ -66,45 +64,63 @@ static int command_find_init(char *path, size_t len)
 		       self);
 }
 
-static int command_add_modules(const struct vm_config *cfg, struct cpio *c)
+/*
+ * One module, decompressed when it is a .ko.xz, .ko.zst or .ko.gz: the
+ * guest kernel needs no module decompression support then.
+ */
+static int command_add_module(struct cpio *c, unsigned int i,
+			      const struct guest_module *mod, FILE *list)
 {
-	char rel[128], moddir[PATH_MAX], host[PATH_MAX + 256], name[64];
-	struct file_buf kernel = { 0 };
-	char *list = NULL, **mods = NULL;
+	char name[128];
+	size_t len;
+	void *data;
+	int r;
+
+	snprintf(name, sizeof(name), "%s/%02u-%s.ko", COMMAND_MOD_DIR + 1, i,
+		 mod->name);
+	r = unpack_read_file("kernel module", mod->path, MODULE_MAX_SIZE,
+			     &data, &len);
+	if (r)
+		return r;
+	r = cpio_add_file(c, name, 0644, data, len);
+	free(data);
+	fprintf(list, "/%s\n", name);
+	return r;
+}
+
+static int command_add_modules(const struct vm_config *cfg, struct cpio *c,
+			       struct modules_plan **planp)
+{
+	struct modules_req req = {
+		.kernel_path = cfg->kernel, .root = cfg->rootfs,
+		.modules_dir = cfg->modules_dir, .rw = cfg->rw,
+	};
+	struct modules_plan *plan = NULL;
+	char *list = NULL;
 	size_t list_len = 0;
-	unsigned int n = 0;
 	FILE *f;
 	int r;
 
-	r = file_map("kernel", cfg->kernel, &kernel);
+	r = kernel_open(cfg->kernel, cfg->kernel_format, &req.kernel);
+	if (!r)
+		r = modules_plan_new(&req, &plan);
+	kernel_close(req.kernel);
 	if (r)
 		return r;
-	r = image_kernel_release(kernel.data, kernel.size, rel, sizeof(rel));
-	file_unmap(&kernel);
-	snprintf(moddir, sizeof(moddir), "%s/lib/modules/%s", cfg->rootfs,
-		 rel);
-	/* No modules for this kernel: it has what it needs built in. */
-	if (r || access(moddir, R_OK))
-		return cpio_add_file(c, COMMAND_MODULES + 1, 0644, "", 0);
-	r = modules_resolve(moddir, command_modules,
-			    ARRAY_SIZE(command_modules),
-			    &mods, &n);
-	f = r ? NULL : open_memstream(&list, &list_len);
-	for (unsigned int i = 0; f && !r && i < n; i++) {
-		const char *base = strrchr(mods[i], '/');
-
-		snprintf(name, sizeof(name), "%s/%02u-%s", COMMAND_MOD_DIR + 1,
-			 i, base ? base + 1 : mods[i]);
-		snprintf(host, sizeof(host), "%s/%s", moddir, mods[i]);
-		r = cpio_add_host_file(c, name, 0644, "kernel module", host);
-		fprintf(f, "/%s\n", name);
-	}
+	f = open_memstream(&list, &list_len);
+	if (!f)
+		r = err_set(ENOMEM, "out of memory");
+	for (unsigned int i = 0; !r && i < plan->nmods; i++)
+		r = command_add_module(c, i, &plan->mods[i], f);
 	if (f)
 		fclose(f);
 	if (!r)
 		r = cpio_add_file(c, COMMAND_MODULES + 1, 0644, list, list_len);
 	free(list);
-	modules_free(mods, n);
+	if (!r && planp)
+		*planp = plan;
+	else
+		modules_plan_free(plan);
 	return r;
 }
 
@@ -190,6 +206,12 @@ static int command_add_config(const struct vm_config *cfg, struct cpio *c)
 
 int command_build_initrd(const struct vm_config *cfg, struct cpio *c)
 {
+	return command_build_initrd_plan(cfg, c, NULL);
+}
+
+int command_build_initrd_plan(const struct vm_config *cfg, struct cpio *c,
+			      struct modules_plan **plan)
+{
 	static const char *const dirs[] = {
 		COMMAND_DIR, COMMAND_MOD_DIR + 1, "dev", "proc", "sys",
 	};
@@ -207,10 +229,17 @@ int command_build_initrd(const struct vm_config *cfg, struct cpio *c)
 		argc++;
 	if (!r)
 		r = command_add_strings(c, COMMAND_ARGV + 1, cfg->command, argc);
+	if (plan)
+		*plan = NULL;
 	r = r ?: command_add_env(c) ?: command_add_cwd(cfg, c) ?:
-		 command_add_config(cfg, c) ?: command_add_modules(cfg, c) ?:
+		 command_add_config(cfg, c) ?:
+		 command_add_modules(cfg, c, plan) ?:
 		 cpio_finish(c);
 	if (r)
 		cpio_free(c);
+	if (r && plan) {
+		modules_plan_free(*plan);
+		*plan = NULL;
+	}
 	return r;
 }

@@ -27,22 +27,4 @@ int cpio_add_host_file(struct cpio *c, const char *name, mode_t mode,
 int cpio_finish(struct cpio *c);
 void cpio_free(struct cpio *c);
 
-/*
- * The release ("6.12.117+deb12-arm64") of the kernel in an Image, read
- * from its "Linux version " banner; -ENOENT when there is none.
- */
-int image_kernel_release(const void *image, size_t len, char *out,
-			 size_t outlen);
-
-/*
- * The modules named in want (e.g. "9p", "virtio_mmio") and everything
- * they depend on, as paths relative to moddir, dependencies first, each
- * once, read from moddir/modules.dep. A name the kernel does not have as
- * a module is skipped: it is built in, or the guest will say what is
- * missing. The caller frees the list with modules_free().
- */
-int modules_resolve(const char *moddir, const char *const *want,
-		    unsigned int nwant, char ***paths, unsigned int *npaths);
-void modules_free(char **paths, unsigned int npaths);
-
 #endif

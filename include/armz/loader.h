@@ -35,6 +35,19 @@ int file_copy(const struct file_buf *fb, void *dst);
 /* Safe on a zeroed or already unmapped file_buf. */
 void file_unmap(struct file_buf *fb);
 
+/*
+ * Open and check the file as file_map() does, without mapping it
+ * (fb->data stays NULL): for files read piece by piece with file_read(),
+ * which keeps their pages out of armz's resident set. Close it with
+ * file_close(), which also unmaps a file_map()ed one; on failure fb->fd
+ * is -1 and file_close() is a no-op.
+ */
+int file_open(const char *what, const char *path, struct file_buf *fb);
+/* len bytes at off; -EIO naming the file when they are not all there. */
+int file_read(const struct file_buf *fb, uint64_t off, void *dst,
+	      size_t len);
+void file_close(struct file_buf *fb);
+
 /* Size of the arm64 Image header (Documentation/arch/arm64/booting.rst). */
 #define ARM64_IMAGE_HDR_SIZE		64
 #define ARM64_IMAGE_MAGIC_OFFSET	0x38
@@ -53,6 +66,14 @@ struct arm64_image {
 
 /* Validate the header of a little-endian arm64 Image; -EINVAL otherwise. */
 int image_parse(const void *buf, size_t len, struct arm64_image *img);
+/*
+ * The same from the first hdr_len bytes of an Image of len bytes, which
+ * need not be in memory; len 0 means not known yet (then it is not
+ * checked against image_size, and a pre-3.17 header, which has no size
+ * of its own, is refused).
+ */
+int image_parse_header(const void *hdr, size_t hdr_len, uint64_t len,
+		       struct arm64_image *img);
 
 /* Where each part of a Linux boot goes, as guest physical addresses. */
 struct boot_layout {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <armz/kernel.h>
 #include <armz/net-backend.h>
 #include <armz/p9.h>
 #include <armz/virtio-blk.h>
@@ -41,6 +42,7 @@ enum vm_console {
  */
 struct vm_config {
 	const char *kernel;
+	enum kernel_format kernel_format;	/* --kernel-format; 0: auto */
 	const char *initrd;
 	const char *params;
 	const char *payload;
@@ -69,6 +71,7 @@ struct vm_config {
 	/* Run-a-command mode: armz run -k IMAGE [--rootfs DIR] -- CMD... */
 	char **command;			/* NULL in normal mode */
 	const char *rootfs;
+	const char *modules_dir;	/* --modules DIR, or NULL */
 	bool rw;
 	bool verbose;
 };

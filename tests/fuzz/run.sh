@@ -20,7 +20,8 @@ for t in "${targets[@]}"; do
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined \
-		-o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $srcs -lfdt
+		-o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $srcs -lfdt \
+		-lz -lzstd -llzma
 	mkdir -p "$out/corpus-$t"
 	"$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 \
 		-print_final_stats=0 "$out/corpus-$t" 2>"$out/$t.log" || {

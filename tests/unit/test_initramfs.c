@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <armz/command.h>
 #include <armz/initramfs.h>
+#include <armz/kernel.h>
+#include <armz/modules.h>
 
 #include "unit.h"
 
@@ -141,11 +144,63 @@ static void test_modules_resolve(void)
 	rmdir(dir);
 }
 
+static enum command_init_kind init_line(const char *line, const char **text,
+				       size_t *len)
+{
+	*text = NULL;
+	*len = 0;
+	return command_init_line(line, strlen(line), text, len);
+}
+
+/* The host's reading of armz-init's lines (include/armz/command.h). */
+static void test_init_lines(void)
+{
+	static const char msg[] = "armz-init: cannot load module 9p "
+		"(/armz/mod/04-9p.ko): Unknown symbol in module (errno 2)";
+	char line[256];
+	const char *text;
+	size_t len;
+
+	snprintf(line, sizeof(line), "[    2.417532] %s\r", msg);
+	CU_ASSERT_EQUAL(init_line(line, &text, &len), COMMAND_INIT_MESSAGE);
+	CU_ASSERT_EQUAL(len, strlen(msg));
+	CU_ASSERT_PTR_EQUAL(text, line + 15);
+	CU_ASSERT_EQUAL(memcmp(text, msg, len), 0);
+
+	/* Undecorated (hvc1, or a kernel without printk times). */
+	CU_ASSERT_EQUAL(init_line(msg, &text, &len), COMMAND_INIT_MESSAGE);
+	CU_ASSERT_PTR_EQUAL(text, msg);
+
+	/* Time stamp and caller id; the markers. */
+	CU_ASSERT_EQUAL(init_line("[    0.912000][    T1] armz-init: started",
+				  &text, &len), COMMAND_INIT_MARK_STARTED);
+	CU_ASSERT_PTR_NULL(text);
+	CU_ASSERT_EQUAL(init_line("[ 1.0] armz-init: reporting on hvc1\r",
+				  &text, &len), COMMAND_INIT_MARK_HVC1);
+	/* A marker's text with more after it is a message. */
+	CU_ASSERT_EQUAL(init_line("armz-init: started twice", &text, &len),
+			COMMAND_INIT_MESSAGE);
+
+	/* Not armz-init's. */
+	CU_ASSERT_EQUAL(init_line("[    1.1] Run /init as init process", &text,
+				  &len), COMMAND_INIT_NONE);
+	CU_ASSERT_EQUAL(init_line("armz-init:no space", &text, &len),
+			COMMAND_INIT_NONE);
+	CU_ASSERT_EQUAL(init_line("x armz-init: later in the line", &text,
+				  &len), COMMAND_INIT_NONE);
+	CU_ASSERT_EQUAL(init_line("[    2.4 armz-init: unclosed", &text,
+				  &len), COMMAND_INIT_NONE);
+	CU_ASSERT_EQUAL(init_line("", &text, &len), COMMAND_INIT_NONE);
+	CU_ASSERT_EQUAL(init_line("armz-init", &text, &len),
+			COMMAND_INIT_NONE);
+}
+
 static const CU_TestInfo initramfs_tests[] = {
 	{ "cpio layout", test_cpio_layout },
 	{ "cpio read by the host's cpio", test_cpio_host_tool },
 	{ "kernel release from the banner", test_kernel_release },
 	{ "modules and their dependencies", test_modules_resolve },
+	{ "armz-init's lines on the console", test_init_lines },
 	CU_TEST_INFO_NULL,
 };
 

@@ -14,6 +14,10 @@
  *   /armz/modules   modules to load, one path a line, in order
  *   /armz/config    "rw", "tty" and "share TAG PATH" lines
  *
+ * Whatever goes wrong is said in one line, the way include/armz/command.h
+ * lays down: to the kernel log, which reaches the console before any
+ * other channel exists, and to hvc1 once it does.
+ *
  * Static, libc only: it runs before any root filesystem exists.
  */
 #include <errno.h>
@@ -30,6 +34,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -39,20 +44,67 @@
 #include <armz/test-exit.h>
 
 #define MSIZE			"msize=262144"
-#define MODULE_INIT_COMPRESSED	4
 #define MAX_ARGS		4096
+#define KERN_ERR		"<3>"
 
 static bool config_rw, config_tty;
+static int kmsg_fd = -1;
+static bool on_hvc1;		/* fd 2 is hvc1, armz's stderr */
 
+/* Keeps a message to one line: no newline or escape gets through. */
+static void say_clean(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
+}
+
+static void say_write(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * One line for the user: "armz-init: TEXT\n" to the kernel log and, once
+ * there, to hvc1 (to fd 2 as well while there is no kernel log at all).
+ */
 static void say(const char *fmt, ...)
 {
+	static const size_t pre = sizeof(KERN_ERR COMMAND_INIT_PREFIX) - 1;
+	char line[600];
 	va_list ap;
+	size_t n;
 
-	fprintf(stderr, "armz-init: ");
+	memcpy(line, KERN_ERR COMMAND_INIT_PREFIX, pre);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + pre, sizeof(line) - pre - 1, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
+	say_clean(line + pre);
+	n = strlen(line);
+	line[n++] = '\n';
+	if (kmsg_fd >= 0)
+		say_write(kmsg_fd, line, n);
+	if (on_hvc1 || kmsg_fd < 0)
+		say_write(2, line + strlen(KERN_ERR), n - strlen(KERN_ERR));
+}
+
+/* A marker (command.h): for armz, in the kernel log only. */
+static void say_marker(const char *marker)
+{
+	char line[128];
+	int n = snprintf(line, sizeof(line), KERN_ERR "%s\n", marker);
+
+	if (kmsg_fd >= 0 && n > 0)
+		say_write(kmsg_fd, line, (size_t)n);
 }
 
 /* A whole small file, NUL-terminated; *len excludes the terminator. */
@@ -96,30 +148,65 @@ static char **split_nul(char *buf, size_t len)
 	return v;
 }
 
+/* "/armz/mod/04-9p.ko" is module "9p". */
+static void module_name(const char *path, char *name, size_t len)
+{
+	const char *base = strrchr(path, '/'), *dash;
+
+	base = base ? base + 1 : path;
+	dash = strchr(base, '-');
+	if (dash)
+		base = dash + 1;
+	snprintf(name, len, "%.*s", (int)strcspn(base, "."), base);
+}
+
+/* armz packs them decompressed, in dependency order. */
 static void load_modules(void)
 {
 	char *list = slurp(COMMAND_MODULES, NULL), *line, *save = NULL;
+	char name[64];
 
 	for (line = list ? strtok_r(list, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		int fd = open(line, O_RDONLY | O_CLOEXEC);
-		int flags = strstr(line, ".ko.") ? MODULE_INIT_COMPRESSED : 0;
+		int fd = open(line, O_RDONLY | O_CLOEXEC), e;
 
-		if (fd < 0 || (syscall(SYS_finit_module, fd, "", flags) < 0 &&
-			       errno != EEXIST))
-			say("cannot load module %s: %s", line, strerror(errno));
+		if (fd >= 0 && (syscall(SYS_finit_module, fd, "", 0) == 0 ||
+				errno == EEXIST)) {
+			close(fd);
+			continue;
+		}
+		e = errno;
+		module_name(line, name, sizeof(name));
+		say("cannot load module %s (%s): %s (errno %d)", name, line,
+		    strerror(e), e);
 		if (fd >= 0)
 			close(fd);
 	}
 	free(list);
 }
 
+/* One of the config's words on a line of its own. */
+static bool config_has(const char *cfg, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = cfg;
+
+	while (p && *p) {
+		if (!strncmp(p, word, n) && (p[n] == '\n' || !p[n]))
+			return true;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
 static void read_config(void)
 {
 	char *cfg = slurp(COMMAND_CONFIG, NULL);
 
-	config_rw = cfg && strstr(cfg, "rw\n");
-	config_tty = cfg && strstr(cfg, "tty\n");
+	config_rw = config_has(cfg, "rw");
+	config_tty = config_has(cfg, "tty");
 	free(cfg);
 }
 
@@ -183,8 +270,15 @@ static int mount_shares(void)
 static int enter_root(void)
 {
 	if (mount_root() < 0) {
-		say("cannot mount the root filesystem over 9p: %s",
-		    strerror(errno));
+		int e = errno;
+
+		say("cannot mount the root from the host over 9p (tag "
+		    COMMAND_ROOT_TAG "): %s%s", strerror(e),
+		    e == ENODEV ? "; the kernel has no 9p filesystem" :
+		    e == EPROTONOSUPPORT ? "; the kernel has no 9p virtio "
+					   "transport" :
+		    e == ENOENT ? "; no virtio-9p device with that tag "
+				  "(virtio-mmio missing?)" : "");
 		return -1;
 	}
 	/*
@@ -205,11 +299,29 @@ static int enter_root(void)
 	return 0;
 }
 
-/* stdin/stdout on hvc0, stderr on hvc1; raw unless the user has a tty. */
+/*
+ * stdin/stdout on hvc0, stderr on hvc1. Their output is never processed:
+ * the command's bytes reach armz's stdout and stderr exactly (no CR before
+ * each LF), and when those are a terminal, armz keeps the terminal's own
+ * output processing on, which adds the CR there. Input is the terminal's
+ * line discipline (echo, ^C) when armz's stdin is a terminal ("tty"),
+ * raw bytes otherwise.
+ */
+static void console_setup(int fd, bool line_discipline)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t))
+		return;
+	if (!line_discipline)
+		cfmakeraw(&t);
+	t.c_oflag &= ~(tcflag_t)OPOST;
+	tcsetattr(fd, TCSANOW, &t);
+}
+
 static void open_consoles(void)
 {
 	int in = -1, err = -1;
-	struct termios t;
 
 	/* The consoles' nodes may trail their driver's probe a little. */
 	for (int i = 0; i < 300 && (in < 0 || err < 0); i++) {
@@ -221,18 +333,17 @@ static void open_consoles(void)
 			usleep(10000);
 	}
 	if (in < 0 || err < 0) {
-		say("no /dev/hvc0 or /dev/hvc1: %s", strerror(errno));
+		say("no /dev/hvc%d after 3 s: %s; the command's stdin, stdout "
+		    "and stderr need the virtio console", in < 0 ? 0 : 1,
+		    strerror(errno));
+		if (in >= 0)
+			close(in);
+		if (err >= 0)
+			close(err);
 		return;
 	}
-	for (int fd = 0; fd < 2; fd++) {
-		int tty = fd ? err : in;
-
-		if (tcgetattr(tty, &t) == 0) {
-			if (!config_tty || fd)
-				cfmakeraw(&t);
-			tcsetattr(tty, TCSANOW, &t);
-		}
-	}
+	console_setup(in, config_tty);
+	console_setup(err, false);
 	dup2(in, 0);
 	dup2(in, 1);
 	dup2(err, 2);
@@ -240,6 +351,8 @@ static void open_consoles(void)
 		close(in);
 	if (err > 2)
 		close(err);
+	on_hvc1 = true;
+	say_marker(COMMAND_INIT_HVC1);
 }
 
 static volatile uint32_t *test_exit_map(void)
@@ -247,12 +360,100 @@ static volatile uint32_t *test_exit_map(void)
 	int fd = open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
 	void *p;
 
-	if (fd < 0)
+	if (fd < 0) {
+		say("cannot open /dev/mem for the exit status register: %s "
+		    "(CONFIG_DEVMEM?); the command's status will be lost",
+		    strerror(errno));
 		return NULL;
+	}
 	p = mmap(NULL, MEMMAP_TEST_EXIT_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_SHARED, fd, MEMMAP_TEST_EXIT_BASE);
 	close(fd);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED) {
+		say("cannot map the exit status register at 0x%llx: %s; the "
+		    "command's status will be lost",
+		    (unsigned long long)MEMMAP_TEST_EXIT_BASE, strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The kernel gives init no stdin, stdout or stderr when the initramfs
+ * has no /dev/console: take the console for them, so that later opens
+ * never land on 0, 1 or 2 by chance.
+ */
+static void std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/console", O_RDWR | O_NOCTTY)) >= 0 && fd < 2)
+		;
+	if (fd > 2)
+		close(fd);
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd < 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+/* The nodes init needs, when there is no devtmpfs to make them. */
+static void dev_nodes(void)
+{
+	static const struct {
+		const char *path;
+		unsigned int major, minor;
+	} nodes[] = {
+		{ "/dev/console", 5, 1 }, { "/dev/null", 1, 3 },
+		{ "/dev/kmsg", 1, 11 }, { "/dev/mem", 1, 1 },
+		{ "/dev/hvc0", 229, 0 }, { "/dev/hvc1", 229, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		mknod(nodes[i].path, S_IFCHR | 0600,
+		      makedev(nodes[i].major, nodes[i].minor));
+}
+
+/* /dev, /proc, /sys, the kernel log; then say that init runs. */
+static void early_setup(void)
+{
+	int dev_err = 0, fd;
+
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0) {
+		dev_err = errno;
+		dev_nodes();
+	}
+	std_fds();
+	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	/* Userspace lines are rate-limited to 10 in 5 s: not ours. */
+	fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		say_write(fd, "on\n", 3);
+		close(fd);
+	}
+	say_marker(COMMAND_INIT_STARTED);
+	if (dev_err)
+		say("cannot mount devtmpfs on /dev: %s (CONFIG_DEVTMPFS?)",
+		    strerror(dev_err));
+}
+
+/* As a shell says it: 127 for nothing to run, 126 for not runnable. */
+static void __attribute__((noreturn)) command_failed(const char *cmd, int e)
+{
+	if (e == ENOENT && !strchr(cmd, '/'))
+		say("%s: command not found", cmd);
+	else if (e == ENOENT)
+		say("cannot run %s: %s%s", cmd, strerror(e),
+		    access(cmd, F_OK) ? "" : " (its interpreter or dynamic "
+		    "loader is missing)");
+	else if (e == EACCES)
+		say("cannot run %s: %s (not executable, or on a noexec "
+		    "mount)", cmd, strerror(e));
+	else
+		say("cannot run %s: %s", cmd, strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
 }
 
 static int run_command(char **argv, char **envp)
@@ -260,16 +461,17 @@ static int run_command(char **argv, char **envp)
 	int status;
 	pid_t pid, child = fork();
 
-	if (child < 0)
+	if (child < 0) {
+		say("cannot fork the command: %s", strerror(errno));
 		return 126;
+	}
 	if (child == 0) {
 		if (config_tty) {
 			setsid();
 			ioctl(0, TIOCSCTTY, 0);
 		}
 		execvpe(argv[0], argv, envp);
-		say("cannot run '%s': %s", argv[0], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		command_failed(argv[0], errno);
 	}
 	/* As PID 1, reap every orphan until the command itself is done. */
 	while ((pid = wait(&status)) != child)
@@ -287,30 +489,32 @@ int main(void)
 	size_t alen = 0, elen = 0;
 	int status = 126;
 
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	early_setup();
 	regs = test_exit_map();
+	if (regs)
+		regs[TEST_EXIT_REG_BOOTED / 4] = 1;
 	read_config();
 	load_modules();
-	/* From here on what init says reaches armz's stderr. */
+	/* From here on what init says reaches armz's stderr directly. */
 	open_consoles();
 	a = slurp(COMMAND_ARGV, &alen);
 	e = slurp(COMMAND_ENV, &elen);
 	cwd = slurp(COMMAND_CWD, NULL);
 	argv = a ? split_nul(a, alen) : NULL;
 	envp = e ? split_nul(e, elen) : NULL;
-	if (enter_root() == 0 && argv && argv[0]) {
-		/* Never run somewhere else than asked: rm -rf * exists. */
-		if (!cwd || chdir(cwd) < 0) {
-			say("cannot enter %s in the guest: %s",
-			    cwd ? cwd : "(none)", strerror(errno));
-			goto out;
-		}
-		if (regs)
-			regs[TEST_EXIT_REG_BOOTED / 4] = 1;
-		status = run_command(argv, envp);
+	if (!argv || !argv[0]) {
+		say("no command in " COMMAND_ARGV);
+		goto out;
 	}
+	if (enter_root() < 0)
+		goto out;
+	/* Never run somewhere else than asked: rm -rf * exists. */
+	if (!cwd || chdir(cwd) < 0) {
+		say("cannot enter the working directory %s in the guest: %s",
+		    cwd ? cwd : "(none)", cwd ? strerror(errno) : "not given");
+		goto out;
+	}
+	status = run_command(argv, envp);
 out:
 	tcdrain(1);
 	tcdrain(2);
