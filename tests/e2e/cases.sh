@@ -1147,6 +1147,105 @@ case_cmd_escape() {
 	rm -rf "$_root" "$_share" "$_outside"
 }
 
+# -------------------------------------------------------------------- gdb
+
+# gdb runs outside: the host's eth0 (host-init.sh) takes what qemu
+# forwards from the outer machine to this port, and run.sh starts gdb
+# there when a case prints "E2E-GDB-READY NAME PORT [SYMBOL=ADDRESS...]"
+# (tests/e2e/gdb.sh holds gdb's side and judges it as case NAME_gdb).
+# The case here judges what armz and the guest did meanwhile.
+GDB_PORT=1234
+# The guest under gdb: the session outside takes its time.
+GDB_ARMZ_TIMEOUT=${GDB_ARMZ_TIMEOUT:-400}
+
+# wait_err STR SECONDS: STR on armz's stderr while it runs.
+wait_err() {
+	_n=$(($2 * 5))
+	until grep -qF -- "$1" "$ERR"; do
+		_n=$((_n - 1))
+		if [ "$_n" -le 0 ] || ! kill -0 "$bg_pid" 2>/dev/null; then
+			grep -qF -- "$1" "$ERR" && return 0
+			fail "'$1' never appeared on armz's stderr"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# gdb_ready NAME [SYMBOL=ADDRESS...]: armz listens; gdb may come.
+gdb_ready() {
+	[ -d /sys/class/net/eth0 ] || {
+		fail "the host has no eth0: gdb cannot reach it"; return 1; }
+	wait_err "armz: gdb: listening on 0.0.0.0:$GDB_PORT" 30 || return 1
+	echo "E2E-GDB-READY $*"
+	note "E2E-GDB-READY $*"
+}
+
+# A kernel symbol's address, from the host's kallsyms: the host runs the
+# guests' kernel, booted with nokaslr by run.sh, so its addresses are
+# the guest's under nokaslr. (Debian's package ships no System.map but
+# a placeholder pointing at the -dbg package.)
+ksym() {
+	awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms
+}
+
+case_gdb_payload() {
+	bg_armz "$GDB_ARMZ_TIMEOUT" run --payload /payloads/gdb.elf \
+		--gdb "tcp:0.0.0.0:$GDB_PORT" --gdb-wait
+	gdb_ready gdb_payload "$GDB_PORT" || { bg_kill; return; }
+	bg_finish
+	# gdb wrote exit_code, x20 and memory across a page, then detached.
+	expect_status 77
+	expect_out "payload-gdb: x20 is 0x5a5a"
+	expect_out "payload-gdb: crossing holds 0x1122334455667788"
+	expect_err "gdb: detached; the guest runs on"
+}
+
+case_gdb_payload_kill() {
+	bg_armz "$GDB_ARMZ_TIMEOUT" run --payload /payloads/gdb.elf \
+		--gdb "tcp:0.0.0.0:$GDB_PORT"
+	wait_out "payload-gdb: running" 30 || { bg_kill; return; }
+	gdb_ready gdb_payload_kill "$GDB_PORT" || { bg_kill; return; }
+	bg_finish
+	expect_status 120
+	expect_err "killed by gdb"
+	# gdb made it reset: told the first boot ended, it came back.
+	expect_err "the guest ended (status 123); session over"
+	if [ "$(grep -c 'payload-gdb: resetting' "$OUT")" -ne 1 ] ||
+	   [ "$(grep -c 'payload-gdb: running' "$OUT")" -ne 2 ]; then
+		fail "expected one reset between two boots"
+	fi
+}
+
+case_gdb_kernel() {
+	grep -qw nokaslr /proc/cmdline ||
+		{ fail "the host was not booted with nokaslr"; return; }
+	_syms=
+	for _s in start_kernel do_one_initcall linux_banner jiffies; do
+		_a=$(ksym "$_s")
+		case $_a in
+		''|0000000000000000)
+			fail "no address for $_s in /proc/kallsyms"; return ;;
+		esac
+		_syms="$_syms $_s=$_a"
+	done
+	bg_armz "$GDB_ARMZ_TIMEOUT" run -k "$KERNEL" -i "$INITRD" -c 2 \
+		--gdb "tcp:0.0.0.0:$GDB_PORT" --gdb-wait \
+		-p "nokaslr armz.test=heartbeat quiet"
+	# shellcheck disable=SC2086
+	gdb_ready gdb_kernel "$GDB_PORT" $_syms || { bg_kill; return; }
+	# Held until gdb let it run: no console output before.
+	wait_err "gdb: detached; the guest runs on" "$GDB_ARMZ_TIMEOUT" ||
+		{ bg_kill; return; }
+	# And it runs on: the heartbeat goes on after the detach.
+	_n=$(beats)
+	wait_out "heartbeat=$((_n + 3))" 60
+	kill -TERM "$bg_pid"
+	bg_finish
+	expect_status 143
+	expect_out ARMZ-GUEST-UP
+}
+
 # ----------------------------------------------------------------- runner
 
 cases() {
