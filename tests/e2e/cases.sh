@@ -1189,6 +1189,15 @@ ksym() {
 	awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms
 }
 
+# Serves the kernel's text symbols once on port 1235, for gdb's symbol
+# file outside (gdb.sh); $ksyms_pid.
+serve_ksyms() {
+	awk 'NF == 3 && $2 ~ /^[tTwW]$/ { print $1, $3 }' /proc/kallsyms \
+		>"$LOGDIR/ksyms"
+	nc -l -p 1235 <"$LOGDIR/ksyms" >/dev/null 2>&1 &
+	ksyms_pid=$!
+}
+
 case_gdb_payload() {
 	bg_armz "$GDB_ARMZ_TIMEOUT" run --payload /payloads/gdb.elf \
 		--gdb "tcp:0.0.0.0:$GDB_PORT" --gdb-wait
@@ -1229,14 +1238,21 @@ case_gdb_kernel() {
 		esac
 		_syms="$_syms $_s=$_a"
 	done
+	serve_ksyms
 	bg_armz "$GDB_ARMZ_TIMEOUT" run -k "$KERNEL" -i "$INITRD" -c 2 \
 		--gdb "tcp:0.0.0.0:$GDB_PORT" --gdb-wait \
 		-p "nokaslr armz.test=heartbeat quiet"
+	# --gdb-wait holds the guest: not a byte on its console yet.
+	if wait_err "armz: gdb: listening on" 30 && [ -s "$OUT" ]; then
+		fail "the guest ran before gdb let it"
+	fi
 	# shellcheck disable=SC2086
-	gdb_ready gdb_kernel "$GDB_PORT" $_syms || { bg_kill; return; }
-	# Held until gdb let it run: no console output before.
+	gdb_ready gdb_kernel "$GDB_PORT" $_syms ||
+		{ bg_kill; kill "$ksyms_pid"; return; }
 	wait_err "gdb: detached; the guest runs on" "$GDB_ARMZ_TIMEOUT" ||
-		{ bg_kill; return; }
+		{ bg_kill; kill "$ksyms_pid"; return; }
+	kill "$ksyms_pid" 2>/dev/null
+	rm -f "$LOGDIR/ksyms"
 	# And it runs on: the heartbeat goes on after the detach.
 	_n=$(beats)
 	wait_out "heartbeat=$((_n + 3))" 60

@@ -13,6 +13,7 @@
 # E2E_GDB_HOSTPORT  give the host a NIC on qemu's user network, with this
 #               port of 127.0.0.1 forwarded to the host's port 1234 (for
 #               gdb outside and armz --gdb inside)
+# E2E_GDB_FILEPORT  and this one to its port 1235 (files for gdb)
 
 E2E_DIR=${E2E_DIR:-out/e2e}
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
@@ -73,7 +74,7 @@ e2e_qemu() {
 	local initrd=$1 net=()
 	shift
 	if [ -n "${E2E_GDB_HOSTPORT:-}" ]; then
-		net=(-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$E2E_GDB_HOSTPORT-:1234")
+		net=(-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$E2E_GDB_HOSTPORT-:1234,hostfwd=tcp:127.0.0.1:${E2E_GDB_FILEPORT:?}-:1235")
 		net+=(-device "virtio-net-device,netdev=n0")
 	fi
 	timeout --foreground "$E2E_TIMEOUT" qemu-system-aarch64 \
@@ -85,10 +86,12 @@ e2e_qemu() {
 		-append "console=ttyAMA0 panic=-1 $*"
 }
 
-# A port of 127.0.0.1 nobody listens on, for qemu's forward.
+# A port of 127.0.0.1 nobody listens on, for qemu's forward; not one of
+# those given.
 e2e_free_port() {
 	local p
 	for p in $(shuf -i 20000-59999 -n 50); do
+		case " $* " in *" $p "*) continue ;; esac
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0

@@ -35,7 +35,9 @@ qstatus=0
 # forwards; the console is watched for the cases' markers (gdb.sh). The
 # host boots with nokaslr: its kallsyms then give the gdb cases the
 # addresses of the guests' kernel, which is the same.
-E2E_GDB_HOSTPORT=$(e2e_free_port) || E2E_GDB_HOSTPORT=
+E2E_GDB_HOSTPORT=$(e2e_free_port) &&
+	E2E_GDB_FILEPORT=$(e2e_free_port "$E2E_GDB_HOSTPORT") ||
+	E2E_GDB_HOSTPORT=
 e2e_qemu "$E2E_DIR/host.cpio" "quiet loglevel=1 nokaslr" \
 	${ARMZ_E2E:+armz_e2e=$ARMZ_E2E} </dev/null | tee "$log" |
 	gdb_watch || qstatus=$?
