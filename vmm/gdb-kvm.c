@@ -505,15 +505,18 @@ static void gk_accept(struct gdb_kvm *gk)
 	if (fd < 0)
 		return;
 	pthread_mutex_lock(&gk->lock);
-	if (!gk->vcpus || gk->conn_fd >= 0 || gk->srv) {
-		/* A second gdb, or a boot just ended: not now. */
+	if (gk->conn_fd >= 0 || gk->srv) {
+		fprintf(stderr, "armz: gdb: turned a second gdb away: one at a time\n");
 		close(fd);
 	} else {
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		gk->conn_fd = fd;
 		fprintf(stderr, "armz: gdb: connected; the guest stops\n");
-		vcpus_halt(gk->vcpus);
-		gk_on_halted(gk);
+		/* Between boots, the next one halts for it at attach. */
+		if (gk->vcpus) {
+			vcpus_halt(gk->vcpus);
+			gk_on_halted(gk);
+		}
 	}
 	pthread_mutex_unlock(&gk->lock);
 }
@@ -549,7 +552,7 @@ static void *gk_thread(void *arg)
 
 	for (;;) {
 		struct pollfd p[3] = { { .fd = gk->wake_fd, .events = POLLIN } };
-		int n = 1, il = -1, ic = -1, conn;
+		int n = 1, ic = -1, conn;
 		uint64_t v;
 
 		pthread_mutex_lock(&gk->lock);
@@ -558,10 +561,7 @@ static void *gk_thread(void *arg)
 			break;
 		}
 		conn = gk->conn_fd;
-		if (gk->vcpus && conn < 0 && !gk->srv) {
-			il = n;
-			p[n++] = (struct pollfd){ gk->listen_fd, POLLIN, 0 };
-		}
+		p[n++] = (struct pollfd){ gk->listen_fd, POLLIN, 0 };
 		/* Not before the session exists: gdb's bytes wait. */
 		if (conn >= 0 && gk->srv) {
 			ic = n;
@@ -577,7 +577,7 @@ static void *gk_thread(void *arg)
 			gk_on_halted(gk);
 			pthread_mutex_unlock(&gk->lock);
 		}
-		if (il > 0 && p[il].revents)
+		if (p[1].revents)
 			gk_accept(gk);
 		if (ic > 0 && p[ic].revents)
 			gk_read(gk, conn);
@@ -640,8 +640,10 @@ int gdb_kvm_attach(struct gdb_kvm *gk, struct vcpus *vcpus,
 	gk->last_vcpu = 0;
 	hwdebug_init(&gk->hw, gk->hw_bps, gk->hw_wps);
 	vcpus_set_debugger(vcpus, &gk_vcpu_ops, gk);
-	if (gk->wait)
-		vcpus_halt(vcpus);	/* parks them before their first run */
+	/* Parks them before their first run: for --gdb-wait, or a gdb
+	 * that connected between boots. */
+	if (gk->wait || gk->conn_fd >= 0)
+		vcpus_halt(vcpus);
 	pthread_mutex_unlock(&gk->lock);
 	if (!gk->thread_started) {
 		r = pthread_create(&gk->thread, NULL, gk_thread, gk);
