@@ -1155,8 +1155,10 @@ case_cmd_escape() {
 # (tests/e2e/gdb.sh holds gdb's side and judges it as case NAME_gdb).
 # The case here judges what armz and the guest did meanwhile.
 GDB_PORT=1234
-# The guest under gdb: the session outside takes its time.
-GDB_ARMZ_TIMEOUT=${GDB_ARMZ_TIMEOUT:-400}
+# armz under gdb, at most: the payloads' sessions take seconds, the
+# kernel's a minute; a gdb that never comes costs no more than this.
+GDB_PAYLOAD_TIMEOUT=${GDB_PAYLOAD_TIMEOUT:-120}
+GDB_KERNEL_TIMEOUT=${GDB_KERNEL_TIMEOUT:-240}
 
 # wait_err STR SECONDS: STR on armz's stderr while it runs.
 wait_err() {
@@ -1199,7 +1201,7 @@ serve_ksyms() {
 }
 
 case_gdb_payload() {
-	bg_armz "$GDB_ARMZ_TIMEOUT" run --payload /payloads/gdb.elf \
+	bg_armz "$GDB_PAYLOAD_TIMEOUT" run --payload /payloads/gdb.elf \
 		--gdb "tcp:0.0.0.0:$GDB_PORT" --gdb-wait
 	gdb_ready gdb_payload "$GDB_PORT" || { bg_kill; return; }
 	bg_finish
@@ -1211,7 +1213,7 @@ case_gdb_payload() {
 }
 
 case_gdb_payload_kill() {
-	bg_armz "$GDB_ARMZ_TIMEOUT" run --payload /payloads/gdb.elf \
+	bg_armz "$GDB_PAYLOAD_TIMEOUT" run --payload /payloads/gdb.elf \
 		--gdb "tcp:0.0.0.0:$GDB_PORT"
 	wait_out "payload-gdb: running" 30 || { bg_kill; return; }
 	gdb_ready gdb_payload_kill "$GDB_PORT" || { bg_kill; return; }
@@ -1240,7 +1242,7 @@ case_gdb_kernel() {
 		_syms="$_syms $_s=$_a"
 	done
 	serve_ksyms
-	bg_armz "$GDB_ARMZ_TIMEOUT" run -k "$KERNEL" -i "$INITRD" -c 2 \
+	bg_armz "$GDB_KERNEL_TIMEOUT" run -k "$KERNEL" -i "$INITRD" -c 2 \
 		--gdb "tcp:0.0.0.0:$GDB_PORT" --gdb-wait \
 		-p "nokaslr armz.test=heartbeat quiet"
 	# --gdb-wait holds the guest: not a byte on its console yet.
@@ -1250,7 +1252,7 @@ case_gdb_kernel() {
 	# shellcheck disable=SC2086
 	gdb_ready gdb_kernel "$GDB_PORT" $_syms ||
 		{ bg_kill; kill "$ksyms_pid"; return; }
-	wait_err "gdb: detached; the guest runs on" "$GDB_ARMZ_TIMEOUT" ||
+	wait_err "gdb: detached; the guest runs on" "$GDB_KERNEL_TIMEOUT" ||
 		{ bg_kill; kill "$ksyms_pid"; return; }
 	kill "$ksyms_pid" 2>/dev/null
 	rm -f "$LOGDIR/ksyms"

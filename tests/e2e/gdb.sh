@@ -18,8 +18,8 @@
 # Ctrl-C at gdb's prompt does.
 
 E2E_GDB_DIR=$E2E_DIR/gdb
-# One gdb session at most; the inside case waits longer.
-E2E_GDB_TIMEOUT=${E2E_GDB_TIMEOUT:-300}
+# One gdb session at most (armz inside gives up at 240 s too).
+E2E_GDB_TIMEOUT=${E2E_GDB_TIMEOUT:-240}
 
 # gdb_interrupt_in SECONDS: gdb's next continue gets a Ctrl-C.
 gdb_interrupt_in() {
