@@ -1212,9 +1212,10 @@ case_gdb_payload() {
 	expect_err "gdb: detached; the guest runs on"
 }
 
+# The raw binary this time (gdb outside reads the .elf's symbols).
 case_gdb_payload_kill() {
-	bg_armz "$GDB_PAYLOAD_TIMEOUT" run --payload /payloads/gdb.elf \
-		--gdb "tcp:0.0.0.0:$GDB_PORT"
+	bg_armz "$GDB_PAYLOAD_TIMEOUT" run --payload /payloads/gdb.bin \
+		--load-addr 0x40080000 --gdb "tcp:0.0.0.0:$GDB_PORT"
 	wait_out "payload-gdb: running" 30 || { bg_kill; return; }
 	gdb_ready gdb_payload_kill "$GDB_PORT" || { bg_kill; return; }
 	bg_finish
@@ -1227,6 +1228,21 @@ case_gdb_payload_kill() {
 		fail "the payload did not reset once"
 	[ "$(grep -c '^armz: gdb: connected' "$ERR")" -eq 2 ] ||
 		fail "gdb did not connect to both boots"
+}
+
+# Run-a-command mode: gdb stops the booting guest, lets it go, stops it
+# again with Ctrl-C, detaches; the command's output and status are as
+# without gdb.
+case_gdb_cmd() {
+	cd / || return
+	bg_armz "$GDB_KERNEL_TIMEOUT" run -k "$GENERIC" \
+		--gdb "tcp:0.0.0.0:$GDB_PORT" \
+		-- /bin/sh -c 'sleep 3; echo cmd-done; exit 7'
+	gdb_ready gdb_cmd "$GDB_PORT" || { bg_kill; return; }
+	bg_finish
+	expect_status 7
+	expect_exactly "$OUT" cmd-done
+	expect_err "gdb: detached; the guest runs on"
 }
 
 case_gdb_kernel() {

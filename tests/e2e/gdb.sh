@@ -160,6 +160,31 @@ gdb_check_gdb_payload_kill() {
 	want '[Inferior 1 (Remote target) killed]'
 }
 
+# Run-a-command mode, attached while the kernel boots: Ctrl-C, detach.
+gdb_script_gdb_cmd() {
+	gdb_prelude
+	echo 'echo MARK attached\n'
+	echo 'info threads'
+	gdb_interrupt_in 2
+	echo continue
+	echo 'echo MARK interrupted\n'
+	echo 'info registers pc cpsr'
+	echo detach
+}
+
+gdb_args_gdb_cmd() {
+	:
+}
+
+gdb_check_gdb_cmd() {
+	want 'MARK attached'
+	want_re '^\* 1 +Thread 1 \(vCPU 0\)'
+	want 'received signal SIGINT, Interrupt.'
+	want 'MARK interrupted'
+	want_re '^cpsr +0x[0-9a-f]+ +\[ '
+	want '[Inferior 1 (Remote target) detached]'
+}
+
 # Debian's kernel with nokaslr on 2 vCPUs, held by --gdb-wait. No
 # vmlinux: gdb's symbols come from the kernel's own kallsyms, which the
 # host serves (see cases.sh), and the marker names a few addresses the
