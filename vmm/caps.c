@@ -7,6 +7,7 @@
  * the arm64 KVM on s390 as first posted.
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include <armz/err.h>
 #include <armz/memmap.h>
@@ -52,4 +53,23 @@ unsigned long kvm_vm_type(const struct kvm *kvm, uint64_t ipa_end)
 	if (!kvm->caps.ipa_bits)
 		return 0;
 	return AZ_KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits_needed(ipa_end));
+}
+
+int kvm_gdb_limits(const struct kvm *kvm, char *buf, size_t len)
+{
+	const struct kvm_caps *c = &kvm->caps;
+
+	if (!c->guest_debug)
+		return snprintf(buf, len, "%s has no guest debugging (KVM_CAP_SET_GUEST_DEBUG): gdb gets no breakpoints, watchpoints or single steps; registers, memory, continue and Ctrl-C work",
+				kvm->path);
+	if (!c->hw_bps && !c->hw_wps)
+		return snprintf(buf, len, "%s offers no hardware breakpoints or watchpoints (KVM_CAP_GUEST_DEBUG_HW_BPS and _HW_WPS are 0): hbreak is refused and gdb's watch single-steps the guest (slow); break and stepi work",
+				kvm->path);
+	if (!c->hw_bps)
+		return snprintf(buf, len, "%s offers no hardware breakpoints (KVM_CAP_GUEST_DEBUG_HW_BPS is 0): hbreak is refused; break, watch and stepi work",
+				kvm->path);
+	if (!c->hw_wps)
+		return snprintf(buf, len, "%s offers no hardware watchpoints (KVM_CAP_GUEST_DEBUG_HW_WPS is 0): gdb's watch single-steps the guest (slow); break, hbreak and stepi work",
+				kvm->path);
+	return 0;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <armz/err.h>
+#include <armz/gdb-listen.h>
 #include <armz/memmap.h>
 #include <armz/util.h>
 #include "cli.h"
@@ -192,6 +193,17 @@ static int set_9p(struct vm_config *cfg, const char *arg)
 	return r;
 }
 
+/* Checked here, opened when the run begins. */
+static int set_gdb(struct vm_config *cfg, const char *arg)
+{
+	struct gdb_endpoint ep;
+	int r = gdb_endpoint_parse(arg, &ep);
+
+	if (!r)
+		cfg->gdb = arg;
+	return r;
+}
+
 /* --- The table --- */
 
 #define STR(field)	.str = offsetof(struct vm_config, field) + 1
@@ -266,6 +278,10 @@ const struct cli_option cli_options[] = {
 	{ "entry", 0, "ADDR", .set = set_entry,
 	  .help = "first instruction (default: ELF entry or load address)",
 	  .not_linux = ONLY_PAYLOAD, .not_command = ONLY_PAYLOAD },
+	{ "gdb", 0, "tcp::PORT|tcp:HOST:PORT|unix:PATH", .set = set_gdb,
+	  .help = "serve gdb's remote protocol there (tcp::PORT is\n127.0.0.1 only); gdb's threads are the vCPUs" },
+	{ "gdb-wait", 0, NULL, FLAG(gdb_wait),
+	  .help = "with --gdb: hold every boot at its first\ninstruction until gdb lets it run" },
 	{ "help", 'h', NULL, .help = "this text" },
 	{ NULL },
 };
@@ -354,6 +370,8 @@ static int cli_check_values(const struct vm_config *cfg)
 		return err_set(EINVAL, "--payload runs on 1 vCPU");
 	if (cfg->payload && cfg->console == VM_CONSOLE_VIRTIO)
 		return err_set(EINVAL, NO_VIRTIO_ON_PAYLOAD);
+	if (cfg->gdb_wait && !cfg->gdb)
+		return err_set(EINVAL, "--gdb-wait waits for gdb: give --gdb tcp::PORT (or unix:PATH) too");
 	return 0;
 }
 
@@ -502,6 +520,7 @@ void cli_exit_statuses(FILE *f)
 "    0  the guest powered off\n"
 "    1  armz failed: a file, KVM or the host could not do what was asked\n"
 "    2  usage error: the command line is wrong\n"
+"  %3d  gdb's kill command ended the guest (--gdb)\n"
 "  %3d  the guest touched an address outside its memory map, or its vCPU failed\n"
 "  %3d  the guest panicked\n"
 "  %3d  the guest reset and --no-reboot was given\n"
@@ -509,6 +528,7 @@ void cli_exit_statuses(FILE *f)
 "  128+N  stopped by signal N (SIGTERM, SIGINT)\n"
 "  With -- CMD the command's status is passed through; in --payload mode\n"
 "  the status a payload writes to test-exit.\n",
-		ARMZ_EXIT_GUEST_FAULT, ARMZ_EXIT_GUEST_PANIC,
-		ARMZ_EXIT_GUEST_RESET, ARMZ_EXIT_TIMEOUT);
+		ARMZ_EXIT_GDB_KILL, ARMZ_EXIT_GUEST_FAULT,
+		ARMZ_EXIT_GUEST_PANIC, ARMZ_EXIT_GUEST_RESET,
+		ARMZ_EXIT_TIMEOUT);
 }

@@ -27,6 +27,8 @@
 #define PSR_DIT			(1ULL << 24)
 #define PSR_PAN			(1ULL << 22)
 #define PSR_SSBS		(1ULL << 12)
+#define PSR_I			(1ULL << 7)
+#define PSR_F			(1ULL << 6)
 #define SCTLR_SPAN		(1ULL << 23)
 #define SCTLR_DSSBS		(1ULL << 44)
 
@@ -279,4 +281,49 @@ int hwdebug_enter_el1(struct hwdebug_el1_regs *r, uint64_t esr)
 	r->pc = (r->vbar & ~0x7ffULL) + offset;
 	r->pstate = pstate;
 	return 0;
+}
+
+/* BRK #imm16: 1101 0100 001 imm16 000 00 */
+bool hwdebug_is_brk(uint32_t insn)
+{
+	return (insn & 0xffe0001fU) == 0xd4200000U;
+}
+
+/*
+ * The instructions that see or set DAIF, from the A64 encodings:
+ *   MSR DAIFSet/DAIFClr, #imm   d503 4 CRm 11x 11111
+ *   MSR/MRS DAIF, Xt            d51b4220 | Rt, bit 21 for MRS
+ *   ERET                        d69f03e0
+ *   ERETAA/ERETAB               d69f0bff, d69f0fff
+ */
+static bool hwdebug_touches_daif(uint32_t insn)
+{
+	return (insn & 0xfffff0dfU) == 0xd50340dfU ||
+	       (insn & 0xffdfffe0U) == 0xd51b4220U ||
+	       insn == 0xd69f03e0U ||
+	       (insn & 0xfffffbffU) == 0xd69f0bffU;
+}
+
+uint64_t hwdebug_step_mask(uint32_t insn, uint64_t pstate)
+{
+	if ((pstate & AZ_PSR_MODE_32BIT) || hwdebug_touches_daif(insn))
+		return 0;
+	return (PSR_I | PSR_F) & ~pstate;
+}
+
+int hwdebug_step_unmask(struct hwdebug_el1_regs *r, uint64_t step_pc,
+			uint64_t mask)
+{
+	uint64_t table = r->vbar & ~0x7ffULL;
+
+	if (!mask)
+		return 0;
+	if (r->pc - table < 0x800 &&
+	    (r->elr == step_pc || r->elr == step_pc + 4) &&
+	    (r->spsr & mask) == mask) {
+		r->spsr &= ~mask;
+		return 2;
+	}
+	r->pstate &= ~mask;
+	return 1;
 }

@@ -312,6 +312,17 @@ static int gdb_bp_insert(struct gdb_server *srv, uint64_t addr)
 
 	if (gdb_bp_find(srv, addr))
 		return 0;	/* gdb plants an address once: idempotent */
+	/*
+	 * Can the target trap a BRK? Else the guest would take it. A
+	 * refusal is an error, not the empty reply: on that gdb would
+	 * write a BRK into memory itself.
+	 */
+	if (srv->ops->insert_point) {
+		r = srv->ops->insert_point(srv->target, GDB_POINT_SW_BREAK,
+					   addr, GDB_BRK_KIND);
+		if (r < 0)
+			return r == -ENOTSUP ? -ENOSYS : r;
+	}
 	if (srv->nbps == srv->bps_cap) {
 		size_t cap = srv->bps_cap ? 2 * srv->bps_cap : 16;
 

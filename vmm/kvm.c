@@ -111,6 +111,9 @@ int kvm_probe(struct kvm *kvm)
 	c->irqfd = kvm_check(kvm, fd, AZ_KVM_CAP_IRQFD);
 	c->psci_0_2 = kvm_check(kvm, fd, AZ_KVM_CAP_ARM_PSCI_0_2);
 	c->immediate_exit = kvm_check(kvm, fd, AZ_KVM_CAP_IMMEDIATE_EXIT);
+	c->guest_debug = kvm_check(kvm, fd, AZ_KVM_CAP_SET_GUEST_DEBUG);
+	c->hw_bps = kvm_check(kvm, fd, AZ_KVM_CAP_GUEST_DEBUG_HW_BPS);
+	c->hw_wps = kvm_check(kvm, fd, AZ_KVM_CAP_GUEST_DEBUG_HW_WPS);
 
 	kvm->vm_fd = ioctl(fd, AZ_KVM_CREATE_VM, 0UL);
 	if (kvm->vm_fd < 0)

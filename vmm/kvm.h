@@ -3,6 +3,7 @@
 #define ARMZ_VMM_KVM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <armz/kvm-arm64-abi.h>
@@ -24,6 +25,8 @@ struct kvm_caps {
 	bool immediate_exit;
 	int gic_version;		/* 3, 2 or 0: none in the kernel */
 	uint32_t preferred_target;
+	bool guest_debug;		/* KVM_SET_GUEST_DEBUG */
+	unsigned int hw_bps, hw_wps;	/* debug register slots for it */
 };
 
 struct kvm {
@@ -38,6 +41,12 @@ int kvm_open(struct kvm *kvm, const char *path);
 /* vmm/caps.c: no ioctls, so unit-testable. */
 int kvm_check_request(const struct kvm *kvm, const struct vm_config *cfg);
 unsigned long kvm_vm_type(const struct kvm *kvm, uint64_t ipa_end);
+/*
+ * What --gdb cannot do on this KVM, in one line for the user (which
+ * capability is missing, what still works); 0 when nothing is missing,
+ * else the length, as snprintf. vmm/caps.c too.
+ */
+int kvm_gdb_limits(const struct kvm *kvm, char *buf, size_t len);
 int kvm_probe(struct kvm *kvm);
 int kvm_create_vm(struct kvm *kvm, uint64_t ipa_end);
 void kvm_destroy_vm(struct kvm *kvm);

@@ -36,6 +36,7 @@
 #include <armz/virtio-console.h>
 #include <armz/virtio-net.h>
 #include <armz/virtio-rng.h>
+#include "gdb-kvm.h"
 #include "machine.h"
 #include "virtio-kvm.h"
 
@@ -580,12 +581,24 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 
 int machine_start(struct machine *m)
 {
-	return vcpus_start(&m->vcpus);
+	int r = 0;
+
+	if (m->env->gdb)
+		r = gdb_kvm_attach(m->env->gdb, &m->vcpus, &m->mem);
+	return r ?: vcpus_start(&m->vcpus);
 }
 
+/* gdb lets go of the vCPUs and RAM before they go: gdb_kvm_detach(). */
 enum stop_reason machine_stop(struct machine *m)
 {
+	int status;
+
 	vcpus_stop(&m->vcpus);
+	pthread_mutex_lock(&m->lock);
+	status = m->status;
+	pthread_mutex_unlock(&m->lock);
+	if (m->env->gdb)
+		gdb_kvm_detach(m->env->gdb, status);
 	return m->reason;
 }
 

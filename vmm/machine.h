@@ -22,6 +22,8 @@
  * start, wait on machine_event_fd() (and the deadline), stop, destroy.
  */
 
+struct gdb_kvm;
+
 /* What main gives every boot besides the user's config. */
 struct machine_env {
 	struct vm_stats *stats;
@@ -39,6 +41,8 @@ struct machine_env {
 	/* Run-a-command mode: the initramfs armz built, or NULL. */
 	const void *initrd_data;
 	size_t initrd_size;
+	/* --gdb: the stub every boot attaches to, or NULL. */
+	struct gdb_kvm *gdb;
 };
 
 struct machine {
@@ -73,7 +77,7 @@ struct machine {
 
 int machine_create(struct machine *m, const struct vm_config *cfg,
 		   struct kvm *kvm, const struct machine_env *env);
-/* Starts the vCPUs. */
+/* Starts the vCPUs, attached to the gdb stub if there is one. */
 int machine_start(struct machine *m);
 /* Readable once a stop was requested: main polls it. */
 int machine_event_fd(const struct machine *m);
@@ -86,7 +90,7 @@ void machine_request_stop(struct machine *m, enum stop_reason reason,
 			  int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void machine_pause(struct machine *m, bool pause);
-/* Joins the vCPUs; returns why the machine stopped. */
+/* Joins the vCPUs, detaches gdb; returns why the machine stopped. */
 enum stop_reason machine_stop(struct machine *m);
 void machine_destroy(struct machine *m);
 

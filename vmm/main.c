@@ -22,6 +22,7 @@
 #include "command.h"
 #include "console.h"
 #include "control.h"
+#include "gdb-kvm.h"
 #include "machine.h"
 #include "report.h"
 #include "vcpu.h"
@@ -294,6 +295,22 @@ static void close_taps(struct machine_env *env)
 			close(env->tap_fds[i]);
 }
 
+/*
+ * --gdb listens before the first boot, so gdb can be there for it; what
+ * this KVM cannot do for gdb is said once.
+ */
+static int gdb_open(const struct vm_config *cfg, const struct kvm *kvm,
+		    struct machine_env *env)
+{
+	char limits[512];
+
+	if (!cfg->gdb || cfg->dtb_dump)
+		return 0;
+	if (kvm_gdb_limits(kvm, limits, sizeof(limits)) > 0)
+		fprintf(stderr, "armz: --gdb: %s\n", limits);
+	return gdb_kvm_new(cfg->gdb, cfg->gdb_wait, kvm, &env->gdb);
+}
+
 /* 9p shares and disks hold descriptors: take all the kernel allows. */
 static void raise_fd_limit(void)
 {
@@ -338,7 +355,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		return status;
 	}
 	if ((cfg.command && command_build_initrd(&cfg, &initramfs)) ||
-	    open_taps(&cfg, &env)) {
+	    open_taps(&cfg, &env) || gdb_open(&cfg, &kvm, &env)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
 		env.initrd_data = initramfs.buf;
@@ -346,6 +363,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		status = run_vm(&cfg, &kvm, &env);
 	}
 	close_taps(&env);
+	gdb_kvm_free(env.gdb);
 	cpio_free(&initramfs);
 	kvm_close(&kvm);
 	return status;

@@ -64,6 +64,25 @@ static uint64_t vcpu_get_reg(struct vcpu *v, uint64_t id)
 	return value;
 }
 
+int vcpu_reg_read(struct vcpu *v, uint64_t id, void *buf)
+{
+	struct az_kvm_one_reg reg = { .id = id, .addr = (uintptr_t)buf };
+
+	return ioctl(v->fd, AZ_KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+int vcpu_reg_write(struct vcpu *v, uint64_t id, const void *buf)
+{
+	struct az_kvm_one_reg reg = { .id = id, .addr = (uintptr_t)buf };
+
+	return ioctl(v->fd, AZ_KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+int vcpu_set_guest_debug(struct vcpu *v, const struct az_kvm_guest_debug *dbg)
+{
+	return ioctl(v->fd, AZ_KVM_SET_GUEST_DEBUG, dbg) < 0 ? -errno : 0;
+}
+
 static int vcpu_init(struct vcpu *v)
 {
 	struct kvm *kvm = v->group->kvm;
@@ -226,6 +245,15 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		return false;
 	case AZ_KVM_EXIT_INTR:
 		return true;
+	case AZ_KVM_EXIT_DEBUG:
+		/* Only a debugger turns guest debugging on. */
+		if (!v->group->debug) {
+			vcpu_stop_fault(v, "debug exit with no debugger, ESR",
+					run->debug.hsr);
+			return false;
+		}
+		v->group->debug->exit(v->group->debug_ctx, v);
+		return true;
 	case AZ_KVM_EXIT_ARM_NISV:
 		vcpu_stop_fault(v, "guest access KVM cannot decode at",
 				run->arm_nisv.fault_ipa);
@@ -240,11 +268,37 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 }
 
-static void vcpu_wait_unpaused(struct vcpus *g)
+/* Why v must stay out of KVM_RUN: `armz pause`, or a debugger. */
+static bool vcpu_must_park(struct vcpu *v)
 {
+	struct vcpus *g = v->group;
+
+	return atomic_load(&g->paused) || atomic_load(&g->halt) ||
+	       atomic_load(&v->hold);
+}
+
+/* g->lock held: tells the debugger once every vCPU has parked. */
+static void vcpus_check_halted(struct vcpus *g)
+{
+	if (atomic_load(&g->halt) && !g->halt_told &&
+	    g->parked == g->count) {
+		g->halt_told = true;
+		if (g->debug)
+			g->debug->halted(g->debug_ctx);
+	}
+}
+
+/* Waits outside KVM_RUN until v may run again or the machine stops. */
+static void vcpu_park(struct vcpu *v)
+{
+	struct vcpus *g = v->group;
+
 	pthread_mutex_lock(&g->lock);
-	while (atomic_load(&g->paused) && !atomic_load(&g->stopping))
+	g->parked++;
+	vcpus_check_halted(g);
+	while (vcpu_must_park(v) && !atomic_load(&g->stopping))
 		pthread_cond_wait(&g->unpaused, &g->lock);
+	g->parked--;
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -259,12 +313,13 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	stats_mark(g->stats, AT_FIRST_RUN);
 	while (!atomic_load(&g->stopping)) {
-		if (atomic_load(&g->paused)) {
-			vcpu_wait_unpaused(g);
+		if (vcpu_must_park(v)) {
+			vcpu_park(v);
 			continue;
 		}
+		/* Not before: --gdb-wait may hold the guest for long. */
+		stats_mark(g->stats, AT_FIRST_RUN);
 		if (ioctl(v->fd, AZ_KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
@@ -280,6 +335,11 @@ static void *vcpu_thread(void *arg)
 			break;
 	}
 	vcpu_current_run = NULL;
+	/* Out of KVM_RUN for good: a halt need not wait for it. */
+	pthread_mutex_lock(&g->lock);
+	g->parked++;
+	vcpus_check_halted(g);
+	pthread_mutex_unlock(&g->lock);
 	return NULL;
 }
 
@@ -312,18 +372,27 @@ int vcpus_create(struct vcpus *g, struct kvm *kvm, unsigned int count,
 	return r;
 }
 
+/*
+ * Under the lock, so that vcpus_halt() on another thread either finds a
+ * thread started and kicks it, or the thread finds the halt at once.
+ */
 int vcpus_start(struct vcpus *g)
 {
-	for (unsigned int i = 0; i < g->count; i++) {
-		struct vcpu *v = &g->cpu[i];
-		int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	int r = 0;
 
+	pthread_mutex_lock(&g->lock);
+	for (unsigned int i = 0; !r && i < g->count; i++) {
+		struct vcpu *v = &g->cpu[i];
+
+		r = pthread_create(&v->thread, NULL, vcpu_thread, v);
 		if (r)
-			return err_set(r, "cannot start vCPU %u: %s", v->id,
-				       strerror(r));
-		v->started = true;
+			r = err_set(r, "cannot start vCPU %u: %s", v->id,
+				    strerror(r));
+		else
+			v->started = true;
 	}
-	return 0;
+	pthread_mutex_unlock(&g->lock);
+	return r;
 }
 
 void vcpus_pause(struct vcpus *g, bool pause)
@@ -355,10 +424,17 @@ bool vcpus_stopping(struct vcpus *g)
 	return atomic_load(&g->stopping);
 }
 
+/*
+ * stopping is set under the lock: a vcpus_halt() after it kicks no
+ * thread, so none is kicked once joined.
+ */
 void vcpus_stop(struct vcpus *g)
 {
+	pthread_mutex_lock(&g->lock);
 	atomic_store(&g->stopping, true);
-	vcpus_pause(g, false);
+	atomic_store(&g->paused, false);
+	pthread_cond_broadcast(&g->unpaused);
+	pthread_mutex_unlock(&g->lock);
 	for (unsigned int i = 0; i < g->count; i++)
 		vcpu_kick(&g->cpu[i]);
 	for (unsigned int i = 0; i < g->count; i++) {
@@ -366,6 +442,65 @@ void vcpus_stop(struct vcpus *g)
 			pthread_join(g->cpu[i].thread, NULL);
 		g->cpu[i].started = false;
 	}
+}
+
+void vcpus_set_debugger(struct vcpus *g, const struct vcpu_debug_ops *ops,
+			void *ctx)
+{
+	pthread_mutex_lock(&g->lock);
+	g->debug = ops;
+	g->debug_ctx = ctx;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void vcpus_halt(struct vcpus *g)
+{
+	pthread_t self = pthread_self();
+
+	pthread_mutex_lock(&g->lock);
+	if (atomic_load(&g->stopping)) {
+		pthread_mutex_unlock(&g->lock);
+		return;
+	}
+	if (!atomic_load(&g->halt)) {
+		atomic_store(&g->halt, true);
+		g->halt_told = false;
+	}
+	vcpus_check_halted(g);
+	for (unsigned int i = 0; i < g->count; i++) {
+		struct vcpu *v = &g->cpu[i];
+
+		if (v->started && !pthread_equal(v->thread, self))
+			vcpu_kick(v);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+bool vcpus_halted(struct vcpus *g)
+{
+	bool r;
+
+	pthread_mutex_lock(&g->lock);
+	r = atomic_load(&g->halt) && g->halt_told;
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
+void vcpus_release(struct vcpus *g, const bool *hold)
+{
+	pthread_mutex_lock(&g->lock);
+	for (unsigned int i = 0; i < g->count; i++)
+		atomic_store(&g->cpu[i].hold, hold && hold[i]);
+	atomic_store(&g->halt, false);
+	g->halt_told = false;
+	pthread_cond_broadcast(&g->unpaused);
+	pthread_mutex_unlock(&g->lock);
+}
+
+void vcpus_end(struct vcpus *g, enum stop_reason reason, int status,
+	       const char *msg)
+{
+	g->stop(g->stop_ctx, reason, status, msg);
 }
 
 void vcpus_destroy(struct vcpus *g)

@@ -101,4 +101,28 @@ struct hwdebug_el1_regs {
  */
 int hwdebug_enter_el1(struct hwdebug_el1_regs *r, uint64_t esr);
 
+/* Whether insn is an AArch64 BRK (any immediate). */
+bool hwdebug_is_brk(uint32_t insn);
+
+/*
+ * Single steps with interrupts masked, so that a step does not end in
+ * the IRQ vector because an interrupt is pending (the timer expired
+ * while gdb looked at the guest).
+ *
+ * hwdebug_step_mask() gives the PSTATE bits to set for stepping insn:
+ * I and F where they are clear, none when insn reads or writes DAIF
+ * itself (MRS/MSR DAIF, MSR DAIFSet/DAIFClr) or returns from an
+ * exception (ERET, ERETAA, ERETAB), or in AArch32.
+ *
+ * hwdebug_step_unmask() takes those bits away again after the step,
+ * given the registers now (pc, pstate, vbar, elr, spsr) and the PC the
+ * step began at: from PSTATE; or, when the step took an exception to
+ * EL1 (PC inside VBAR_EL1's table, ELR_EL1 at the stepped instruction
+ * or the next), from SPSR_EL1, where the exception entry saved them.
+ * It returns the register it changed: 0 none, 1 PSTATE, 2 SPSR_EL1.
+ */
+uint64_t hwdebug_step_mask(uint32_t insn, uint64_t pstate);
+int hwdebug_step_unmask(struct hwdebug_el1_regs *r, uint64_t step_pc,
+			uint64_t mask);
+
 #endif

@@ -39,6 +39,7 @@
 struct gdb_server;
 
 enum gdb_point {
+	GDB_POINT_SW_BREAK = 0,		/* Z0: only asked, see insert_point */
 	GDB_POINT_HW_BREAK = 1,		/* Z1: kind = 4 */
 	GDB_POINT_WATCH_WRITE = 2,	/* Z2..Z4: len bytes at addr */
 	GDB_POINT_WATCH_READ = 3,
@@ -90,7 +91,12 @@ struct gdb_target_ops {
 			    void *buf, size_t len);
 	int (*write_mem)(void *ctx, unsigned int vcpu, uint64_t addr,
 			 const void *buf, size_t len);
-	/* NULL or -ENOTSUP: gdb is told the kind is unsupported. */
+	/*
+	 * NULL or -ENOTSUP: gdb is told the kind is unsupported. Before
+	 * the server plants a BRK for Z0 it asks with GDB_POINT_SW_BREAK
+	 * (len 4): an error refuses the breakpoint (a target that cannot
+	 * trap BRKs), and no remove_point follows for that type.
+	 */
 	int (*insert_point)(void *ctx, enum gdb_point type, uint64_t addr,
 			    uint64_t len);
 	int (*remove_point)(void *ctx, enum gdb_point type, uint64_t addr,

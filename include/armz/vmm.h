@@ -19,6 +19,7 @@ enum armz_exit {
 	ARMZ_EXIT_POWEROFF	= 0,	/* the guest powered off */
 	ARMZ_EXIT_ERROR		= 1,	/* armz could not do what was asked */
 	ARMZ_EXIT_USAGE		= 2,	/* the command line is wrong */
+	ARMZ_EXIT_GDB_KILL	= 120,	/* gdb's kill ended the guest */
 	ARMZ_EXIT_GUEST_FAULT	= 121,	/* access outside the memory map */
 	ARMZ_EXIT_GUEST_PANIC	= 122,
 	ARMZ_EXIT_GUEST_RESET	= 123,	/* reset under --no-reboot */
@@ -74,6 +75,10 @@ struct vm_config {
 	const char *modules_dir;	/* --modules DIR, or NULL */
 	bool rw;
 	bool verbose;
+
+	/* --gdb ENDPOINT (armz/gdb-listen.h), --gdb-wait */
+	const char *gdb;
+	bool gdb_wait;
 };
 
 #endif

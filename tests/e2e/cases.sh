@@ -1147,6 +1147,140 @@ case_cmd_escape() {
 	rm -rf "$_root" "$_share" "$_outside"
 }
 
+# -------------------------------------------------------------------- gdb
+
+# gdb runs outside: the host's eth0 (host-init.sh) takes what qemu
+# forwards from the outer machine to this port, and run.sh starts gdb
+# there when a case prints "E2E-GDB-READY NAME PORT [SYMBOL=ADDRESS...]"
+# (tests/e2e/gdb.sh holds gdb's side and judges it as case NAME_gdb).
+# The case here judges what armz and the guest did meanwhile.
+GDB_PORT=1234
+# armz under gdb, at most: the payloads' sessions take seconds, the
+# kernel's a minute; a gdb that never comes costs no more than this.
+GDB_PAYLOAD_TIMEOUT=${GDB_PAYLOAD_TIMEOUT:-120}
+GDB_KERNEL_TIMEOUT=${GDB_KERNEL_TIMEOUT:-240}
+
+# wait_err STR SECONDS: STR on armz's stderr while it runs.
+wait_err() {
+	_n=$(($2 * 5))
+	until grep -qF -- "$1" "$ERR"; do
+		_n=$((_n - 1))
+		if [ "$_n" -le 0 ] || ! kill -0 "$bg_pid" 2>/dev/null; then
+			grep -qF -- "$1" "$ERR" && return 0
+			fail "'$1' never appeared on armz's stderr"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# gdb_ready NAME [SYMBOL=ADDRESS...]: armz listens; gdb may come.
+gdb_ready() {
+	[ -d /sys/class/net/eth0 ] || {
+		fail "the host has no eth0: gdb cannot reach it"; return 1; }
+	wait_err "armz: gdb: listening on 0.0.0.0:$GDB_PORT" 30 || return 1
+	echo "E2E-GDB-READY $*"
+	note "gdb called in: $*"
+}
+
+# A kernel symbol's address, from the host's kallsyms: the host runs the
+# guests' kernel, booted with nokaslr by run.sh, so its addresses are
+# the guest's under nokaslr. (Debian's package ships no System.map but
+# a placeholder pointing at the -dbg package.)
+ksym() {
+	awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms
+}
+
+# Serves the kernel's text symbols once on port 1235, for gdb's symbol
+# file outside (gdb.sh); $ksyms_pid.
+serve_ksyms() {
+	awk 'NF == 3 && $2 ~ /^[tTwW]$/ { print $1, $3 }' /proc/kallsyms \
+		>"$LOGDIR/ksyms"
+	nc -l -p 1235 <"$LOGDIR/ksyms" >/dev/null 2>&1 &
+	ksyms_pid=$!
+}
+
+case_gdb_payload() {
+	bg_armz "$GDB_PAYLOAD_TIMEOUT" run --payload /payloads/gdb.elf \
+		--gdb "tcp:0.0.0.0:$GDB_PORT" --gdb-wait
+	gdb_ready gdb_payload "$GDB_PORT" || { bg_kill; return; }
+	bg_finish
+	# gdb wrote exit_code, x20 and memory across a page, then detached.
+	expect_status 77
+	expect_out "payload-gdb: x20 is 0x5a5a"
+	expect_out "payload-gdb: crossing holds 0x1122334455667788"
+	expect_err "gdb: detached; the guest runs on"
+}
+
+# The raw binary this time (gdb outside reads the .elf's symbols).
+case_gdb_payload_kill() {
+	bg_armz "$GDB_PAYLOAD_TIMEOUT" run --payload /payloads/gdb.bin \
+		--load-addr 0x40080000 --gdb "tcp:0.0.0.0:$GDB_PORT"
+	wait_out "payload-gdb: running" 30 || { bg_kill; return; }
+	gdb_ready gdb_payload_kill "$GDB_PORT" || { bg_kill; return; }
+	bg_finish
+	expect_status 120
+	expect_err "killed by gdb"
+	# gdb made it reset: told the first boot ended, it attached to the
+	# second (which gdb stopped and killed as it began to print).
+	expect_err "the guest ended (status 123); session over"
+	[ "$(grep -c 'payload-gdb: resetting' "$OUT")" -eq 1 ] ||
+		fail "the payload did not reset once"
+	[ "$(grep -c '^armz: gdb: connected' "$ERR")" -eq 2 ] ||
+		fail "gdb did not connect to both boots"
+}
+
+# Run-a-command mode: gdb stops the booting guest, lets it go, stops it
+# again with Ctrl-C, detaches; the command's output and status are as
+# without gdb.
+case_gdb_cmd() {
+	cd / || return
+	bg_armz "$GDB_KERNEL_TIMEOUT" run -k "$GENERIC" \
+		--gdb "tcp:0.0.0.0:$GDB_PORT" \
+		-- /bin/sh -c 'sleep 3; echo cmd-done; exit 7'
+	gdb_ready gdb_cmd "$GDB_PORT" || { bg_kill; return; }
+	bg_finish
+	expect_status 7
+	expect_exactly "$OUT" cmd-done
+	expect_err "gdb: detached; the guest runs on"
+}
+
+case_gdb_kernel() {
+	grep -qw nokaslr /proc/cmdline ||
+		{ fail "the host was not booted with nokaslr"; return; }
+	_syms=
+	for _s in start_kernel do_one_initcall linux_banner jiffies; do
+		_a=$(ksym "$_s")
+		case $_a in
+		''|0000000000000000)
+			fail "no address for $_s in /proc/kallsyms"; return ;;
+		esac
+		_syms="$_syms $_s=$_a"
+	done
+	serve_ksyms
+	bg_armz "$GDB_KERNEL_TIMEOUT" run -k "$KERNEL" -i "$INITRD" -c 2 \
+		--gdb "tcp:0.0.0.0:$GDB_PORT" --gdb-wait \
+		-p "nokaslr armz.test=heartbeat quiet"
+	# --gdb-wait holds the guest: not a byte on its console yet.
+	if wait_err "armz: gdb: listening on" 30 && [ -s "$OUT" ]; then
+		fail "the guest ran before gdb let it"
+	fi
+	# shellcheck disable=SC2086
+	gdb_ready gdb_kernel "$GDB_PORT" $_syms ||
+		{ bg_kill; kill "$ksyms_pid"; return; }
+	wait_err "gdb: detached; the guest runs on" "$GDB_KERNEL_TIMEOUT" ||
+		{ bg_kill; kill "$ksyms_pid"; return; }
+	kill "$ksyms_pid" 2>/dev/null
+	rm -f "$LOGDIR/ksyms"
+	# And it runs on: the heartbeat goes on after the detach.
+	_n=$(beats)
+	wait_out "heartbeat=$((_n + 3))" 60
+	kill -TERM "$bg_pid"
+	bg_finish
+	expect_status 143
+	expect_out ARMZ-GUEST-UP
+}
+
 # ----------------------------------------------------------------- runner
 
 cases() {

@@ -40,6 +40,23 @@ if [ ! -c /dev/kvm ]; then
 fi
 dmesg | grep 'kvm \[[0-9]*\]: .*initialized successfully'
 
+# A NIC on qemu's user network when run.sh gave one (gdb comes in
+# through it): qemu's address plan, the host at 10.0.2.15.
+modprobe virtio_mmio 2>/dev/null && modprobe virtio_net 2>/dev/null
+if grep -qs 0x0001 /sys/bus/virtio/devices/*/device; then
+	n=20
+	while [ ! -d /sys/class/net/eth0 ] && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+fi
+if [ -d /sys/class/net/eth0 ]; then
+	ip link set lo up
+	ip addr add 10.0.2.15/24 dev eth0
+	ip link set eth0 up
+	echo "E2E-HOST: eth0 up at 10.0.2.15"
+fi
+
 mode=$(param armz_mode) || mode=e2e
 case $mode in
 e2e)

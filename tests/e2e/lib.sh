@@ -10,6 +10,10 @@
 # PAYLOADS=dir  and these bare-metal payloads (out/arm64/payloads)
 # E2E_DIR       where images are kept (out/e2e)
 # E2E_TIMEOUT   wall-clock seconds the emulated host may run (900)
+# E2E_GDB_HOSTPORT  give the host a NIC on qemu's user network, with this
+#               port of 127.0.0.1 forwarded to the host's port 1234 (for
+#               gdb outside and armz --gdb inside)
+# E2E_GDB_FILEPORT  and this one to its port 1235 (files for gdb)
 
 E2E_DIR=${E2E_DIR:-out/e2e}
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
@@ -62,14 +66,36 @@ e2e_build() {
 # --no-install-recommends install lacks; a NIC the host needs goes here as
 # -netdev/-device. The serial port, multiplexed with the monitor on stdio
 # (Ctrl-A x, Ctrl-A c), is what -nographic gives by default.
+#
+# With E2E_GDB_HOSTPORT: a virtio-mmio NIC (virtio-net-device needs no
+# option ROM) on a restricted user network, so the host reaches nothing
+# outside; only the forward comes in.
 e2e_qemu() {
-	local initrd=$1
+	local initrd=$1 net=()
 	shift
+	if [ -n "${E2E_GDB_HOSTPORT:-}" ]; then
+		net=(-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$E2E_GDB_HOSTPORT-:1234,hostfwd=tcp:127.0.0.1:${E2E_GDB_FILEPORT:?}-:1235")
+		net+=(-device "virtio-net-device,netdev=n0")
+	fi
 	timeout --foreground "$E2E_TIMEOUT" qemu-system-aarch64 \
 		-M virt,virtualization=on,gic-version=3 \
 		-cpu max,pauth=off,sve=off -smp 2 -m 2G \
 		-accel tcg,thread=multi -nodefaults -nographic \
-		-serial mon:stdio -no-reboot \
+		-serial mon:stdio -no-reboot "${net[@]}" \
 		-kernel "$E2E_DIR/kernel/Image" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 $*"
+}
+
+# A port of 127.0.0.1 nobody listens on, for qemu's forward; not one of
+# those given.
+e2e_free_port() {
+	local p
+	for p in $(shuf -i 20000-59999 -n 50); do
+		case " $* " in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
 }

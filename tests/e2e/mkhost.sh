@@ -59,7 +59,9 @@ for applet in $(qemu-aarch64-static "$root/bin/busybox" --list); do
 done
 mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 
-"$guests/copy-modules.sh" "$kdir" "$root" tun vhost_net
+# virtio_mmio and virtio_net: the NIC gdb reaches the host through.
+"$guests/copy-modules.sh" "$kdir" "$root" tun vhost_net virtio_mmio \
+	virtio_net
 
 install -m 0755 "$here/host-init.sh" "$root/init"
 install -m 0755 "$here/cases.sh" "$root/e2e/cases.sh"

@@ -15,6 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
+# shellcheck source=tests/e2e/gdb.sh
+. tests/e2e/gdb.sh
 
 ARMZ_E2E=${ARMZ_E2E:-}
 case $ARMZ_E2E in
@@ -29,8 +31,16 @@ log=$E2E_DIR/host.log
 echo "e2e: booting the emulated arm64 KVM host (log: $log)" >&2
 t1=$(date +%s)
 qstatus=0
-e2e_qemu "$E2E_DIR/host.cpio" "quiet loglevel=1" \
-	${ARMZ_E2E:+armz_e2e=$ARMZ_E2E} </dev/null | tee "$log" || qstatus=$?
+# gdb runs here, outside, against armz in the host: through a port qemu
+# forwards; the console is watched for the cases' markers (gdb.sh). The
+# host boots with nokaslr: its kallsyms then give the gdb cases the
+# addresses of the guests' kernel, which is the same.
+E2E_GDB_HOSTPORT=$(e2e_free_port) &&
+	E2E_GDB_FILEPORT=$(e2e_free_port "$E2E_GDB_HOSTPORT") ||
+	E2E_GDB_HOSTPORT=
+e2e_qemu "$E2E_DIR/host.cpio" "quiet loglevel=1 nokaslr" \
+	${ARMZ_E2E:+armz_e2e=$ARMZ_E2E} </dev/null | tee "$log" |
+	gdb_watch || qstatus=$?
 t2=$(date +%s)
 
 clean=$E2E_DIR/host.clean.log
@@ -82,6 +92,9 @@ dtb_check() {
 if grep -q '^E2E-RESULT dtb_dump ' "$results"; then
 	echo "E2E-RESULT dtb_decompile $(dtb_check)" >>"$results"
 fi
+# What gdb saw, for each gdb case that ran in the host.
+gdb_results "$results" >"$results.gdb"
+cat "$results.gdb" >>"$results"
 
 if ! grep -q 'E2E-DONE' "$clean"; then
 	echo "E2E-RESULT e2e_host FAIL no E2E-DONE: the emulated host" \

@@ -247,6 +247,10 @@ static int fake_insert_point(void *ctx, enum gdb_point type, uint64_t addr,
 {
 	struct fake_target *t = ctx;
 
+	if (type == GDB_POINT_SW_BREAK) {
+		t->sw_asks++;
+		return t->sw_ret;
+	}
 	if (t->point_ret)
 		return t->point_ret;
 	if (t->npoints == FAKE_MAX_POINTS)

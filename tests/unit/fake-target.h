@@ -55,6 +55,8 @@ struct fake_target {
 	struct fake_point points[FAKE_MAX_POINTS];
 	unsigned int npoints;
 	int point_ret;		/* insert_point fails with it, if set */
+	int sw_ret;		/* its answer for a Z0, 0 by default */
+	unsigned int sw_asks;	/* Z0s it was asked about */
 	bool running;
 };
 

@@ -89,11 +89,40 @@ static void test_caps_ipa(void)
 	CU_ASSERT_EQUAL(kvm_vm_type(&small, 0x140000000ULL), 0);
 }
 
+/* --gdb says which capability is missing and what still works. */
+static void test_caps_gdb(void)
+{
+	struct kvm k = arm64_kvm;
+	char buf[512];
+
+	k.caps.guest_debug = true;
+	k.caps.hw_bps = 6;
+	k.caps.hw_wps = 4;
+	CU_ASSERT_EQUAL(kvm_gdb_limits(&k, buf, sizeof(buf)), 0);
+
+	/* The s390 device as posted: no guest debugging at all. */
+	CU_ASSERT(kvm_gdb_limits(&s390_kvm, buf, sizeof(buf)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "/dev/kvm-arm64 has no guest debugging (KVM_CAP_SET_GUEST_DEBUG)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "registers, memory, continue and Ctrl-C work"));
+
+	k.caps.hw_wps = 0;
+	CU_ASSERT(kvm_gdb_limits(&k, buf, sizeof(buf)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "KVM_CAP_GUEST_DEBUG_HW_WPS is 0"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "break, hbreak and stepi work"));
+	k.caps.hw_bps = 0;
+	CU_ASSERT(kvm_gdb_limits(&k, buf, sizeof(buf)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "_HW_BPS and _HW_WPS are 0"));
+	k.caps.hw_wps = 2;
+	CU_ASSERT(kvm_gdb_limits(&k, buf, sizeof(buf)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "hbreak is refused; break, watch and stepi work"));
+}
+
 static const CU_TestInfo caps_tests[] = {
 	{ "s390 as posted: payload only, 1 vCPU", test_caps_s390 },
 	{ "s390 with a vGIC runs Linux", test_caps_s390_with_gic },
 	{ "arm64 with GICv3 and GICv2", test_caps_arm64 },
 	{ "IPA size", test_caps_ipa },
+	{ "--gdb: what is missing, what still works", test_caps_gdb },
 	CU_TEST_INFO_NULL,
 };
 

@@ -264,6 +264,26 @@ static void test_cli_9p(void)
 	refused("-k I --9p /srv,t,rw", "unknown option 'rw'");
 }
 
+/* --gdb works in every mode; --gdb-wait only with it. */
+static void test_cli_gdb(void)
+{
+	CU_ASSERT_EQUAL(parse("-k I --gdb tcp::1234 --gdb-wait"), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.gdb, "tcp::1234");
+	CU_ASSERT(cfg.gdb_wait);
+	CU_ASSERT_EQUAL(parse("-k I"), 0);
+	CU_ASSERT_PTR_NULL(cfg.gdb);
+	CU_ASSERT_FALSE(cfg.gdb_wait);
+	CU_ASSERT_EQUAL(parse("--payload p.elf --gdb unix:/tmp/g.sock"), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.gdb, "unix:/tmp/g.sock");
+	CU_ASSERT_EQUAL(parse("-k I --gdb tcp:0.0.0.0:1 --gdb-wait -- true"),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(cfg.command);
+	refused("-k I --gdb 1234", "use tcp::PORT, tcp:HOST:PORT or unix:PATH");
+	refused("-k I --gdb tcp::99999", "not a port");
+	refused("-k I --gdb-wait", "--gdb-wait waits for gdb");
+	refused("-k I --gdb tcp::1 --gdb tcp::2", "given twice");
+}
+
 /* --- The docs name exactly the table's options --- */
 
 static char *slurp(const char *name)
@@ -444,6 +464,7 @@ static const CU_TestInfo cli_tests[] = {
 	{ "--disk limit", test_cli_disk_limit },
 	{ "--net", test_cli_net },
 	{ "--9p", test_cli_9p },
+	{ "--gdb and --gdb-wait", test_cli_gdb },
 	{ "man page names every option", test_cli_man_page },
 	{ "completion names every option", test_cli_completion },
 	CU_TEST_INFO_NULL,

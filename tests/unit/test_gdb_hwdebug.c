@@ -200,11 +200,108 @@ static void test_enter_el1(void)
 	CU_ASSERT_EQUAL(hwdebug_enter_el1(&r, brk), -EINVAL);
 }
 
+/* Encodings as aarch64-linux-gnu-as assembles them. */
+#define INSN_NOP		0xd503201fU
+#define INSN_DAIFSET_2		0xd50342dfU	/* msr daifset, #2 */
+#define INSN_DAIFCLR_F		0xd5034fffU	/* msr daifclr, #0xf */
+#define INSN_MSR_DAIF_X3	0xd51b4223U
+#define INSN_MRS_X7_DAIF	0xd53b4227U
+#define INSN_MRS_X0_NZCV	0xd53b4200U
+#define INSN_MSR_SPSEL_1	0xd50041bfU
+#define INSN_ERET		0xd69f03e0U
+#define INSN_ERETAA		0xd69f0bffU
+#define INSN_ERETAB		0xd69f0fffU
+#define INSN_SVC_0		0xd4000001U
+
+static void test_is_brk(void)
+{
+	CU_ASSERT(hwdebug_is_brk(0xd4200000U));		/* brk #0 */
+	CU_ASSERT(hwdebug_is_brk(0xd4210000U));		/* brk #0x800 */
+	CU_ASSERT(hwdebug_is_brk(0xd43fffe0U));		/* brk #0xffff */
+	CU_ASSERT_FALSE(hwdebug_is_brk(INSN_SVC_0));
+	CU_ASSERT_FALSE(hwdebug_is_brk(0xd4400000U));	/* hlt #0 */
+	CU_ASSERT_FALSE(hwdebug_is_brk(INSN_NOP));
+}
+
+static void test_step_mask(void)
+{
+	const uint64_t el1h = 0x5, i = 1U << 7, f = 1U << 6;
+
+	/* Interrupts on: both masked for the step; masked ones stay. */
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_NOP, el1h), i | f);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_NOP, el1h | i), f);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_NOP, el1h | 0x3c0), 0);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_SVC_0, 0), i | f);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_MRS_X0_NZCV, el1h), i | f);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_MSR_SPSEL_1, el1h), i | f);
+	/* What reads or writes DAIF, or ERETs, steps as it is. */
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_DAIFSET_2, el1h), 0);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_DAIFCLR_F, el1h), 0);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_MSR_DAIF_X3, el1h), 0);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_MRS_X7_DAIF, el1h), 0);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_ERET, el1h), 0);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_ERETAA, el1h), 0);
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_ERETAB, el1h), 0);
+	/* AArch32: not ours to change. */
+	CU_ASSERT_EQUAL(hwdebug_step_mask(INSN_NOP, 0x13), 0);
+}
+
+static void test_step_unmask(void)
+{
+	const uint64_t i = 1U << 7, f = 1U << 6, pc = 0xffff000010000100ULL;
+	struct hwdebug_el1_regs r = {
+		.pc = pc + 4, .pstate = 0x600000c5ULL,
+		.vbar = 0xffff000010000800ULL,
+		.elr = 0x1234, .spsr = 0x3c5,
+	};
+
+	/* An ordinary step: the bits come off PSTATE, nothing else. */
+	CU_ASSERT_EQUAL(hwdebug_step_unmask(&r, pc, i | f), 1);
+	CU_ASSERT_EQUAL(r.pstate, 0x60000005ULL);
+	CU_ASSERT_EQUAL(r.spsr, 0x3c5);
+	CU_ASSERT_EQUAL(hwdebug_step_unmask(&r, pc, 0), 0);
+
+	/*
+	 * The step took an exception (an SVC, an abort): entry masked
+	 * PSTATE itself and saved the stepped PSTATE with our bits in
+	 * SPSR_EL1, which the handler's ERET would bring back.
+	 */
+	r = (struct hwdebug_el1_regs){
+		.pc = 0xffff000010000a00ULL, .pstate = 0x3c5,
+		.vbar = 0xffff000010000800ULL,
+		.elr = pc + 4, .spsr = 0x200000c5ULL,
+	};
+	CU_ASSERT_EQUAL(hwdebug_step_unmask(&r, pc, i | f), 2);
+	CU_ASSERT_EQUAL(r.spsr, 0x20000005ULL);
+	CU_ASSERT_EQUAL(r.pstate, 0x3c5);
+	/* A data abort: ELR at the stepped instruction itself. */
+	r.elr = pc;
+	r.spsr = 0xc5;
+	CU_ASSERT_EQUAL(hwdebug_step_unmask(&r, pc, i), 2);
+	CU_ASSERT_EQUAL(r.spsr, 0x45);
+	/* In the vector table but ELR elsewhere: a branch, not an entry. */
+	r.elr = 0x1000;
+	r.pstate = 0x3c5;
+	CU_ASSERT_EQUAL(hwdebug_step_unmask(&r, pc, i | f), 1);
+	CU_ASSERT_EQUAL(r.pstate, 0x305);
+	/* Past the table's 2K: not an exception entry either. */
+	r.pc = 0xffff000010001000ULL;
+	r.elr = pc;
+	r.spsr = 0xc5;
+	r.pstate = 0xc5;
+	CU_ASSERT_EQUAL(hwdebug_step_unmask(&r, pc, i | f), 1);
+	CU_ASSERT_EQUAL(r.pstate, 0x05);
+	CU_ASSERT_EQUAL(r.spsr, 0xc5);
+}
+
 static const CU_TestInfo gdb_hwdebug_tests[] = {
 	{ "hardware breakpoints", test_breakpoints },
 	{ "watchpoints", test_watchpoints },
 	{ "debug exits", test_decode },
 	{ "a guest's own BRK back to its EL1", test_enter_el1 },
+	{ "BRK instructions", test_is_brk },
+	{ "single steps with interrupts masked", test_step_mask },
+	{ "and unmasked after, also across an exception", test_step_unmask },
 	CU_TEST_INFO_NULL,
 };
 

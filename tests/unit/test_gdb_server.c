@@ -465,6 +465,36 @@ static void test_sw_breakpoints(void)
 	rig_free(r);
 }
 
+/*
+ * A target that cannot trap BRKs refuses Z0 with an error, never the
+ * empty reply that would make gdb write a BRK itself; memory untouched.
+ */
+static void test_sw_breakpoints_refused(void)
+{
+	struct rig *r = rig_new();
+	uint8_t *code = fake_ram(&r->t, FAKE_CODE_PA);
+	char pkt[64];
+
+	hello(r);
+	snprintf(pkt, sizeof(pkt), "Z0,%llx,4",
+		 (unsigned long long)FAKE_CODE_VA + 8);
+	expect(r, pkt, "OK");
+	CU_ASSERT_EQUAL(r->t.sw_asks, 1);
+	/* Planted already: not asked again. */
+	expect(r, pkt, "OK");
+	CU_ASSERT_EQUAL(r->t.sw_asks, 1);
+	r->t.sw_ret = -ENOTSUP;
+	snprintf(pkt, sizeof(pkt), "Z0,%llx,4",
+		 (unsigned long long)FAKE_CODE_VA + 12);
+	expect(r, pkt, "E26");
+	CU_ASSERT_EQUAL(le32_read(code + 12), 0xd503201f);
+	CU_ASSERT_FALSE(gdb_server_owns_breakpoint(r->srv, FAKE_CODE_VA + 12));
+	r->t.sw_ret = -EIO;
+	expect(r, pkt, "E05");
+	CU_ASSERT_EQUAL(le32_read(code + 12), 0xd503201f);
+	rig_free(r);
+}
+
 static void test_hw_points(void)
 {
 	struct rig *r = rig_new();
@@ -800,6 +830,7 @@ static const CU_TestInfo gdb_server_tests[] = {
 	{ "registers: g, G, p, P", test_registers },
 	{ "memory across pages: m, M, X", test_memory },
 	{ "software breakpoints", test_sw_breakpoints },
+	{ "a target that cannot trap BRKs refuses Z0", test_sw_breakpoints_refused },
 	{ "hardware breakpoints and watchpoints", test_hw_points },
 	{ "run control and stop replies", test_run_control },
 	{ "stop reasons gdb did not ask for", test_stop_reasons_gdb_does_not_know },
