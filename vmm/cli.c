@@ -214,7 +214,7 @@ const struct cli_option cli_options[] = {
 	  .not_payload = "--initrd needs --kernel; a payload has no initrd",
 	  .not_command = "a command runs from armz's own initramfs: drop --initrd" },
 	{ "params", 'p', "CMDLINE", STR(params),
-	  .help = "kernel command line; armz appends\n'console=ttyS0 earlycon=uart8250,mmio,0x9000000'\nunless it already names a console=" },
+	  .help = "kernel command line; armz adds\n'console=ttyS0 earlycon=uart8250,mmio,0x9000000'\nafter it unless it already names a console=" },
 	{ "cpus", 'c', "N", .help = "vCPUs (default 1)", .set = set_cpus },
 	{ "mem", 'm', "SIZE", .help = "RAM, with K/M/G suffix (default 256M)",
 	  .set = set_mem },

@@ -36,6 +36,7 @@
 #include <armz/virtio-console.h>
 #include <armz/virtio-net.h>
 #include <armz/virtio-rng.h>
+#include "bootargs.h"
 #include "machine.h"
 #include "virtio-kvm.h"
 
@@ -375,31 +376,6 @@ static int machine_add_devices(struct machine *m)
 
 /* --- What the loader puts in RAM --- */
 
-/*
- * Adds the console options a user expects unless they chose their own;
- * a command's guest boots quietly (its console is a log) and gives up
- * at once if it panics.
- */
-static char *machine_bootargs(const struct vm_config *cfg)
-{
-	const char *user = cfg->params ? cfg->params : "";
-	const char *console = cfg->console == VM_CONSOLE_VIRTIO ? "hvc0"
-								: "ttyS0";
-	const char *extra = "";
-	char *args;
-	int n;
-
-	if (cfg->command)
-		extra = cfg->verbose ? " panic=-1" : " quiet panic=-1";
-	if (strstr(user, "console="))
-		n = asprintf(&args, "%s%s", user, extra);
-	else
-		n = asprintf(&args, "console=%s earlycon=uart8250,mmio,0x%llx%s%s%s",
-			     console, (unsigned long long)MEMMAP_UART_BASE,
-			     extra, *user ? " " : "", user);
-	return n < 0 ? NULL : args;
-}
-
 static int machine_build_dt(struct machine *m, void *buf, size_t size,
 			    const struct boot_layout *layout,
 			    const char *bootargs)
@@ -489,7 +465,7 @@ static int machine_load_linux(struct machine *m)
 		memcpy(guest_mem_at(&m->mem, layout.initrd_gpa, initrd_size),
 		       env->initrd_data, initrd_size);
 	if (!r) {
-		bootargs = machine_bootargs(cfg);
+		bootargs = bootargs_make(cfg);
 		if (!bootargs)
 			r = err_set(ENOMEM, "out of memory");
 	}
