@@ -25,6 +25,7 @@
 #include <armz/command.h>
 #include <armz/dt.h>
 #include <armz/err.h>
+#include <armz/kernel.h>
 #include <armz/loader.h>
 #include <armz/memmap.h>
 #include <armz/net-backend.h>
@@ -435,29 +436,31 @@ static int machine_dump_dtb(struct machine *m, const char *path)
 	return machine_write_file(path, fdt, fdt_totalsize(fdt));
 }
 
+/*
+ * The kernel in whatever form it comes (include/armz/kernel.h), straight
+ * into RAM; the initrd below the DTB at the top. A raw binary goes the
+ * same way, at RAM + 0x80000 and entered at its first byte.
+ */
 static int machine_load_linux(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
 	const struct machine_env *env = m->env;
-	struct file_buf kernel = { 0 }, initrd = { 0 };
-	struct arm64_image img;
+	struct file_buf initrd = { 0 };
 	struct boot_layout layout;
+	struct kernel *k = NULL;
 	char *bootargs = NULL;
 	uint64_t initrd_size;
 	int r;
 
-	r = file_map("kernel", cfg->kernel, &kernel);
-	if (!r)
-		r = image_parse(kernel.data, kernel.size, &img);
+	r = kernel_open(cfg->kernel, cfg->kernel_format, &k);
 	if (!r && cfg->initrd)
 		r = file_map("initrd", cfg->initrd, &initrd);
 	initrd_size = env->initrd_data ? env->initrd_size : initrd.size;
 	if (!r)
-		r = layout_plan(m->mem.gpa, m->mem.size, &img, initrd_size,
-				&layout);
+		r = layout_plan(m->mem.gpa, m->mem.size, &kernel_info(k)->img,
+				initrd_size, &layout);
 	if (!r)
-		r = file_copy(&kernel, guest_mem_at(&m->mem, layout.kernel_gpa,
-						    kernel.size));
+		r = kernel_load(k, &m->mem, &layout, &m->entry);
 	if (!r && initrd.size)
 		r = file_copy(&initrd, guest_mem_at(&m->mem, layout.initrd_gpa,
 						    initrd.size));
@@ -473,12 +476,10 @@ static int machine_load_linux(struct machine *m)
 		r = machine_build_dt(m, guest_mem_at(&m->mem, layout.dtb_gpa,
 						     layout.dtb_max),
 				     layout.dtb_max, &layout, bootargs);
-	if (!r) {
-		m->entry = layout.kernel_gpa;
+	if (!r)
 		m->dtb_gpa = layout.dtb_gpa;
-	}
 	free(bootargs);
-	file_unmap(&kernel);
+	kernel_close(k);
 	file_unmap(&initrd);
 	return r;
 }
