@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <armz/err.h>
+#include <armz/kernel.h>
 #include <armz/memmap.h>
 #include <armz/util.h>
 #include "cli.h"
@@ -156,6 +157,14 @@ static int set_console(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int set_kernel_format(struct vm_config *cfg, const char *arg)
+{
+	if (kernel_format_parse(arg, &cfg->kernel_format))
+		return err_set(EINVAL, "--kernel-format '%s': give 'auto' (an Image, compressed or not, an EFI zboot image or a vmlinux) or 'raw' (a bare binary)",
+			       arg);
+	return 0;
+}
+
 static int set_name(struct vm_config *cfg, const char *arg)
 {
 	if (!control_name_ok(arg))
@@ -202,14 +211,19 @@ static int set_9p(struct vm_config *cfg, const char *arg)
 /* Said when a command-only option comes without one. */
 #define ONLY_COMMAND \
 	"--rootfs and --rw go with a command: armz run -k IMAGE --rootfs DIR -- CMD"
+#define ONLY_COMMAND_MODULES \
+	"--modules goes with a command: armz run -k IMAGE --modules DIR -- CMD"
 #define ONLY_PAYLOAD	"--load-addr and --entry go with --payload"
 #define NO_VIRTIO_ON_PAYLOAD \
 	"--payload machines have no interrupts, so no virtio devices: only the UART and test-exit"
 
 const struct cli_option cli_options[] = {
-	{ "kernel", 'k', "IMAGE", .help = "arm64 Linux Image (uncompressed, little-endian)",
-	  STR(kernel),
+	{ "kernel", 'k', "IMAGE", STR(kernel),
+	  .help = "arm64 Linux kernel: Image, Image.gz/.zst/.xz/.lzma,\nEFI zboot (vmlinuz.efi) or vmlinux",
 	  .not_payload = "--kernel and --payload exclude each other: boot Linux or run a payload" },
+	{ "kernel-format", 0, "auto|raw", .set = set_kernel_format,
+	  .help = "raw: --kernel is a bare binary, loaded at RAM +\n0x80000 and entered at its first byte (x0: the DTB);\nauto (default): a kernel of a form above, told by\nits contents",
+	  .not_payload = "--kernel-format goes with --kernel; a payload is a raw binary or an ELF already" },
 	{ "initrd", 'i', "FILE", .help = "initial ramdisk", STR(initrd),
 	  .not_payload = "--initrd needs --kernel; a payload has no initrd",
 	  .not_command = "a command runs from armz's own initramfs: drop --initrd" },
@@ -252,6 +266,9 @@ const struct cli_option cli_options[] = {
 	{ "rootfs", 0, "DIR", STR(rootfs),
 	  .help = "with a command: the guest's root (default /)",
 	  .not_linux = ONLY_COMMAND, .not_payload = ONLY_COMMAND },
+	{ "modules", 0, "DIR", STR(modules_dir),
+	  .help = "with a command: the kernel's modules, from a\nmodules_install tree or its build tree (default:\nthe root's /lib/modules/RELEASE, then the build\ntree of --kernel)",
+	  .not_linux = ONLY_COMMAND_MODULES, .not_payload = ONLY_COMMAND_MODULES },
 	{ "rw", 0, NULL, FLAG(rw),
 	  .help = "with a command: write through to DIR, no overlay",
 	  .not_linux = ONLY_COMMAND, .not_payload = ONLY_COMMAND },
