@@ -93,8 +93,8 @@ VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
 VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/gdb-hwdebug.c vmm/gdb-listen.c \
 		   vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
 		   vmm/mmu-walk.c
-# The command line armz gives Linux.
-VMM_UNIT_SRCS	+= vmm/bootargs.c
+# The command line armz gives Linux, and the console read for the user.
+VMM_UNIT_SRCS	+= vmm/bootargs.c vmm/guest-log.c
 UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(VMM_UNIT_SRCS:%.c=$(O)/obj/%.o)
 
 ARMZ		:= $(O)/armz

@@ -46,10 +46,6 @@
 /* How long a panicking guest gets to finish printing its trace. */
 #define PANIC_GRACE_NS	(3ULL * 1000000000)
 
-/* What the console shows when a Linux guest panics, and its last line. */
-#define PANIC_START	"Kernel panic - not syncing"
-#define PANIC_END	"[ end Kernel panic"
-
 static void machine_wake(struct machine *m)
 {
 	uint64_t one = 1;
@@ -84,7 +80,21 @@ void machine_request_stop(struct machine *m, enum stop_reason reason,
 static void machine_vcpu_stop(void *ctx, enum stop_reason reason,
 			      int status, const char *msg)
 {
-	if (msg)
+	struct machine *m = ctx;
+	bool panicked;
+
+	/*
+	 * A kernel that panics resets at once under panic=-1: that reset
+	 * is the panic's, and booting again would only panic again. The
+	 * vCPU printed the panic before it asked for the reset.
+	 */
+	pthread_mutex_lock(&m->lock);
+	panicked = m->panic_seen_ns != 0;
+	pthread_mutex_unlock(&m->lock);
+	if (reason == STOP_RESET && panicked)
+		machine_request_stop(m, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
+				     "the guest kernel panicked, then reset");
+	else if (msg)
 		machine_request_stop(ctx, reason, status, "%s", msg);
 	else
 		machine_request_stop(ctx, reason, status, NULL);
@@ -121,36 +131,31 @@ static void machine_panic_seen(struct machine *m)
 
 /* --- The console stream --- */
 
-/*
- * One byte of a search for a fixed string. The patterns start with a
- * character they do not repeat, so on a mismatch the only other possible
- * start is the current byte itself.
- */
-static bool machine_match(size_t *pos, const char *pattern, uint8_t c)
+/* This boot reached userspace: its reset is no sign of a boot loop. */
+static void machine_userspace(struct machine *m)
 {
-	if ((uint8_t)pattern[*pos] == c) {
-		if (!pattern[++*pos]) {
-			*pos = 0;
-			return true;
-		}
-		return false;
-	}
-	*pos = (uint8_t)pattern[0] == c;
-	return false;
+	pthread_mutex_lock(&m->lock);
+	m->userspace = true;
+	pthread_mutex_unlock(&m->lock);
 }
 
+/* Under out_lock: what the guest log saw in these bytes. */
 static void machine_scan(struct machine *m, const uint8_t *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (machine_match(&m->panic_match, PANIC_START, buf[i]))
-			machine_panic_seen(m);
-		if (machine_match(&m->panic_end_match, PANIC_END, buf[i]))
-			m->panic_ending = true;
-		if (m->panic_ending && buf[i] == '\n')
-			machine_request_stop(m, STOP_PANIC,
-					     ARMZ_EXIT_GUEST_PANIC,
-					     "the guest kernel panicked");
+	unsigned int ev = guest_log_feed(m->log, buf, len);
+
+	if (ev & GUEST_LOG_INIT_STARTED)
+		machine_userspace(m);
+	if (ev & GUEST_LOG_RESTART) {
+		pthread_mutex_lock(&m->lock);
+		m->restart_asked = true;
+		pthread_mutex_unlock(&m->lock);
 	}
+	if (ev & GUEST_LOG_PANIC)
+		machine_panic_seen(m);
+	if (ev & GUEST_LOG_PANIC_END)
+		machine_request_stop(m, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
+				     "the guest kernel panicked");
 }
 
 /*
@@ -223,6 +228,7 @@ static void machine_booted(void *ctx)
 	struct machine *m = ctx;
 
 	stats_mark(m->stats, AT_USERSPACE);
+	machine_userspace(m);
 }
 
 static void machine_pvpanic(void *ctx, uint32_t events)
@@ -536,6 +542,9 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->event_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
+	r = guest_log_new(env->notice, env->out_ctx, &m->log);
+	if (r)
+		return r;
 
 	r = kvm_check_request(kvm, cfg) ?:
 	    kvm_create_vm(kvm, MEMMAP_RAM_BASE + cfg->mem_size) ?:
@@ -563,7 +572,33 @@ int machine_start(struct machine *m)
 enum stop_reason machine_stop(struct machine *m)
 {
 	vcpus_stop(&m->vcpus);
+	pthread_mutex_lock(&m->out_lock);
+	if (m->log)
+		guest_log_flush(m->log);
+	pthread_mutex_unlock(&m->out_lock);
 	return m->reason;
+}
+
+unsigned int machine_last_lines(struct machine *m, unsigned int n,
+				const char *header)
+{
+	unsigned int shown;
+
+	if (!m->log)
+		return 0;
+	pthread_mutex_lock(&m->out_lock);
+	shown = guest_log_tail(m->log, n, header);
+	pthread_mutex_unlock(&m->out_lock);
+	return shown;
+}
+
+void machine_progress(struct machine *m, bool *userspace,
+		      bool *restart_asked)
+{
+	pthread_mutex_lock(&m->lock);
+	*userspace = m->userspace;
+	*restart_asked = m->restart_asked;
+	pthread_mutex_unlock(&m->lock);
 }
 
 int machine_next_deadline(struct machine *m)
@@ -616,6 +651,7 @@ void machine_destroy(struct machine *m)
 		munmap(m->mem_map, m->mem_map_size);
 	if (m->event_fd >= 0)
 		close(m->event_fd);
+	guest_log_free(m->log);
 	if (m->cfg) {
 		pthread_mutex_destroy(&m->lock);
 		pthread_mutex_destroy(&m->out_lock);
