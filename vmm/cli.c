@@ -520,12 +520,14 @@ void cli_exit_statuses(FILE *f)
 "    1  armz failed: a file, KVM or the host could not do what was asked\n"
 "    2  usage error: the command line is wrong\n"
 "  %3d  the guest touched an address outside its memory map, or its vCPU failed\n"
-"  %3d  the guest panicked\n"
-"  %3d  the guest reset and --no-reboot was given\n"
+"  %3d  the guest panicked (a reset after a panic is the panic)\n"
+"  %3d  the guest reset and was not booted again: --no-reboot, -- CMD,\n"
+"       or a boot loop (3 resets within 60 s, none after userspace ran)\n"
 "  %3d  timeout\n"
 "  128+N  stopped by signal N (SIGTERM, SIGINT)\n"
-"  With -- CMD the command's status is passed through; in --payload mode\n"
-"  the status a payload writes to test-exit.\n",
+"  With -- CMD the command's status is passed through (1 when the guest\n"
+"  powered off without it); in --payload mode the status a payload\n"
+"  writes to test-exit.\n",
 		ARMZ_EXIT_GUEST_FAULT, ARMZ_EXIT_GUEST_PANIC,
 		ARMZ_EXIT_GUEST_RESET, ARMZ_EXIT_TIMEOUT);
 }
