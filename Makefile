@@ -170,6 +170,15 @@ $(O)/payloads/%.bin: $(O)/payloads/%.elf
 unit: $(UNIT)
 	$(QEMU_USER) $(UNIT)
 
+# Tools the e2e build runs on this machine: an EFI zboot image made from
+# the test kernel (tests/tools/mkzboot.c).
+MKZBOOT		:= $(O)/mkzboot
+
+$(MKZBOOT): $(O)/obj/tests/tools/mkzboot.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBCOMP)
+
+tools: $(MKZBOOT)
+
 # gdb-multiarch against the stub: registers, memory, breakpoints, steps.
 gdb-check: $(GDB_FAKE)
 	tests/gdb/run.sh $(GDB_FAKE)
@@ -208,8 +217,9 @@ install: $(ARMZ) $(INIT)
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/armz
 
 clean:
-	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT) $(GDB_FAKE)
+	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT) $(GDB_FAKE) $(MKZBOOT)
 
-.PHONY: all unit gdb-check payloads check check-all boot bench fuzz install clean
+.PHONY: all unit tools gdb-check payloads check check-all boot bench fuzz \
+	install clean
 -include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
 	 $(GDB_FAKE_OBJS:.o=.d)
