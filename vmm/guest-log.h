@@ -27,10 +27,10 @@
  */
 
 enum guest_log_event {
-	GUEST_LOG_PANIC		= 1u << 0,	/* "Kernel panic - not syncing" */
-	GUEST_LOG_PANIC_END	= 1u << 1,	/* the panic's last line ended */
+	GUEST_LOG_PANIC		= 1u << 0,	/* "Kernel panic - not ..." */
+	GUEST_LOG_PANIC_END	= 1u << 1,	/* its last line ended */
 	GUEST_LOG_INIT_STARTED	= 1u << 2,	/* armz-init's start marker */
-	GUEST_LOG_RESTART	= 1u << 3,	/* "reboot: Restarting system" */
+	GUEST_LOG_RESTART	= 1u << 3,	/* "reboot: Restarting ..." */
 };
 
 /* Longest line kept; the rest of a longer one is dropped. */

@@ -148,15 +148,19 @@ static int status_of(const struct run *run, struct machine *m)
 		fprintf(stderr, "armz: the guest reset before the command finished; armz never boots a command's guest twice\n");
 	else if (m->reason == STOP_RESET)
 		fprintf(stderr, "armz: the guest reset and --no-reboot was given\n");
-	/* armz-init's status never came: 0 would say the command passed. */
+	/*
+	 * armz-init's status never came: 0 would say the command passed.
+	 * The report says what armz exits with; the machine is stopped.
+	 */
 	if (m->reason == STOP_POWEROFF && cfg->command) {
 		fprintf(stderr, "armz: the guest powered off without the command's exit status\n");
-		status = ARMZ_EXIT_ERROR;
+		status = m->status = ARMZ_EXIT_ERROR;
 	}
 	if (cfg->command && !userspace && stopped_by_guest(m->reason)) {
 		fprintf(stderr, "armz: armz-init, the guest's init, never started: the kernel got no further%s\n",
 			run->env->notice ? "" : " (see its console)");
-		machine_last_lines(m, LAST_LINES, "armz: the kernel's last lines:");
+		machine_last_lines(m, LAST_LINES,
+				   "armz: the kernel's last lines:");
 	}
 	return status;
 }
