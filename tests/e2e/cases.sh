@@ -1307,6 +1307,20 @@ case_cmd_no_config() {
 		"$ERR" || fail "stderr lacks armz-init's 'cannot mount the root'"
 }
 
+# A kernel that never gets to armz-init (rdinit= names a directory of
+# the initramfs, which it cannot run, and there is no other init): armz
+# says so, and the kernel's lines before its panic are on stderr too.
+case_cmd_no_init() {
+	cd / || return
+	run_cmd --timeout 60s -p rdinit=/armz -- /bin/true
+	expect_status 122
+	expect_err "never started"
+	grep -q 'Failed to execute /armz' "$ERR" ||
+		fail "the kernel's lines before the panic are not on stderr"
+	grep -q 'Kernel panic - not syncing: No working init found' "$ERR" ||
+		fail "the panic is not on stderr"
+}
+
 # A guest that resets in run-a-command mode is not booted again (that
 # would run the command twice): 123, and armz says why.
 case_cmd_reset() {
