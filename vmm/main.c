@@ -159,8 +159,12 @@ static int status_of(const struct run *run, struct machine *m)
 	if (cfg->command && !userspace && stopped_by_guest(m->reason)) {
 		fprintf(stderr, "armz: armz-init, the guest's init, never started: the kernel got no further%s\n",
 			run->env->notice ? "" : " (see its console)");
-		machine_last_lines(m, LAST_LINES,
-				   "armz: the kernel's last lines:");
+		/* A panic's trace came with everything before it already. */
+		if (run->env->notice &&
+		    !machine_last_lines(m, LAST_LINES,
+					"armz: the kernel's last lines:") &&
+		    m->reason != STOP_PANIC)
+			fprintf(stderr, "armz: the kernel printed nothing to show (a command's guest boots with quiet); --verbose shows its whole console\n");
 	}
 	return status;
 }

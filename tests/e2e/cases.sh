@@ -1229,7 +1229,7 @@ case_cmd_panic() {
 	cd / || return
 	_rep=$LOGDIR/cmd-panic.json
 	rm -f "$_rep"
-	run_cmd --timeout 60s --report "$_rep" -- \
+	run_cmd --report "$_rep" -- \
 		/bin/sh -c 'echo c >/proc/sysrq-trigger'
 	expect_status 122
 	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$ERR" ||
@@ -1321,7 +1321,7 @@ case_cmd_no_config() {
 # says so, and the kernel's lines before its panic are on stderr too.
 case_cmd_no_init() {
 	cd / || return
-	run_cmd --timeout 60s -p rdinit=/armz -- /bin/true
+	run_cmd -p rdinit=/armz -- /bin/true
 	expect_status 122
 	expect_err "never started"
 	grep -q 'Failed to execute /armz' "$ERR" ||
@@ -1334,7 +1334,7 @@ case_cmd_no_init() {
 # would run the command twice): 123, and armz says why.
 case_cmd_reset() {
 	cd / || return
-	run_cmd --timeout 60s -- /bin/sh -c 'echo once; reboot -f'
+	run_cmd -- /bin/sh -c 'echo once; reboot -f'
 	expect_status 123
 	expect_exactly "$OUT" once
 	expect_err "never boots a command's guest twice"
