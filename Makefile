@@ -93,6 +93,8 @@ VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
 VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/gdb-hwdebug.c vmm/gdb-listen.c \
 		   vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
 		   vmm/mmu-walk.c
+# The command line armz gives Linux, and the console read for the user.
+VMM_UNIT_SRCS	+= vmm/bootargs.c vmm/guest-log.c
 UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(VMM_UNIT_SRCS:%.c=$(O)/obj/%.o)
 
 ARMZ		:= $(O)/armz
@@ -168,6 +170,15 @@ $(O)/payloads/%.bin: $(O)/payloads/%.elf
 unit: $(UNIT)
 	$(QEMU_USER) $(UNIT)
 
+# Tools the e2e build runs on this machine: an EFI zboot image made from
+# the test kernel (tests/tools/mkzboot.c).
+MKZBOOT		:= $(O)/mkzboot
+
+$(MKZBOOT): $(O)/obj/tests/tools/mkzboot.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBCOMP)
+
+tools: $(MKZBOOT)
+
 # gdb-multiarch against the stub: registers, memory, breakpoints, steps.
 gdb-check: $(GDB_FAKE)
 	tests/gdb/run.sh $(GDB_FAKE)
@@ -206,8 +217,9 @@ install: $(ARMZ) $(INIT)
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/armz
 
 clean:
-	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT) $(GDB_FAKE)
+	rm -rf $(O)/obj $(ARMZ) $(UNIT) $(INIT) $(GDB_FAKE) $(MKZBOOT)
 
-.PHONY: all unit gdb-check payloads check check-all boot bench fuzz install clean
+.PHONY: all unit tools gdb-check payloads check check-all boot bench fuzz \
+	install clean
 -include $(CORE_OBJS:.o=.d) $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
 	 $(GDB_FAKE_OBJS:.o=.d)

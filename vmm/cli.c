@@ -21,6 +21,7 @@
 
 #include <armz/err.h>
 #include <armz/gdb-listen.h>
+#include <armz/kernel.h>
 #include <armz/memmap.h>
 #include <armz/util.h>
 #include "cli.h"
@@ -157,6 +158,14 @@ static int set_console(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int set_kernel_format(struct vm_config *cfg, const char *arg)
+{
+	if (kernel_format_parse(arg, &cfg->kernel_format))
+		return err_set(EINVAL, "--kernel-format '%s': give 'auto' (an Image, compressed or not, an EFI zboot image or a vmlinux) or 'raw' (a bare binary)",
+			       arg);
+	return 0;
+}
+
 static int set_name(struct vm_config *cfg, const char *arg)
 {
 	if (!control_name_ok(arg))
@@ -214,19 +223,24 @@ static int set_gdb(struct vm_config *cfg, const char *arg)
 /* Said when a command-only option comes without one. */
 #define ONLY_COMMAND \
 	"--rootfs and --rw go with a command: armz run -k IMAGE --rootfs DIR -- CMD"
+#define ONLY_COMMAND_MODULES \
+	"--modules goes with a command: armz run -k IMAGE --modules DIR -- CMD"
 #define ONLY_PAYLOAD	"--load-addr and --entry go with --payload"
 #define NO_VIRTIO_ON_PAYLOAD \
 	"--payload machines have no interrupts, so no virtio devices: only the UART and test-exit"
 
 const struct cli_option cli_options[] = {
-	{ "kernel", 'k', "IMAGE", .help = "arm64 Linux Image (uncompressed, little-endian)",
-	  STR(kernel),
+	{ "kernel", 'k', "IMAGE", STR(kernel),
+	  .help = "arm64 Linux kernel: Image, Image.gz/.zst/.xz/.lzma,\nEFI zboot (vmlinuz.efi) or vmlinux",
 	  .not_payload = "--kernel and --payload exclude each other: boot Linux or run a payload" },
+	{ "kernel-format", 0, "auto|raw", .set = set_kernel_format,
+	  .help = "raw: --kernel is a bare binary, loaded at RAM +\n0x80000 and entered at its first byte (x0: the DTB);\nauto (default): a kernel of a form above, told by\nits contents",
+	  .not_payload = "--kernel-format goes with --kernel; a payload is a raw binary or an ELF already" },
 	{ "initrd", 'i', "FILE", .help = "initial ramdisk", STR(initrd),
 	  .not_payload = "--initrd needs --kernel; a payload has no initrd",
 	  .not_command = "a command runs from armz's own initramfs: drop --initrd" },
 	{ "params", 'p', "CMDLINE", STR(params),
-	  .help = "kernel command line; armz appends\n'console=ttyS0 earlycon=uart8250,mmio,0x9000000'\nunless it already names a console=" },
+	  .help = "kernel command line; armz adds\n'console=ttyS0 earlycon=uart8250,mmio,0x9000000'\nafter it unless it already names a console=" },
 	{ "cpus", 'c', "N", .help = "vCPUs (default 1)", .set = set_cpus },
 	{ "mem", 'm', "SIZE", .help = "RAM, with K/M/G suffix (default 256M)",
 	  .set = set_mem },
@@ -264,6 +278,9 @@ const struct cli_option cli_options[] = {
 	{ "rootfs", 0, "DIR", STR(rootfs),
 	  .help = "with a command: the guest's root (default /)",
 	  .not_linux = ONLY_COMMAND, .not_payload = ONLY_COMMAND },
+	{ "modules", 0, "DIR", STR(modules_dir),
+	  .help = "with a command: the kernel's modules, from a\nmodules_install tree or its build tree (default:\nthe root's /lib/modules/RELEASE, then the build\ntree of --kernel)",
+	  .not_linux = ONLY_COMMAND_MODULES, .not_payload = ONLY_COMMAND_MODULES },
 	{ "rw", 0, NULL, FLAG(rw),
 	  .help = "with a command: write through to DIR, no overlay",
 	  .not_linux = ONLY_COMMAND, .not_payload = ONLY_COMMAND },
@@ -522,12 +539,14 @@ void cli_exit_statuses(FILE *f)
 "    2  usage error: the command line is wrong\n"
 "  %3d  gdb's kill command ended the guest (--gdb)\n"
 "  %3d  the guest touched an address outside its memory map, or its vCPU failed\n"
-"  %3d  the guest panicked\n"
-"  %3d  the guest reset and --no-reboot was given\n"
+"  %3d  the guest panicked (a reset after a panic is the panic)\n"
+"  %3d  the guest reset and was not booted again: --no-reboot, -- CMD,\n"
+"       or a boot loop (3 resets within 60 s, none after userspace ran)\n"
 "  %3d  timeout\n"
 "  128+N  stopped by signal N (SIGTERM, SIGINT)\n"
-"  With -- CMD the command's status is passed through; in --payload mode\n"
-"  the status a payload writes to test-exit.\n",
+"  With -- CMD the command's status is passed through (1 when the guest\n"
+"  powered off without it); in --payload mode the status a payload\n"
+"  writes to test-exit.\n",
 		ARMZ_EXIT_GDB_KILL, ARMZ_EXIT_GUEST_FAULT,
 		ARMZ_EXIT_GUEST_PANIC, ARMZ_EXIT_GUEST_RESET,
 		ARMZ_EXIT_TIMEOUT);

@@ -25,6 +25,7 @@
 #include <armz/command.h>
 #include <armz/dt.h>
 #include <armz/err.h>
+#include <armz/kernel.h>
 #include <armz/loader.h>
 #include <armz/memmap.h>
 #include <armz/net-backend.h>
@@ -36,6 +37,7 @@
 #include <armz/virtio-console.h>
 #include <armz/virtio-net.h>
 #include <armz/virtio-rng.h>
+#include "bootargs.h"
 #include "gdb-kvm.h"
 #include "machine.h"
 #include "virtio-kvm.h"
@@ -44,10 +46,6 @@
 
 /* How long a panicking guest gets to finish printing its trace. */
 #define PANIC_GRACE_NS	(3ULL * 1000000000)
-
-/* What the console shows when a Linux guest panics, and its last line. */
-#define PANIC_START	"Kernel panic - not syncing"
-#define PANIC_END	"[ end Kernel panic"
 
 static void machine_wake(struct machine *m)
 {
@@ -83,7 +81,21 @@ void machine_request_stop(struct machine *m, enum stop_reason reason,
 static void machine_vcpu_stop(void *ctx, enum stop_reason reason,
 			      int status, const char *msg)
 {
-	if (msg)
+	struct machine *m = ctx;
+	bool panicked;
+
+	/*
+	 * A kernel that panics resets at once under panic=-1: that reset
+	 * is the panic's, and booting again would only panic again. The
+	 * vCPU printed the panic before it asked for the reset.
+	 */
+	pthread_mutex_lock(&m->lock);
+	panicked = m->panic_seen_ns != 0;
+	pthread_mutex_unlock(&m->lock);
+	if (reason == STOP_RESET && panicked)
+		machine_request_stop(m, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
+				     "the guest kernel panicked, then reset");
+	else if (msg)
 		machine_request_stop(ctx, reason, status, "%s", msg);
 	else
 		machine_request_stop(ctx, reason, status, NULL);
@@ -120,36 +132,31 @@ static void machine_panic_seen(struct machine *m)
 
 /* --- The console stream --- */
 
-/*
- * One byte of a search for a fixed string. The patterns start with a
- * character they do not repeat, so on a mismatch the only other possible
- * start is the current byte itself.
- */
-static bool machine_match(size_t *pos, const char *pattern, uint8_t c)
+/* This boot reached userspace: its reset is no sign of a boot loop. */
+static void machine_userspace(struct machine *m)
 {
-	if ((uint8_t)pattern[*pos] == c) {
-		if (!pattern[++*pos]) {
-			*pos = 0;
-			return true;
-		}
-		return false;
-	}
-	*pos = (uint8_t)pattern[0] == c;
-	return false;
+	pthread_mutex_lock(&m->lock);
+	m->userspace = true;
+	pthread_mutex_unlock(&m->lock);
 }
 
+/* Under out_lock: what the guest log saw in these bytes. */
 static void machine_scan(struct machine *m, const uint8_t *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (machine_match(&m->panic_match, PANIC_START, buf[i]))
-			machine_panic_seen(m);
-		if (machine_match(&m->panic_end_match, PANIC_END, buf[i]))
-			m->panic_ending = true;
-		if (m->panic_ending && buf[i] == '\n')
-			machine_request_stop(m, STOP_PANIC,
-					     ARMZ_EXIT_GUEST_PANIC,
-					     "the guest kernel panicked");
+	unsigned int ev = guest_log_feed(m->log, buf, len);
+
+	if (ev & GUEST_LOG_INIT_STARTED)
+		machine_userspace(m);
+	if (ev & GUEST_LOG_RESTART) {
+		pthread_mutex_lock(&m->lock);
+		m->restart_asked = true;
+		pthread_mutex_unlock(&m->lock);
 	}
+	if (ev & GUEST_LOG_PANIC)
+		machine_panic_seen(m);
+	if (ev & GUEST_LOG_PANIC_END)
+		machine_request_stop(m, STOP_PANIC, ARMZ_EXIT_GUEST_PANIC,
+				     "the guest kernel panicked");
 }
 
 /*
@@ -222,6 +229,7 @@ static void machine_booted(void *ctx)
 	struct machine *m = ctx;
 
 	stats_mark(m->stats, AT_USERSPACE);
+	machine_userspace(m);
 }
 
 static void machine_pvpanic(void *ctx, uint32_t events)
@@ -376,31 +384,6 @@ static int machine_add_devices(struct machine *m)
 
 /* --- What the loader puts in RAM --- */
 
-/*
- * Adds the console options a user expects unless they chose their own;
- * a command's guest boots quietly (its console is a log) and gives up
- * at once if it panics.
- */
-static char *machine_bootargs(const struct vm_config *cfg)
-{
-	const char *user = cfg->params ? cfg->params : "";
-	const char *console = cfg->console == VM_CONSOLE_VIRTIO ? "hvc0"
-								: "ttyS0";
-	const char *extra = "";
-	char *args;
-	int n;
-
-	if (cfg->command)
-		extra = cfg->verbose ? " panic=-1" : " quiet panic=-1";
-	if (strstr(user, "console="))
-		n = asprintf(&args, "%s%s", user, extra);
-	else
-		n = asprintf(&args, "console=%s earlycon=uart8250,mmio,0x%llx%s%s%s",
-			     console, (unsigned long long)MEMMAP_UART_BASE,
-			     extra, *user ? " " : "", user);
-	return n < 0 ? NULL : args;
-}
-
 static int machine_build_dt(struct machine *m, void *buf, size_t size,
 			    const struct boot_layout *layout,
 			    const char *bootargs)
@@ -460,29 +443,31 @@ static int machine_dump_dtb(struct machine *m, const char *path)
 	return machine_write_file(path, fdt, fdt_totalsize(fdt));
 }
 
+/*
+ * The kernel in whatever form it comes (include/armz/kernel.h), straight
+ * into RAM; the initrd below the DTB at the top. A raw binary goes the
+ * same way, at RAM + 0x80000 and entered at its first byte.
+ */
 static int machine_load_linux(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
 	const struct machine_env *env = m->env;
-	struct file_buf kernel = { 0 }, initrd = { 0 };
-	struct arm64_image img;
+	struct file_buf initrd = { 0 };
 	struct boot_layout layout;
+	struct kernel *k = NULL;
 	char *bootargs = NULL;
 	uint64_t initrd_size;
 	int r;
 
-	r = file_map("kernel", cfg->kernel, &kernel);
-	if (!r)
-		r = image_parse(kernel.data, kernel.size, &img);
+	r = kernel_open(cfg->kernel, cfg->kernel_format, &k);
 	if (!r && cfg->initrd)
 		r = file_map("initrd", cfg->initrd, &initrd);
 	initrd_size = env->initrd_data ? env->initrd_size : initrd.size;
 	if (!r)
-		r = layout_plan(m->mem.gpa, m->mem.size, &img, initrd_size,
-				&layout);
+		r = layout_plan(m->mem.gpa, m->mem.size, &kernel_info(k)->img,
+				initrd_size, &layout);
 	if (!r)
-		r = file_copy(&kernel, guest_mem_at(&m->mem, layout.kernel_gpa,
-						    kernel.size));
+		r = kernel_load(k, &m->mem, &layout, &m->entry);
 	if (!r && initrd.size)
 		r = file_copy(&initrd, guest_mem_at(&m->mem, layout.initrd_gpa,
 						    initrd.size));
@@ -490,7 +475,7 @@ static int machine_load_linux(struct machine *m)
 		memcpy(guest_mem_at(&m->mem, layout.initrd_gpa, initrd_size),
 		       env->initrd_data, initrd_size);
 	if (!r) {
-		bootargs = machine_bootargs(cfg);
+		bootargs = bootargs_make(cfg);
 		if (!bootargs)
 			r = err_set(ENOMEM, "out of memory");
 	}
@@ -498,12 +483,10 @@ static int machine_load_linux(struct machine *m)
 		r = machine_build_dt(m, guest_mem_at(&m->mem, layout.dtb_gpa,
 						     layout.dtb_max),
 				     layout.dtb_max, &layout, bootargs);
-	if (!r) {
-		m->entry = layout.kernel_gpa;
+	if (!r)
 		m->dtb_gpa = layout.dtb_gpa;
-	}
 	free(bootargs);
-	file_unmap(&kernel);
+	kernel_close(k);
 	file_unmap(&initrd);
 	return r;
 }
@@ -560,6 +543,9 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->event_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
+	r = guest_log_new(env->notice, env->out_ctx, &m->log);
+	if (r)
+		return r;
 
 	r = kvm_check_request(kvm, cfg) ?:
 	    kvm_create_vm(kvm, MEMMAP_RAM_BASE + cfg->mem_size) ?:
@@ -599,7 +585,33 @@ enum stop_reason machine_stop(struct machine *m)
 	pthread_mutex_unlock(&m->lock);
 	if (m->env->gdb)
 		gdb_kvm_detach(m->env->gdb, status);
+	pthread_mutex_lock(&m->out_lock);
+	if (m->log)
+		guest_log_flush(m->log);
+	pthread_mutex_unlock(&m->out_lock);
 	return m->reason;
+}
+
+unsigned int machine_last_lines(struct machine *m, unsigned int n,
+				const char *header)
+{
+	unsigned int shown;
+
+	if (!m->log)
+		return 0;
+	pthread_mutex_lock(&m->out_lock);
+	shown = guest_log_tail(m->log, n, header);
+	pthread_mutex_unlock(&m->out_lock);
+	return shown;
+}
+
+void machine_progress(struct machine *m, bool *userspace,
+		      bool *restart_asked)
+{
+	pthread_mutex_lock(&m->lock);
+	*userspace = m->userspace;
+	*restart_asked = m->restart_asked;
+	pthread_mutex_unlock(&m->lock);
 }
 
 int machine_next_deadline(struct machine *m)
@@ -652,6 +664,7 @@ void machine_destroy(struct machine *m)
 		munmap(m->mem_map, m->mem_map_size);
 	if (m->event_fd >= 0)
 		close(m->event_fd);
+	guest_log_free(m->log);
 	if (m->cfg) {
 		pthread_mutex_destroy(&m->lock);
 		pthread_mutex_destroy(&m->out_lock);

@@ -10,6 +10,7 @@
 #include <armz/guest-mem.h>
 #include <armz/vmm.h>
 #include "console.h"
+#include "guest-log.h"
 #include "kvm.h"
 #include "stats.h"
 #include "vcpu.h"
@@ -35,6 +36,12 @@ struct machine_env {
 	console_out_fn console;
 	console_out_fn cmd_stdout;
 	console_out_fn cmd_stderr;
+	/*
+	 * Where what the user must see of a console they do not see goes
+	 * (guest-log.h): armz-init's lines, a panic's trace, the last
+	 * kernel lines. NULL when the console is in front of them.
+	 */
+	console_out_fn notice;
 	void *out_ctx;
 	/* Taps made once, while armz could; -1 where --net is not a tap. */
 	int tap_fds[VM_MAX_NETS];
@@ -65,11 +72,18 @@ struct machine {
 
 	/* The console stream, watched for panics; one writer at a time. */
 	pthread_mutex_t out_lock;
-	size_t panic_match, panic_end_match;
-	bool panic_ending;		/* stop at the end of this line */
+	struct guest_log *log;		/* guarded by out_lock */
 
-	pthread_mutex_t lock;		/* guards reason, status, panic */
+	pthread_mutex_t lock;		/* guards what follows */
 	uint64_t panic_seen_ns;		/* the console showed a panic */
+	/*
+	 * What this boot got to, for main's boot-loop count and messages:
+	 * userspace ran (test-exit's BOOTED, or armz-init's start marker);
+	 * the kernel restarted in order ("reboot: Restarting system"),
+	 * which a guest's userspace asks for, not a failing boot.
+	 */
+	bool userspace;
+	bool restart_asked;
 	int event_fd;			/* written when a stop is requested */
 	enum stop_reason reason;
 	int status;			/* exit status that goes with reason */
@@ -90,8 +104,25 @@ void machine_request_stop(struct machine *m, enum stop_reason reason,
 			  int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void machine_pause(struct machine *m, bool pause);
-/* Joins the vCPUs, detaches gdb; returns why the machine stopped. */
+/*
+ * Joins the vCPUs, detaches gdb; returns why the machine stopped. A
+ * reset after a panic is the panic: STOP_PANIC, never STOP_RESET.
+ */
 enum stop_reason machine_stop(struct machine *m);
+/*
+ * After the stop: up to n of the kernel's last lines the user has not
+ * seen yet, to env->notice, after header when there are any; how many.
+ * 0 without a notice.
+ */
+unsigned int machine_last_lines(struct machine *m, unsigned int n,
+				const char *header);
+/*
+ * After the stop: whether this boot reached userspace, and whether its
+ * kernel restarted in order (what a reset the guest asked for looks
+ * like). main counts a boot loop and words its messages by them.
+ */
+void machine_progress(struct machine *m, bool *userspace,
+		      bool *restart_asked);
 void machine_destroy(struct machine *m);
 
 #endif

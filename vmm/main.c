@@ -17,6 +17,8 @@
 #include <cap-ng.h>
 
 #include <armz/err.h>
+#include <armz/util.h>
+#include <armz/modules.h>
 #include <armz/net-backend.h>
 #include "cli.h"
 #include "command.h"
@@ -81,12 +83,92 @@ static int drop_capabilities(void)
 	return 0;
 }
 
-/* What the run's end means for the exit status, and says on stderr. */
-static int status_of(const struct machine *m)
+/*
+ * A boot loop: BOOT_LOOP_RESETS resets in a row within BOOT_LOOP_SECONDS,
+ * each by a boot that never reached userspace and did not restart in
+ * order. Such a guest only goes round again; armz stops it with
+ * ARMZ_EXIT_GUEST_RESET.
+ */
+#define BOOT_LOOP_RESETS	3
+#define BOOT_LOOP_SECONDS	60
+
+struct boot_loop {
+	uint64_t at[BOOT_LOOP_RESETS];	/* ns, the last resets' times */
+	unsigned int n;
+};
+
+/* Counts the reset m ended with; true when it closes a boot loop. */
+static bool boot_loop_seen(struct boot_loop *l, struct machine *m,
+			   uint64_t now)
 {
-	if (m->reason == STOP_RESET)
+	bool userspace, restart_asked;
+
+	machine_progress(m, &userspace, &restart_asked);
+	if (userspace || restart_asked) {
+		l->n = 0;
+		return false;
+	}
+	if (l->n == BOOT_LOOP_RESETS) {
+		memmove(l->at, l->at + 1, sizeof(l->at) - sizeof(l->at[0]));
+		l->n--;
+	}
+	l->at[l->n++] = now;
+	return l->n == BOOT_LOOP_RESETS &&
+	       now - l->at[0] <= BOOT_LOOP_SECONDS * 1000000000ULL;
+}
+
+struct run {
+	const struct vm_config *cfg;
+	const struct machine_env *env;
+	struct machine *machine;
+	const char *name;
+	bool boot_loop;			/* boot() stopped one */
+};
+
+/* Whether the guest ended the run (not the user, nor armz). */
+static bool stopped_by_guest(enum stop_reason reason)
+{
+	return reason != STOP_NONE && reason != STOP_ERROR &&
+	       reason != STOP_SIGNAL && reason != STOP_USER;
+}
+
+/* Lines of the kernel's console shown when armz-init never ran. */
+#define LAST_LINES	20
+
+/* What the run's end means for the exit status, and says on stderr. */
+static int status_of(const struct run *run, struct machine *m)
+{
+	const struct vm_config *cfg = run->cfg;
+	bool userspace, restart_asked;
+	int status = m->status;
+
+	machine_progress(m, &userspace, &restart_asked);
+	if (m->reason == STOP_RESET && run->boot_loop)
+		fprintf(stderr, "armz: the guest reset %d times within %d s and never reached userspace: a boot loop, stopped\n",
+			BOOT_LOOP_RESETS, BOOT_LOOP_SECONDS);
+	else if (m->reason == STOP_RESET && cfg->command)
+		fprintf(stderr, "armz: the guest reset before the command finished; armz never boots a command's guest twice\n");
+	else if (m->reason == STOP_RESET)
 		fprintf(stderr, "armz: the guest reset and --no-reboot was given\n");
-	return m->status;
+	/*
+	 * armz-init's status never came: 0 would say the command passed.
+	 * The report says what armz exits with; the machine is stopped.
+	 */
+	if (m->reason == STOP_POWEROFF && cfg->command) {
+		fprintf(stderr, "armz: the guest powered off without the command's exit status\n");
+		status = m->status = ARMZ_EXIT_ERROR;
+	}
+	if (cfg->command && !userspace && stopped_by_guest(m->reason)) {
+		fprintf(stderr, "armz: armz-init, the guest's init, never started: the kernel got no further%s\n",
+			run->env->notice ? "" : " (see its console)");
+		/* A panic's trace came with everything before it already. */
+		if (run->env->notice &&
+		    !machine_last_lines(m, LAST_LINES,
+					"armz: the kernel's last lines:") &&
+		    m->reason != STOP_PANIC)
+			fprintf(stderr, "armz: the kernel printed nothing to show (a command's guest boots with quiet); --verbose shows its whole console\n");
+	}
+	return status;
 }
 
 /* --- What the console and the control socket may do to the machine --- */
@@ -96,11 +178,6 @@ static void on_escape(void *ctx)
 	machine_request_stop(ctx, STOP_USER, 128 + SIGINT,
 			     "console escape: stopping the guest");
 }
-
-struct run {
-	struct machine *machine;
-	const char *name;
-};
 
 static void control_stop(void *ctx)
 {
@@ -184,12 +261,18 @@ static void run_machine(struct run *run, int signal_fd, int control_fd)
 	machine_stop(m);
 }
 
-/* Runs boots until the guest stops for good; m is the last machine. */
+/*
+ * Runs boots until the guest stops for good; m is the last machine. A
+ * reset boots the guest again, but not under --no-reboot, not in
+ * run-a-command mode (running a command twice is no retry: its first run
+ * may have done half of its work), and not in a boot loop.
+ */
 static void boot(struct run *run, const struct vm_config *cfg,
 		 struct kvm *kvm, const struct machine_env *env,
 		 int signal_fd, int control_fd)
 {
 	struct machine *m = run->machine;
+	struct boot_loop loop = { .n = 0 };
 
 	for (;;) {
 		if (machine_create(m, cfg, kvm, env)) {
@@ -210,8 +293,12 @@ static void boot(struct run *run, const struct vm_config *cfg,
 			return;
 		}
 		run_machine(run, signal_fd, control_fd);
-		if (m->reason != STOP_RESET || cfg->no_reboot)
+		if (m->reason != STOP_RESET || cfg->no_reboot || cfg->command)
 			return;
+		if (boot_loop_seen(&loop, m, stats_now(env->stats))) {
+			run->boot_loop = true;
+			return;
+		}
 		machine_destroy(m);
 		env->stats->resets++;
 	}
@@ -229,7 +316,9 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
 {
 	char *sock = NULL, default_name[32];
 	struct machine m;
-	struct run run = { .machine = &m, .name = cfg->name };
+	struct run run = {
+		.cfg = cfg, .env = env, .machine = &m, .name = cfg->name,
+	};
 	int signal_fd, control_fd = -1, status;
 
 	if (!run.name) {
@@ -257,7 +346,7 @@ static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
 		boot(&run, cfg, kvm, env, signal_fd, control_fd);
 		stats_mark(env->stats, AT_EXIT);
 		term_raw_leave();
-		status = status_of(&m);
+		status = status_of(&run, &m);
 		if (cfg->report && report_save(cfg->report, &m, run.name))
 			status = fail(ARMZ_EXIT_ERROR, err_msg());
 		machine_destroy(&m);
@@ -322,6 +411,38 @@ static void raise_fd_limit(void)
 	}
 }
 
+/*
+ * Run-a-command mode found no config of the kernel's: nothing could be
+ * checked before boot, so say so, once, with what was found instead.
+ */
+static void say_unchecked(const struct modules_plan *p)
+{
+	const char *rel = *p->release ? p->release : "(unknown release)";
+
+	if (p->config_from)
+		return;
+	fprintf(stderr, "armz: found no config of kernel %s (built in with CONFIG_IKCONFIG, config-RELEASE beside it or its modules, the root's /boot), so what running a command needs was not checked before boot; ",
+		rel);
+	if (p->modules_from)
+		fprintf(stderr, "packed %u modules from %s\n", p->nmods,
+			p->modules_from);
+	else
+		fprintf(stderr, "found no modules (looked in %s)\n",
+			p->looked ? p->looked : "nowhere");
+}
+
+/* The initramfs of run-a-command mode, built once for every boot. */
+static int build_initrd(const struct vm_config *cfg, struct cpio *initramfs)
+{
+	struct modules_plan *plan = NULL;
+	int r = command_build_initrd_plan(cfg, initramfs, &plan);
+
+	if (!r)
+		say_unchecked(plan);
+	modules_plan_free(plan);
+	return r;
+}
+
 static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 {
 	static struct vm_config cfg;	/* large: PATH_MAX per disk */
@@ -354,7 +475,10 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		kvm_close(&kvm);
 		return status;
 	}
-	if ((cfg.command && command_build_initrd(&cfg, &initramfs)) ||
+	/* The user sees no kernel console: what matters of it goes here. */
+	if (cfg.command && !cfg.verbose)
+		env.notice = console_write_stderr;
+	if ((cfg.command && build_initrd(&cfg, &initramfs)) ||
 	    open_taps(&cfg, &env) || gdb_open(&cfg, &kvm, &env)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
@@ -386,7 +510,7 @@ static bool is_control_command(const char *cmd)
 		"list", "status", "stop", "pause", "resume",
 	};
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(cmd, cmds[i]))
 			return true;
 	return false;

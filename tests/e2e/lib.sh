@@ -29,7 +29,7 @@ e2e_build_dyn() {
 # e2e_build all|boot: everything the cases need, or only what
 # booting one guest needs (no generic kernel, no dynamic armz).
 e2e_build() {
-	local dyn=() generic=()
+	local dyn=() generic=() forms=()
 
 	mkdir -p "$E2E_DIR"
 	[ "${1:-}" = boot ] && ARMZ_DYN=${ARMZ_DYN:-none}
@@ -51,9 +51,12 @@ e2e_build() {
 	if [ "${1:-}" != boot ]; then
 		guests/mkkernel.sh "$E2E_DIR/kernel-generic" generic
 		generic=(--generic "$E2E_DIR/kernel-generic")
+		# Runs here, not in the emulated host: built for this machine.
+		make -s O=out/host tools
+		forms=(--mkzboot out/host/mkzboot)
 	fi
 	guests/mkinitrd.sh "$E2E_DIR/guest" "$E2E_DIR/kernel"
-	tests/e2e/mkhost.sh "${generic[@]}" "${dyn[@]}" \
+	tests/e2e/mkhost.sh "${generic[@]}" "${forms[@]}" "${dyn[@]}" \
 		"$E2E_DIR/host.cpio" "$ARMZ" "$E2E_DIR/kernel" \
 		"$E2E_DIR/guest" "$PAYLOADS"
 }

@@ -5,6 +5,7 @@
 # kernel and initrd, the bare-metal test payloads and the tun module.
 #
 #   tests/e2e/mkhost.sh [--generic KDIR] [--armz-dyn ARMZ SYSROOT]
+#                       [--mkzboot TOOL]
 #                       OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR
 #
 # KERNELDIR comes from guests/mkkernel.sh (the host runs the same kernel as
@@ -13,7 +14,11 @@
 #
 # --generic adds Debian's generic kernel (guests/mkkernel.sh KDIR generic)
 # as /guest/Image-generic, with the modules run-a-command mode loads in
-# the host's /lib/modules, where armz looks for them. --armz-dyn adds a
+# the host's /lib/modules, where armz looks for them, and its config
+# beside it as /guest/config-RELEASE, where armz finds it to check the
+# kernel before booting. --mkzboot adds the guest kernel in two more
+# forms: /guest/Image.gz, and /guest/Image.zboot, an EFI zboot image
+# (zstd) that TOOL (tests/tools/mkzboot.c) makes. --armz-dyn adds a
 # dynamically linked armz (user-mode networking needs libslirp, which has
 # no static library) as /bin/armz-dyn, with the libraries it needs from
 # SYSROOT and the cross toolchain.
@@ -21,13 +26,14 @@ set -euo pipefail
 
 usage() {
 	echo "usage: $0 [--generic KDIR] [--armz-dyn ARMZ SYSROOT]" \
-		"OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR" >&2
+		"[--mkzboot TOOL] OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR" >&2
 	exit 2
 }
-generic='' armz_dyn='' sysroot=''
+generic='' armz_dyn='' sysroot='' mkzboot=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--generic) [ $# -ge 2 ] || usage; generic=$2; shift 2 ;;
+	--mkzboot) [ $# -ge 2 ] || usage; mkzboot=$2; shift 2 ;;
 	--armz-dyn) [ $# -ge 3 ] || usage; armz_dyn=$2 sysroot=$3; shift 3 ;;
 	-*) usage ;;
 	*) break ;;
@@ -71,9 +77,14 @@ install -m 0755 "$armz" "$root/bin/armz"
 install -m 0755 "$(dirname "$armz")/armz-init" "$root/bin/armz-init"
 cp "$kdir/Image" "$gdir/initrd.cpio.gz" "$gdir/initrd-stamp" "$root/guest/"
 cp "$pdir"/*.bin "$pdir"/*.elf "$root/payloads/"
+if [ -n "$mkzboot" ]; then
+	gzip -n <"$kdir/Image" >"$root/guest/Image.gz"
+	"$mkzboot" zstd "$kdir/Image" "$root/guest/Image.zboot"
+fi
 
 if [ -n "$generic" ]; then
 	cp "$generic/Image" "$root/guest/Image-generic"
+	cp "$generic/config" "$root/guest/config-$(cat "$generic/version")"
 	"$guests/copy-modules.sh" "$generic" "$root" \
 		virtio_mmio virtio_console 9pnet_virtio 9p overlay
 fi

@@ -175,11 +175,29 @@ static void test_cli_modes(void)
 	refused("-k I --console virtio -- ls", "drop --console");
 	refused("-k I --rootfs /x", "--rootfs and --rw go with a command");
 	refused("--payload P --rw", "--rootfs and --rw go with a command");
+	refused("-k I --modules /m", "--modules goes with a command");
+	refused("--payload P --modules /m", "--modules goes with a command");
+	refused("--payload P --kernel-format raw", "--kernel-format goes with --kernel");
 	/* Accepted everywhere it makes sense. */
 	CU_ASSERT_EQUAL(parse("--payload P --console serial -p x"), 0);
 	CU_ASSERT_EQUAL(parse("-k I --verbose"), 0);
 	CU_ASSERT_EQUAL(parse("-k I --rootfs /srv --verbose -- true"), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.rootfs, "/srv");
+	CU_ASSERT_EQUAL(parse("-k I --modules /lib/modules/6.1 -- true"), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.modules_dir, "/lib/modules/6.1");
+}
+
+static void test_cli_kernel_format(void)
+{
+	CU_ASSERT_EQUAL(parse("-k I"), 0);
+	CU_ASSERT_EQUAL(cfg.kernel_format, KERNEL_FORMAT_AUTO);
+	CU_ASSERT_PTR_NULL(cfg.modules_dir);
+	CU_ASSERT_EQUAL(parse("-k x.flat --kernel-format raw -i R"), 0);
+	CU_ASSERT_EQUAL(cfg.kernel_format, KERNEL_FORMAT_RAW);
+	CU_ASSERT_EQUAL(parse("-k I --kernel-format auto -- true"), 0);
+	CU_ASSERT_EQUAL(cfg.kernel_format, KERNEL_FORMAT_AUTO);
+	refused("-k I --kernel-format zimage", "--kernel-format 'zimage': give 'auto'");
+	refused("-k I --kernel-format raw --kernel-format raw", "given twice");
 }
 
 static void test_cli_disk(void)
@@ -460,6 +478,7 @@ static const CU_TestInfo cli_tests[] = {
 	{ "options", test_cli_basic },
 	{ "bad values", test_cli_values },
 	{ "modes and duplicates", test_cli_modes },
+	{ "--kernel-format", test_cli_kernel_format },
 	{ "--disk", test_cli_disk },
 	{ "--disk limit", test_cli_disk_limit },
 	{ "--net", test_cli_net },
