@@ -57,13 +57,19 @@ e2e_build() {
 # e2e_qemu INITRD CMDLINE...: boot the emulated host, serial on stdout.
 # virtualization=on starts the host kernel at EL2, where it sets up KVM
 # (VHE; -cpu max has it). pauth and SVE only slow TCG down.
+# -nodefaults: the host gets only the devices named here. Without it virt
+# adds a virtio-net-pci NIC whose option ROM comes from ipxe-qemu, which a
+# --no-install-recommends install lacks; a NIC the host needs goes here as
+# -netdev/-device. The serial port, multiplexed with the monitor on stdio
+# (Ctrl-A x, Ctrl-A c), is what -nographic gives by default.
 e2e_qemu() {
 	local initrd=$1
 	shift
 	timeout --foreground "$E2E_TIMEOUT" qemu-system-aarch64 \
 		-M virt,virtualization=on,gic-version=3 \
 		-cpu max,pauth=off,sve=off -smp 2 -m 2G \
-		-accel tcg,thread=multi -nographic -no-reboot \
+		-accel tcg,thread=multi -nodefaults -nographic \
+		-serial mon:stdio -no-reboot \
 		-kernel "$E2E_DIR/kernel/Image" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 $*"
 }
