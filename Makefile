@@ -102,6 +102,7 @@ all: $(ARMZ) $(INIT)
 
 $(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h \
 	 include/armz/command.h
+	@mkdir -p $(dir $@)
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -static \
 		-o $@ $<
 
