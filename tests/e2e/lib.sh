@@ -11,6 +11,10 @@
 # E2E_DIR       where images are kept (out/e2e)
 # E2E_TIMEOUT   wall-clock seconds the emulated host may run (900)
 
+# guests/mkkernel.sh and copy-modules.sh run depmod, which Debian keeps in
+# /usr/sbin: in root's PATH, not in a user's.
+PATH=$PATH:/usr/sbin:/sbin
+
 E2E_DIR=${E2E_DIR:-out/e2e}
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 
