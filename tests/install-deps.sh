@@ -9,10 +9,14 @@
 # Run it as root, or as a user who may use sudo: the README's commands are
 # the same for both, so a user's run asks sudo for the apt-get part. A user
 # without sudo gets through only when everything is installed already.
+#
+# Recommends are not installed, so what the build uses from one is named
+# here: libclang-rt-14-dev holds clang's libFuzzer and ASan runtimes.
 set -euo pipefail
 
 pkgs=(
 	build-essential pkg-config ca-certificates clang
+	libclang-rt-14-dev
 	libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev libslirp-dev
 	liburing-dev libseccomp-dev
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
