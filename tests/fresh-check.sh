@@ -73,6 +73,19 @@ eval "$(apt-config shell apt_http Acquire::http::Proxy \
 [ -z "$apt_https" ] ||
 	aptopts+=(--aptopt="Acquire::https::Proxy \"$apt_https\"")
 
+# track SIGNAL COMMAND...: COMMAND in the background, with its pid in
+# $dir/pid for the trap, which stops it with SIGNAL. Ctrl-C does not
+# reach background processes, and this script may get SIGTERM alone.
+track() {
+	local sig=$1 status=0
+	shift
+	"$@" &
+	echo "$sig $!" >"$dir/pid"
+	wait $! || status=$?
+	rm -f "$dir/pid"
+	return "$status"
+}
+
 # The mounts of in_root live in a private mount namespace, so none is
 # ever seen here; this is the last guard before rm -rf all the same.
 remove_root() {
@@ -94,8 +107,9 @@ make_root() {
 	shift 2
 	[ $# -eq 0 ] || include=(--include="$(IFS=,; echo "$*")")
 	remove_root "$root"
-	mmdebstrap --quiet --mode=root --variant=minbase "${aptopts[@]}" \
-		"${include[@]}" bookworm "$root" </dev/null
+	# On SIGTERM mmdebstrap unmounts what it mounted in the root.
+	track TERM mmdebstrap --quiet --mode=root --variant=minbase \
+		"${aptopts[@]}" "${include[@]}" bookworm "$root" </dev/null
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$(uname -n)" \
 		>"$root/etc/hosts"
 	if [ "$user" = root ]; then
@@ -113,12 +127,14 @@ make_root() {
 # with no stdin and nothing of this environment (a make that runs this
 # script would pass MAKEFLAGS down). The mounts are made in a mount
 # namespace of their own and the processes run in a PID namespace of their
-# own, so both end with the command however it ends, even when this
-# script is killed (unshare --kill-child): no trap needed, nothing left
-# mounted or running.
+# own, so both end with the command however it ends: nothing is left
+# mounted or running. unshare blocks SIGINT and SIGTERM; when it gets
+# SIGKILL (from the trap), the kernel kills its child, PID 1 of the
+# namespace, and with it every process there (--kill-child).
 in_root() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM="${TERM:-dumb}" \
+	track KILL env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		TERM="${TERM:-dumb}" \
 		unshare --mount --propagation private --pid --kill-child -- \
 		bash -euc '
 			root=$1 user=$2 cmd=$3
@@ -142,15 +158,17 @@ fmt() {
 # and how long it took.
 times=()
 failed=0
+step_name='' step_t0=0
 step() {
 	local name=$1 t0=$SECONDS status log
 	shift
+	step_name=$name step_t0=$t0
 	log=$dir/logs/$(printf '%02d' $((${#times[@]} + 1))).log
 	echo "fresh-check: ==> $name (log: $log)"
-	set +e
-	(set -e; "$@") 2>&1 | tee "$log"
-	status=${PIPESTATUS[0]}
-	set -e
+	# In the background, so that the trap runs at once on a signal.
+	{ (set -e; "$@") 2>&1 | tee "$log"; } &
+	status=0
+	wait $! || status=$?
 	if [ "$status" -eq 0 ]; then
 		times+=("$(printf '%8s  ok      %s' "$(fmt $((SECONDS - t0)))" \
 			"$name")")
@@ -169,7 +187,25 @@ summary() {
 	printf '%s\n' "${times[@]}"
 	printf '%8s          total\n' "$(fmt $((SECONDS - t_all)))"
 }
-trap 'summary; echo "fresh-check: FAIL (interrupted)"; exit 130' INT TERM
+# Ctrl-C or SIGTERM: stop the step's command, let it clean up (60 s at
+# most), then say where the run got to.
+stop() {
+	local sig='' pid=''
+	[ ! -f "$dir/pid" ] || read -r sig pid <"$dir/pid" || true
+	if [ -n "$pid" ] && kill -s "$sig" "$pid" 2>/dev/null; then
+		for _ in $(seq 60); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 1
+		done
+		kill -s KILL "$pid" 2>/dev/null || true
+	fi
+	times+=("$(printf '%8s  stopped %s' "$(fmt $((SECONDS - step_t0)))" \
+		"$step_name")")
+	summary
+	echo "fresh-check: FAIL (interrupted)"
+	exit 130
+}
+trap stop INT TERM
 
 # Root: nothing but minbase, and no sudo to fall back on.
 part_root() {
