@@ -6,17 +6,19 @@
 # and the commands run there exactly as the README writes them, with no
 # stdin:
 #
-#   as root, in a root with no sudo:     then:
-#     tests/install-deps.sh && make check  tests/install-deps.sh && make boot
+#   as root, in a root with no sudo:
+#     tests/install-deps.sh && make check, then
+#     tests/install-deps.sh && make boot
 #   as a user with passwordless sudo, in a root of its own:
-#     tests/install-deps.sh && make boot   tests/install-deps.sh && make check
+#     tests/install-deps.sh && make boot, then
+#     tests/install-deps.sh && make check
 #
 # Each kind of user starts from its own root, so what one installed cannot
 # hide what the other lacks, and each runs a different command first, so
 # both are also seen to work on an untouched machine. Nothing of this
-# machine goes in but the clone, resolv.conf and apt's proxy setting: not
-# ~/.cache/armz, not out/. Anything the commands need that install-deps.sh
-# does not install makes the check fail.
+# machine goes in but the clone, resolv.conf, the hostname and apt's proxy
+# setting: not ~/.cache/armz, not out/. Anything the commands need that
+# install-deps.sh does not install makes the check fail.
 #
 #   tests/fresh-check.sh              both parts
 #   tests/fresh-check.sh root|user    one
@@ -169,6 +171,7 @@ step() {
 	{ (set -e; "$@") 2>&1 | tee "$log"; } &
 	status=0
 	wait $! || status=$?
+	step_name=''
 	if [ "$status" -eq 0 ]; then
 		times+=("$(printf '%8s  ok      %s' "$(fmt $((SECONDS - t0)))" \
 			"$name")")
@@ -199,8 +202,9 @@ stop() {
 		done
 		kill -s KILL "$pid" 2>/dev/null || true
 	fi
-	times+=("$(printf '%8s  stopped %s' "$(fmt $((SECONDS - step_t0)))" \
-		"$step_name")")
+	[ -z "$step_name" ] ||
+		times+=("$(printf '%8s  stopped %s' \
+			"$(fmt $((SECONDS - step_t0)))" "$step_name")")
 	summary
 	echo "fresh-check: FAIL (interrupted)"
 	exit 130
