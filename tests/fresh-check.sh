@@ -28,6 +28,8 @@
 # FRESH_DIR   where the roots and the logs go (out/fresh). A part's root is
 #             removed when it passed and kept for a look when it failed;
 #             the next run starts anew either way.
+# E2E_TIMEOUT passed in when set (tests/e2e/lib.sh): a machine busy with
+#             other work may need more than the emulated host's 900 s.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -126,24 +128,25 @@ make_root() {
 }
 
 # in_root ROOT USER COMMAND: COMMAND in a login shell of USER in ROOT,
-# with no stdin and nothing of this environment (a make that runs this
-# script would pass MAKEFLAGS down). The mounts are made in a mount
-# namespace of their own and the processes run in a PID namespace of their
-# own, so both end with the command however it ends: nothing is left
-# mounted or running. unshare blocks SIGINT and SIGTERM; when it gets
-# SIGKILL (from the trap), the kernel kills its child, PID 1 of the
-# namespace, and with it every process there (--kill-child).
+# with no stdin and nothing of this environment but E2E_TIMEOUT (a make
+# that runs this script would pass MAKEFLAGS down). The mounts are made
+# in a mount namespace of their own and the processes run in a PID
+# namespace of their own, so both end with the command however it ends:
+# nothing is left mounted or running. unshare blocks SIGINT and SIGTERM;
+# when it gets SIGKILL (from the trap), the kernel kills its child, PID 1
+# of the namespace, and with it every process there (--kill-child).
 in_root() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	track KILL env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		TERM="${TERM:-dumb}" \
+		TERM="${TERM:-dumb}" ${E2E_TIMEOUT:+E2E_TIMEOUT="$E2E_TIMEOUT"} \
 		unshare --mount --propagation private --pid --kill-child -- \
 		bash -euc '
 			root=$1 user=$2 cmd=$3
 			mount -t proc proc "$root/proc"
 			mount -t sysfs sysfs "$root/sys"
 			mount --rbind /dev "$root/dev"
-			exec chroot "$root" runuser -l "$user" -c "$cmd"
+			exec chroot "$root" runuser -l -w E2E_TIMEOUT "$user" \
+				-c "$cmd"
 		' in_root "$@" </dev/null
 }
 
