@@ -77,14 +77,19 @@ eval "$(apt-config shell apt_http Acquire::http::Proxy \
 [ -z "$apt_https" ] ||
 	aptopts+=(--aptopt="Acquire::https::Proxy \"$apt_https\"")
 
-# track SIGNAL COMMAND...: COMMAND in the background, with its pid in
-# $dir/pid for the trap, which stops it with SIGNAL. Ctrl-C does not
-# reach background processes, and this script may get SIGTERM alone.
-track() {
-	local sig=$1 status=0
-	shift
-	"$@" &
-	echo "$sig $!" >"$dir/pid"
+# isolated COMMAND...: COMMAND in a mount namespace and a PID namespace
+# of its own, in the background, with unshare's pid in $dir/pid for the
+# trap. What COMMAND mounts is never seen here and goes when the last
+# process there ends. unshare blocks SIGINT and SIGTERM; when the trap
+# sends it SIGKILL, the kernel kills its child, PID 1 of the namespace,
+# and with it every process there (--kill-child). mmdebstrap alone would
+# not do: it holds off SIGTERM while dpkg runs, and its forks outlive a
+# SIGKILL with the root's mounts in place. Ctrl-C does not reach
+# background processes, and this script may get SIGTERM alone.
+isolated() {
+	local status=0
+	unshare --mount --propagation private --pid --kill-child -- "$@" &
+	echo $! >"$dir/pid"
 	wait $! || status=$?
 	rm -f "$dir/pid"
 	return "$status"
@@ -111,8 +116,7 @@ make_root() {
 	shift 2
 	[ $# -eq 0 ] || include=(--include="$(IFS=,; echo "$*")")
 	remove_root "$root"
-	# On SIGTERM mmdebstrap unmounts what it mounted in the root.
-	track TERM mmdebstrap --quiet --mode=root --variant=minbase \
+	isolated mmdebstrap --quiet --mode=root --variant=minbase \
 		"${aptopts[@]}" "${include[@]}" bookworm "$root" </dev/null
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$(uname -n)" \
 		>"$root/etc/hosts"
@@ -129,17 +133,12 @@ make_root() {
 
 # in_root ROOT USER COMMAND: COMMAND in a login shell of USER in ROOT,
 # with no stdin and nothing of this environment but E2E_TIMEOUT (a make
-# that runs this script would pass MAKEFLAGS down). The mounts are made
-# in a mount namespace of their own and the processes run in a PID
-# namespace of their own, so both end with the command however it ends:
-# nothing is left mounted or running. unshare blocks SIGINT and SIGTERM;
-# when it gets SIGKILL (from the trap), the kernel kills its child, PID 1
-# of the namespace, and with it every process there (--kill-child).
+# that runs this script would pass MAKEFLAGS down). The mounts and the
+# processes end with the command however it ends (isolated).
 in_root() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
-	track KILL env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	isolated env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		TERM="${TERM:-dumb}" ${E2E_TIMEOUT:+E2E_TIMEOUT="$E2E_TIMEOUT"} \
-		unshare --mount --propagation private --pid --kill-child -- \
 		bash -euc '
 			root=$1 user=$2 cmd=$3
 			mount -t proc proc "$root/proc"
@@ -193,17 +192,15 @@ summary() {
 	printf '%s\n' "${times[@]}"
 	printf '%8s          total\n' "$(fmt $((SECONDS - t_all)))"
 }
-# Ctrl-C or SIGTERM: stop the step's command, let it clean up (60 s at
-# most), then say where the run got to.
+# Ctrl-C or SIGTERM: stop the step's command, then say where the run got
+# to.
 stop() {
-	local sig='' pid=''
-	[ ! -f "$dir/pid" ] || read -r sig pid <"$dir/pid" || true
-	if [ -n "$pid" ] && kill -s "$sig" "$pid" 2>/dev/null; then
-		for _ in $(seq 60); do
-			kill -0 "$pid" 2>/dev/null || break
+	local pid=''
+	[ ! -f "$dir/pid" ] || read -r pid <"$dir/pid" || true
+	if [ -n "$pid" ] && kill -s KILL "$pid" 2>/dev/null; then
+		while kill -0 "$pid" 2>/dev/null; do
 			sleep 1
 		done
-		kill -s KILL "$pid" 2>/dev/null || true
 	fi
 	[ -z "$step_name" ] ||
 		times+=("$(printf '%8s  stopped %s' \
