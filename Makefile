@@ -10,6 +10,9 @@
 #   make boot                     boot a guest in the emulated arm64 KVM host
 #   make bench                    benchmarks in the emulated arm64 KVM host
 #   make fuzz                     libFuzzer on the virtqueue and 9p server
+#   make fresh-check              as root, with mmdebstrap: the README's two
+#                                 commands in a fresh Debian 12 root, as root
+#                                 and as a user with sudo (about an hour)
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION		:= 0.1.0
@@ -112,6 +115,7 @@ all: $(ARMZ) $(INIT)
 
 $(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h \
 	 include/armz/command.h
+	@mkdir -p $(dir $@)
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DARMZ_INIT -Iinclude -static \
 		-o $@ $<
 
@@ -208,6 +212,11 @@ bench:
 # The virtqueue and the 9p server against libFuzzer, FUZZ_SECONDS each.
 fuzz:
 	tests/fuzz/run.sh
+
+# Not part of check: it needs root and takes about an hour.
+fresh-check:
+	tests/fresh-check.sh
+.PHONY: fresh-check
 
 install: $(ARMZ) $(INIT)
 	install -D -m 0755 $(ARMZ) $(DESTDIR)$(PREFIX)/bin/armz

@@ -15,6 +15,10 @@
 #               gdb outside and armz --gdb inside)
 # E2E_GDB_FILEPORT  and this one to its port 1235 (files for gdb)
 
+# guests/mkkernel.sh and copy-modules.sh run depmod, which Debian keeps in
+# /usr/sbin: in root's PATH, not in a user's.
+PATH=$PATH:/usr/sbin:/sbin
+
 E2E_DIR=${E2E_DIR:-out/e2e}
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 
