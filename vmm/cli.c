@@ -115,6 +115,14 @@ static int set_mem(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int set_kernel_format(struct vm_config *cfg, const char *arg)
+{
+	if (kernel_format_parse(arg, &cfg->kernel_format))
+		return err_set(EINVAL, "--kernel-format '%s': give 'auto' (an arm64 Image in any form) or 'raw' (a bare binary, loaded at RAM + 0x80000)",
+			       arg);
+	return 0;
+}
+
 static int set_timeout(struct vm_config *cfg, const char *arg)
 {
 	if (cli_parse_duration(arg, &cfg->timeout_ms))
@@ -210,6 +218,9 @@ const struct cli_option cli_options[] = {
 	{ "kernel", 'k', "IMAGE", .help = "arm64 Linux Image (uncompressed, little-endian)",
 	  STR(kernel),
 	  .not_payload = "--kernel and --payload exclude each other: boot Linux or run a payload" },
+	{ "kernel-format", 0, "auto|raw", .set = set_kernel_format,
+	  .help = "auto (default): an arm64 Image, compressed or not,\nzboot or vmlinux; raw: a bare binary with no header,\nloaded at RAM + 0x80000 and entered at its first byte",
+	  .not_payload = "--kernel-format goes with --kernel" },
 	{ "initrd", 'i', "FILE", .help = "initial ramdisk", STR(initrd),
 	  .not_payload = "--initrd needs --kernel; a payload has no initrd",
 	  .not_command = "a command runs from armz's own initramfs: drop --initrd" },

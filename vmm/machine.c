@@ -25,6 +25,7 @@
 #include <armz/command.h>
 #include <armz/dt.h>
 #include <armz/err.h>
+#include <armz/kernel.h>
 #include <armz/loader.h>
 #include <armz/memmap.h>
 #include <armz/net-backend.h>
@@ -378,7 +379,8 @@ static int machine_add_devices(struct machine *m)
 /*
  * Adds the console options a user expects unless they chose their own;
  * a command's guest boots quietly (its console is a log) and gives up
- * at once if it panics.
+ * at once if it panics. --nodefaults (lkvm mode) and a raw kernel get
+ * exactly --params: test binaries read their arguments from there.
  */
 static char *machine_bootargs(const struct vm_config *cfg)
 {
@@ -389,6 +391,9 @@ static char *machine_bootargs(const struct vm_config *cfg)
 	char *args;
 	int n;
 
+	/* A bare binary is no Linux: its command line is its own. */
+	if (cfg->nodefaults || cfg->kernel_format == KERNEL_FORMAT_RAW)
+		return strdup(user);
 	if (cfg->command)
 		extra = cfg->verbose ? " panic=-1" : " quiet panic=-1";
 	if (strstr(user, "console="))
@@ -463,25 +468,23 @@ static int machine_load_linux(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
 	const struct machine_env *env = m->env;
-	struct file_buf kernel = { 0 }, initrd = { 0 };
-	struct arm64_image img;
+	struct file_buf initrd = { 0 };
+	struct kernel *kernel = NULL;
 	struct boot_layout layout;
 	char *bootargs = NULL;
 	uint64_t initrd_size;
 	int r;
 
-	r = file_map("kernel", cfg->kernel, &kernel);
-	if (!r)
-		r = image_parse(kernel.data, kernel.size, &img);
+	r = kernel_open(cfg->kernel, cfg->kernel_format, &kernel);
 	if (!r && cfg->initrd)
 		r = file_map("initrd", cfg->initrd, &initrd);
 	initrd_size = env->initrd_data ? env->initrd_size : initrd.size;
 	if (!r)
-		r = layout_plan(m->mem.gpa, m->mem.size, &img, initrd_size,
+		r = layout_plan(m->mem.gpa, m->mem.size,
+				&kernel_info(kernel)->img, initrd_size,
 				&layout);
 	if (!r)
-		r = file_copy(&kernel, guest_mem_at(&m->mem, layout.kernel_gpa,
-						    kernel.size));
+		r = kernel_load(kernel, &m->mem, &layout, &m->entry);
 	if (!r && initrd.size)
 		r = file_copy(&initrd, guest_mem_at(&m->mem, layout.initrd_gpa,
 						    initrd.size));
@@ -497,12 +500,10 @@ static int machine_load_linux(struct machine *m)
 		r = machine_build_dt(m, guest_mem_at(&m->mem, layout.dtb_gpa,
 						     layout.dtb_max),
 				     layout.dtb_max, &layout, bootargs);
-	if (!r) {
-		m->entry = layout.kernel_gpa;
+	if (!r)
 		m->dtb_gpa = layout.dtb_gpa;
-	}
 	free(bootargs);
-	file_unmap(&kernel);
+	kernel_close(kernel);
 	file_unmap(&initrd);
 	return r;
 }

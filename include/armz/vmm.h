@@ -45,6 +45,7 @@ struct vm_config {
 	enum kernel_format kernel_format;	/* --kernel-format; 0: auto */
 	const char *initrd;
 	const char *params;
+	bool nodefaults;		/* bootargs are exactly params */
 	const char *payload;
 	bool has_load_addr;
 	uint64_t load_addr;
