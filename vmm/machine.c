@@ -340,7 +340,10 @@ static int machine_add_virtio_devices(struct machine *m)
 	return r;
 }
 
-/* The UART (the console unless hvc0 is), test-exit and pvpanic. */
+/*
+ * The UART (the console unless hvc0 is), also at kvmtool's address for
+ * binaries built for it (memmap.h), test-exit and pvpanic.
+ */
 static int machine_add_devices(struct machine *m)
 {
 	struct irq_line uart_irq = {
@@ -362,6 +365,8 @@ static int machine_add_devices(struct machine *m)
 	};
 	r = mmio_bus_add(&m->bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE,
 			 &uart_mmio_ops, u) ?:
+	    mmio_bus_add(&m->bus, MEMMAP_UART_ALIAS_BASE, MEMMAP_UART_SIZE,
+			 &uart_alias_mmio_ops, u) ?:
 	    test_exit_new(machine_test_exit, m, &te);
 	if (r)
 		return r;
