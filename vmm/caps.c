@@ -106,6 +106,10 @@ int kvm_check_request(const struct kvm *kvm, const struct vm_config *cfg)
 	if (cfg->irqchip == VM_IRQCHIP_GICV2 && cpus > GICV2_MAX_CPUS)
 		return err_set(ENOTSUP, "--irqchip=gicv2 serves at most %d vCPUs; use --cpus %d",
 			       GICV2_MAX_CPUS, GICV2_MAX_CPUS);
+	if (!c->gic_version && (cfg->ndisks || cfg->nnets || cfg->nshares ||
+				cfg->rng || cfg->console == VM_CONSOLE_VIRTIO))
+		return err_set(ENOTSUP, "no in-kernel interrupt controller on %s%s: no virtio devices (--disk, --net, --9p, --rng, --console virtio)",
+			       kvm->path, why);
 	if (!cfg->payload && caps_check_irqchip(kvm, cfg, why))
 		return -ENOTSUP;
 	if (ipa_bits_needed(end) > ipa_max)

@@ -359,7 +359,9 @@ static int machine_add_devices(struct machine *m)
 		     m, &u);
 	if (r)
 		return r;
-	uart_set_rx_gate(u, !m->cfg->payload);
+	/* Only a Linux driver turns receive interrupts on. */
+	uart_set_rx_gate(u, !m->cfg->payload &&
+			 m->cfg->kernel_format != KERNEL_FORMAT_RAW);
 	m->input = (struct console_input){
 		machine_uart_receive, machine_uart_room, machine_uart_notify, u,
 	};

@@ -103,6 +103,10 @@ static void test_caps_restrict(void)
 	cfg.cpus = 2;
 	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
 	CU_ASSERT(msg_has("(ARMZ_FEATURES=s390) offers 1 vCPU"));
+	cfg.cpus = 1;
+	cfg.rng = true;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("no virtio devices"));
 }
 
 /* lkvm's --irqchip and --pmu against what the host can make. */
