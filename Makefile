@@ -90,8 +90,8 @@ UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/obj/%.o)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
 # The KVM-free parts of vmm/ are unit-tested too.
-VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/gdb-hwdebug.c vmm/gdb-listen.c \
-		   vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
+VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/lkvm.c vmm/gdb-hwdebug.c \
+		   vmm/gdb-listen.c vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
 		   vmm/mmu-walk.c
 UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(VMM_UNIT_SRCS:%.c=$(O)/obj/%.o)
 
@@ -200,6 +200,10 @@ fuzz:
 
 install: $(ARMZ) $(INIT)
 	install -D -m 0755 $(ARMZ) $(DESTDIR)$(PREFIX)/bin/armz
+	# Started by these names, armz speaks kvmtool's command line.
+	for n in lkvm lkvm-static vm; do \
+		ln -sf armz $(DESTDIR)$(PREFIX)/bin/$$n; \
+	done
 	install -D -m 0755 $(INIT) $(DESTDIR)$(PREFIX)/libexec/armz/armz-init
 	install -D -m 0644 vmm/doc/armz.1 $(DESTDIR)$(PREFIX)/share/man/man1/armz.1
 	install -D -m 0644 vmm/doc/armz.bash-completion \

@@ -22,6 +22,7 @@
 #include "command.h"
 #include "console.h"
 #include "control.h"
+#include "lkvm.h"
 #include "machine.h"
 #include "report.h"
 #include "vcpu.h"
@@ -305,9 +306,9 @@ static void raise_fd_limit(void)
 	}
 }
 
-static int cmd_run(int argc, char **argv, struct vm_stats *stats)
+/* Runs the VM cfg describes, whichever command line filled it. */
+static int run_config(const struct vm_config *cfg, struct vm_stats *stats)
 {
-	static struct vm_config cfg;	/* large: PATH_MAX per disk */
 	struct machine_env env = {
 		.stats = stats,
 		.console = console_write,
@@ -316,9 +317,36 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 	};
 	struct cpio initramfs = { 0 };
 	struct kvm kvm;
-	int r, status;
+	int status;
 
-	r = cli_parse_run(argc, argv, &cfg);
+	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
+		env.tap_fds[i] = -1;
+	raise_fd_limit();
+	if (kvm_open(&kvm, cfg->kvm_dev ? cfg->kvm_dev : kvm_default_device()) ||
+	    kvm_probe(&kvm)) {
+		status = fail(ARMZ_EXIT_ERROR, err_msg());
+		kvm_close(&kvm);
+		return status;
+	}
+	if ((cfg->command && command_build_initrd(cfg, &initramfs)) ||
+	    open_taps(cfg, &env)) {
+		status = fail(ARMZ_EXIT_ERROR, err_msg());
+	} else {
+		env.initrd_data = initramfs.buf;
+		env.initrd_size = initramfs.len;
+		status = run_vm(cfg, &kvm, &env);
+	}
+	close_taps(&env);
+	cpio_free(&initramfs);
+	kvm_close(&kvm);
+	return status;
+}
+
+static int cmd_run(int argc, char **argv, struct vm_stats *stats)
+{
+	static struct vm_config cfg;	/* large: PATH_MAX per disk */
+	int r = cli_parse_run(argc, argv, &cfg);
+
 	if (r == 1) {
 		cli_usage_run(stdout);
 		return 0;
@@ -328,27 +356,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 			err_msg());
 		return ARMZ_EXIT_USAGE;
 	}
-	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
-		env.tap_fds[i] = -1;
-	raise_fd_limit();
-	if (kvm_open(&kvm, cfg.kvm_dev ? cfg.kvm_dev : kvm_default_device()) ||
-	    kvm_probe(&kvm)) {
-		status = fail(ARMZ_EXIT_ERROR, err_msg());
-		kvm_close(&kvm);
-		return status;
-	}
-	if ((cfg.command && command_build_initrd(&cfg, &initramfs)) ||
-	    open_taps(&cfg, &env)) {
-		status = fail(ARMZ_EXIT_ERROR, err_msg());
-	} else {
-		env.initrd_data = initramfs.buf;
-		env.initrd_size = initramfs.len;
-		status = run_vm(&cfg, &kvm, &env);
-	}
-	close_taps(&env);
-	cpio_free(&initramfs);
-	kvm_close(&kvm);
-	return status;
+	return run_config(&cfg, stats);
 }
 
 static int cmd_control(int argc, char **argv)
@@ -374,15 +382,58 @@ static bool is_control_command(const char *cmd)
 	return false;
 }
 
+/* armz started as lkvm, lkvm-static or vm: kvmtool's command line. */
+static int lkvm_main(int argc, char **argv, struct vm_stats *stats)
+{
+	static struct vm_config cfg;
+	struct lkvm_args a;
+	char *ctl[2];
+
+	if (lkvm_parse(argc, argv, &cfg, &a)) {
+		fprintf(stderr, "lkvm: %s\n", err_msg());
+		return ARMZ_EXIT_USAGE;
+	}
+	switch (a.cmd) {
+	case LKVM_HELP:
+		lkvm_usage(stdout);
+		return 0;
+	case LKVM_RUN_HELP:
+		lkvm_usage_run(stdout);
+		return 0;
+	case LKVM_VERSION:
+		printf("armz %s (kvmtool's command line)\n", ARMZ_VERSION);
+		return 0;
+	case LKVM_RUN:
+		lkvm_pick_kernel_format(&cfg);
+		return run_config(&cfg, stats);
+	case LKVM_LIST:
+		ctl[0] = "list";
+		return cmd_control(1, ctl);
+	case LKVM_STOP:
+		ctl[0] = "stop";
+		break;
+	case LKVM_PAUSE:
+		ctl[0] = "pause";
+		break;
+	case LKVM_RESUME:
+		ctl[0] = "resume";
+		break;
+	}
+	ctl[1] = (char *)a.name;
+	return cmd_control(2, ctl);
+}
+
 int main(int argc, char **argv)
 {
+	struct vm_stats stats = { 0 };
+
+	stats.start_ns = stats_now(&stats);
+	if (argc > 0 && lkvm_dialect(argv[0]))
+		return lkvm_main(argc, argv, &stats);
 	if (argc < 2) {
 		usage(stderr);
 		return ARMZ_EXIT_USAGE;
 	}
-	struct vm_stats stats = { 0 };
-
-	stats.start_ns = stats_now(&stats);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1, &stats);
 	if (is_control_command(argv[1]))
