@@ -153,7 +153,7 @@ PAYLOAD_CC	?= aarch64-linux-gnu-gcc
 PAYLOAD_OBJCOPY	?= aarch64-linux-gnu-objcopy
 PAYLOAD_ADDR	:= 0x40080000
 PAYLOADS	:= $(patsubst tests/payloads/%.S,$(O)/payloads/%,\
-		   $(wildcard tests/payloads/*.S))
+		   $(wildcard tests/payloads/*.S)) $(O)/payloads/bare
 
 payloads: $(PAYLOADS:=.elf) $(PAYLOADS:=.bin)
 
@@ -164,6 +164,25 @@ $(O)/payloads/%.elf: tests/payloads/%.S tests/payloads/payload.h include/armz/me
 
 $(O)/payloads/%.bin: $(O)/payloads/%.elf
 	$(PAYLOAD_OBJCOPY) -O binary $< $@
+
+# The bare test binary: position-independent C in the shape of a
+# kvm-unit-tests test built for kvmtool, run as lkvm run --kernel bare.bin.
+# It must hold no absolute address, so no dynamic relocation may be left.
+BARE_SRCS	:= $(wildcard tests/payloads/bare/*.c tests/payloads/bare/*.S)
+BARE_CFLAGS	:= -Os -std=gnu11 -Wall -Wextra -ffreestanding -fpie -fno-plt \
+		   -fno-stack-protector -fno-asynchronous-unwind-tables \
+		   -mgeneral-regs-only -mstrict-align -nostdlib
+
+$(O)/payloads/bare.elf: $(BARE_SRCS) tests/payloads/bare/bare.lds
+	@mkdir -p $(dir $@)
+	$(PAYLOAD_CC) $(BARE_CFLAGS) -static-pie -Wl,--no-dynamic-linker \
+		-Wl,-T,tests/payloads/bare/bare.lds -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments \
+		-o $@ $(BARE_SRCS)
+	@if $(PAYLOAD_CC:gcc=readelf) -r $@ | grep -q R_AARCH64; then \
+		echo "$@: has relocations, so it is not position-independent" >&2; \
+		rm -f $@; exit 1; \
+	fi
 
 unit: $(UNIT)
 	$(QEMU_USER) $(UNIT)
