@@ -403,7 +403,7 @@ static bool lkvm_has(const uint8_t *b, size_t n, size_t off, const char *m,
 	return n >= off + len && !memcmp(b + off, m, len);
 }
 
-void lkvm_pick_kernel_format(struct vm_config *cfg)
+int lkvm_pick_kernel_format(struct vm_config *cfg)
 {
 	uint8_t b[64];
 	ssize_t got;
@@ -413,11 +413,12 @@ void lkvm_pick_kernel_format(struct vm_config *cfg)
 	cfg->kernel_format = KERNEL_FORMAT_AUTO;
 	fd = open(cfg->kernel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return err_set(errno, "Fatal: Unable to open kernel %s: %s",
+			       cfg->kernel, strerror(errno));
 	got = read(fd, b, sizeof(b));
 	close(fd);
 	if (got <= 0)
-		return;
+		return 0;
 	n = (size_t)got;
 	/* Image, gzip, zstd, xz, lzma, PE (EFI zboot), ELF (vmlinux). */
 	if (lkvm_has(b, n, 0x38, "ARM\x64", 4) ||
@@ -427,8 +428,9 @@ void lkvm_pick_kernel_format(struct vm_config *cfg)
 	    lkvm_has(b, n, 0, "\x5d\x00\x00", 3) ||
 	    lkvm_has(b, n, 0, "MZ", 2) ||
 	    lkvm_has(b, n, 0, "\177ELF", 4))
-		return;
+		return 0;
 	cfg->kernel_format = KERNEL_FORMAT_RAW;
+	return 0;
 }
 
 /* --- Help --- */

@@ -53,10 +53,12 @@ int lkvm_parse(int argc, char **argv, struct vm_config *cfg,
 /*
  * kvmtool loads whatever --kernel names: an arm64 Image where it has the
  * header, a bare binary otherwise. cfg->kernel_format from the file's
- * first bytes: AUTO for an Image in any form armz knows, RAW else. An
- * unreadable file stays AUTO, for the loader to name the problem.
+ * first bytes: AUTO for an Image in any form armz knows, RAW else. A file
+ * that cannot be opened is an error in kvmtool's words, "Fatal: Unable
+ * to open kernel PATH", which tools match (kvm-unit-tests probes with a
+ * kernel that does not exist and skips every test without that line).
  */
-void lkvm_pick_kernel_format(struct vm_config *cfg);
+int lkvm_pick_kernel_format(struct vm_config *cfg);
 
 /* The commands; kvm-unit-tests finds kvmtool by its first lines. */
 void lkvm_usage(FILE *f);

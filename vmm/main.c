@@ -404,7 +404,8 @@ static int lkvm_main(int argc, char **argv, struct vm_stats *stats)
 		printf("armz %s (kvmtool's command line)\n", ARMZ_VERSION);
 		return 0;
 	case LKVM_RUN:
-		lkvm_pick_kernel_format(&cfg);
+		if (lkvm_pick_kernel_format(&cfg))
+			return fail(ARMZ_EXIT_ERROR, err_msg());
 		return run_config(&cfg, stats);
 	case LKVM_LIST:
 		ctl[0] = "list";

@@ -285,6 +285,11 @@ case_lkvm_help() {
 	run_lkvm "$QUICK_TIMEOUT" run --kernel "$BARE" --network mode=bridge
 	expect_status 2
 	expect_lkvm_err "mode=bridge"
+	# kvm-unit-tests probes with a kernel that is not there, and runs
+	# nothing unless the answer is in kvmtool's words.
+	run_bare 1 "" --kernel _NO_FILE_4Uhere_
+	expect_status 1
+	expect_err "Fatal: Unable to open kernel _NO_FILE_4Uhere_"
 }
 
 # 2 vCPUs, 256 MiB in kvmtool's unit, GICv3, timer, PSCI CPU_ON, the

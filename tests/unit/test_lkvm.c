@@ -296,7 +296,7 @@ static enum kernel_format format_of(const void *head, size_t len)
 	close(fd);
 	cfg.kernel = path;
 	cfg.kernel_format = KERNEL_FORMAT_RAW;
-	lkvm_pick_kernel_format(&cfg);
+	CU_ASSERT_EQUAL(lkvm_pick_kernel_format(&cfg), 0);
 	unlink(path);
 	return cfg.kernel_format;
 }
@@ -317,12 +317,13 @@ static void test_lkvm_kernel_format(void)
 	CU_ASSERT_EQUAL(format_of("MZ\0\0zimg", 8), KERNEL_FORMAT_AUTO);
 	CU_ASSERT_EQUAL(format_of("\177ELF\2\1\1", 7), KERNEL_FORMAT_AUTO);
 	CU_ASSERT_EQUAL(format_of(flat, sizeof(flat)), KERNEL_FORMAT_RAW);
-	/* Short of the Image header, and no other magic: raw. */
+	/* Short of the Image header, and no other magic: raw; empty too. */
 	CU_ASSERT_EQUAL(format_of(img, 0x38), KERNEL_FORMAT_RAW);
-	/* A file that cannot be read is left to the loader to explain. */
-	cfg.kernel = "/nonexistent/armz-kernel";
-	lkvm_pick_kernel_format(&cfg);
-	CU_ASSERT_EQUAL(cfg.kernel_format, KERNEL_FORMAT_AUTO);
+	/* kvmtool's words, which kvm-unit-tests' runner looks for. */
+	cfg.kernel = "_NO_FILE_4Uhere_";
+	CU_ASSERT_EQUAL(lkvm_pick_kernel_format(&cfg), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(),
+				      "Fatal: Unable to open kernel _NO_FILE_4Uhere_"));
 }
 
 static const CU_TestInfo lkvm_tests[] = {
