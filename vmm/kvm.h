@@ -23,7 +23,7 @@ struct kvm_caps {
 	bool psci_0_2;
 	bool immediate_exit;
 	int gic_version;		/* 3, 2 or 0: none in the kernel */
-	bool gicv2;			/* a GICv2 can be made (v3 hosts may not) */
+	bool gicv2;			/* a GICv2 can be made (not on all v3) */
 	bool its;			/* a GICv3 ITS can be made */
 	bool pmu_v3;			/* KVM_CAP_ARM_PMU_V3 */
 	bool mte;			/* KVM_CAP_ARM_MTE */

@@ -289,7 +289,7 @@ static int lkvm_run_option(int val, const char *arg, struct vm_config *cfg)
 	case OPT_PMU:		cfg->pmu = true; return 0;
 	case OPT_DISABLE_MTE:	cfg->mte = false; return 0;
 	case OPT_DEBUG:
-	case OPT_DEBUG_VALUE:	return 0;	/* kvmtool's own tracing */
+	case OPT_DEBUG_VALUE:	return 0;	/* kvmtool's tracing */
 	}
 	return err_set(EINVAL, "unknown option");
 }

@@ -322,7 +322,7 @@ static int run_config(const struct vm_config *cfg, struct vm_stats *stats)
 	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
 		env.tap_fds[i] = -1;
 	raise_fd_limit();
-	if (kvm_open(&kvm, cfg->kvm_dev ? cfg->kvm_dev : kvm_default_device()) ||
+	if (kvm_open(&kvm, cfg->kvm_dev ?: kvm_default_device()) ||
 	    kvm_probe(&kvm)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 		kvm_close(&kvm);

@@ -71,7 +71,7 @@ struct vm_config {
 	enum vm_console console;
 	enum vm_irqchip irqchip;
 	bool pmu;			/* a PMUv3 for the guest, or fail */
-	bool mte;			/* memory tagging where KVM offers it */
+	bool mte;			/* memory tagging, where offered */
 	bool rng;
 	struct blk_config disks[VM_MAX_DISKS];
 	unsigned int ndisks;

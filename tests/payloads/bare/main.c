@@ -216,7 +216,8 @@ static void dt_prop(struct node *n, const char *path, const char *name,
 		if (seq(name, "bootargs"))
 			dt.bootargs = val;
 		else if (seq(name, "linux,initrd-start"))
-			dt.initrd_start = be_cells(val, len), dt.has_initrd = true;
+			dt.initrd_start = be_cells(val, len),
+			dt.has_initrd = true;
 		else if (seq(name, "linux,initrd-end"))
 			dt.initrd_end = be_cells(val, len);
 		return;
