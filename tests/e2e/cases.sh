@@ -290,6 +290,21 @@ case_lkvm_help() {
 	run_bare 1 "" --kernel _NO_FILE_4Uhere_
 	expect_status 1
 	expect_err "Fatal: Unable to open kernel _NO_FILE_4Uhere_"
+	# ... and skips the test when the machine cannot be made, which must
+	# therefore be said first, as kvmtool does.
+	run_bare 2 "" --kernel _NO_FILE_4Uhere_ --irqchip=gicv2
+	expect_status 1
+	if grep -q "cannot make a GICv2" "$ERR"; then
+		! grep -q "Unable to open kernel" "$ERR" ||
+			fail "the missing kernel was named, not the GICv2"
+	else
+		expect_err "Fatal: Unable to open kernel _NO_FILE_4Uhere_"
+	fi
+	export ARMZ_FEATURES=s390
+	run_bare 1 "" --kernel _NO_FILE_4Uhere_ --irqchip=gicv3
+	unset ARMZ_FEATURES
+	expect_status 1
+	expect_err "--irqchip: no in-kernel interrupt controller"
 }
 
 # 2 vCPUs, 256 MiB in kvmtool's unit, GICv3, timer, PSCI CPU_ON, the
