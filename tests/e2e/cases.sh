@@ -1111,7 +1111,7 @@ lkvm_ctl() {
 
 case_lkvm_linux_control() {
 	ARMZ_BIN=$LKVM bg_armz "$BOOT_TIMEOUT" run --kernel "$KERNEL" \
-		--initrd "$INITRD" --name lk1 --cpus 2 --mem 256 \
+		--initrd "$INITRD" --name lk1 --cpus 1 --mem 256 \
 		--network mode=none --params "armz.test=heartbeat quiet"
 	wait_out heartbeat=2 || { bg_kill; return; }
 	lkvm_ctl list
