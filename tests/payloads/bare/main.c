@@ -14,6 +14,8 @@
  *   cpus=N mem=MIB gic=none|v2|v3 timer=0|1 psci=0|1 pmu=0|1 its=0|1
  *   env=KEY       the environment has a line KEY=...
  *   smp           CPU_ON every other CPU; each must report in
+ *   beat          never end: print beat=N twice a second (for pause,
+ *                 resume and stop from outside)
  *   fail          fail on purpose (the status line must say so)
  *
  * Built with -mstrict-align and -mgeneral-regs-only: with the MMU off all
@@ -469,6 +471,21 @@ static void check_smp(void)
 	}
 }
 
+/* Prints beat=1, beat=2, ... every half second of the counter, forever. */
+static void beat(void)
+{
+	uint64_t half = counter_hz() / 2, next = counter() + half;
+
+	for (uint64_t n = 1;; n++) {
+		while (counter() < next)
+			;
+		next += half;
+		puts_("beat=");
+		putu(n);
+		putc_('\n');
+	}
+}
+
 static void check_arg(const char *a, size_t n)
 {
 	uint64_t v;
@@ -495,6 +512,8 @@ static void check_arg(const char *a, size_t n)
 		report(env_has(a + 4, n - 4), "env: the variable is set", 0, 1);
 	else if (n == 3 && sprefix(a, "smp", 3))
 		check_smp();
+	else if (n == 4 && sprefix(a, "beat", 4))
+		beat();
 	else if (n == 4 && sprefix(a, "fail", 4))
 		report(false, "fail: asked to", 0, 1);
 	else {
