@@ -93,8 +93,8 @@ UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/obj/%.o)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
 # The KVM-free parts of vmm/ are unit-tested too.
-VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/gdb-hwdebug.c vmm/gdb-listen.c \
-		   vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
+VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/lkvm.c vmm/gdb-hwdebug.c \
+		   vmm/gdb-listen.c vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
 		   vmm/mmu-walk.c
 # The command line armz gives Linux, and the console read for the user.
 VMM_UNIT_SRCS	+= vmm/bootargs.c vmm/guest-log.c
@@ -159,7 +159,7 @@ PAYLOAD_CC	?= aarch64-linux-gnu-gcc
 PAYLOAD_OBJCOPY	?= aarch64-linux-gnu-objcopy
 PAYLOAD_ADDR	:= 0x40080000
 PAYLOADS	:= $(patsubst tests/payloads/%.S,$(O)/payloads/%,\
-		   $(wildcard tests/payloads/*.S))
+		   $(wildcard tests/payloads/*.S)) $(O)/payloads/bare
 
 payloads: $(PAYLOADS:=.elf) $(PAYLOADS:=.bin)
 
@@ -170,6 +170,25 @@ $(O)/payloads/%.elf: tests/payloads/%.S tests/payloads/payload.h include/armz/me
 
 $(O)/payloads/%.bin: $(O)/payloads/%.elf
 	$(PAYLOAD_OBJCOPY) -O binary $< $@
+
+# The bare test binary: position-independent C in the shape of a
+# kvm-unit-tests test built for kvmtool, run as lkvm run --kernel bare.bin.
+# It must hold no absolute address, so no dynamic relocation may be left.
+BARE_SRCS	:= $(wildcard tests/payloads/bare/*.c tests/payloads/bare/*.S)
+BARE_CFLAGS	:= -Os -std=gnu11 -Wall -Wextra -ffreestanding -fpie -fno-plt \
+		   -fno-stack-protector -fno-asynchronous-unwind-tables \
+		   -mgeneral-regs-only -mstrict-align -nostdlib
+
+$(O)/payloads/bare.elf: $(BARE_SRCS) tests/payloads/bare/bare.lds
+	@mkdir -p $(dir $@)
+	$(PAYLOAD_CC) $(BARE_CFLAGS) -static-pie -Wl,--no-dynamic-linker \
+		-Wl,-T,tests/payloads/bare/bare.lds -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments \
+		-o $@ $(BARE_SRCS)
+	@if $(PAYLOAD_CC:gcc=readelf) -r $@ | grep -q R_AARCH64; then \
+		echo "$@: has relocations, so it is not position-independent" >&2; \
+		rm -f $@; exit 1; \
+	fi
 
 unit: $(UNIT)
 	$(QEMU_USER) $(UNIT)
@@ -220,6 +239,10 @@ fresh-check:
 
 install: $(ARMZ) $(INIT)
 	install -D -m 0755 $(ARMZ) $(DESTDIR)$(PREFIX)/bin/armz
+	# Started by these names, armz speaks kvmtool's command line.
+	for n in lkvm lkvm-static vm; do \
+		ln -sf armz $(DESTDIR)$(PREFIX)/bin/$$n; \
+	done
 	install -D -m 0755 $(INIT) $(DESTDIR)$(PREFIX)/libexec/armz/armz-init
 	install -D -m 0644 vmm/doc/armz.1 $(DESTDIR)$(PREFIX)/share/man/man1/armz.1
 	install -D -m 0644 vmm/doc/armz.bash-completion \

@@ -402,3 +402,8 @@ const struct mmio_ops uart_mmio_ops = {
 	.dt_node = uart_dt_node,
 	.free = uart_mmio_free,
 };
+
+const struct mmio_ops uart_alias_mmio_ops = {
+	.read = uart_mmio_read,
+	.write = uart_mmio_write,
+};

@@ -163,6 +163,17 @@ static int dt_write_psci(void *fdt)
 	       fdt_end_node(fdt);
 }
 
+/* Bindings: interrupt-controller/arm,gic-v3.yaml, its child msi-controller. */
+static int dt_write_its(void *fdt)
+{
+	return dt_begin_node_at(fdt, "msi-controller", MEMMAP_GIC_ITS_BASE) ?:
+	       fdt_property_string(fdt, "compatible", "arm,gic-v3-its") ?:
+	       fdt_property(fdt, "msi-controller", NULL, 0) ?:
+	       fdt_property_cell(fdt, "#msi-cells", 1) ?:
+	       dt_prop_reg(fdt, MEMMAP_GIC_ITS_BASE, MEMMAP_GIC_ITS_SIZE) ?:
+	       fdt_end_node(fdt);
+}
+
 static int dt_write_gic(void *fdt, const struct dt_config *cfg)
 {
 	bool v3 = cfg->gic_version == 3;
@@ -181,16 +192,41 @@ static int dt_write_gic(void *fdt, const struct dt_config *cfg)
 	 * With ranges the cells also map an ITS or v2m frame child 1:1,
 	 * should one be added, and newer dtc does not call them unneeded.
 	 */
-	return dt_begin_node_at(fdt, "intc", MEMMAP_GIC_DIST_BASE) ?:
-	       fdt_property_string(fdt, "compatible",
-				   v3 ? "arm,gic-v3" : "arm,cortex-a15-gic") ?:
-	       fdt_property_cell(fdt, "#interrupt-cells", 3) ?:
-	       fdt_property(fdt, "interrupt-controller", NULL, 0) ?:
-	       fdt_property_cell(fdt, "#address-cells", 2) ?:
-	       fdt_property_cell(fdt, "#size-cells", 2) ?:
-	       fdt_property(fdt, "ranges", NULL, 0) ?:
-	       fdt_property(fdt, "reg", reg, sizeof(reg)) ?:
-	       fdt_property_cell(fdt, "phandle", DT_GIC_PHANDLE) ?:
+	int ret;
+
+	ret = dt_begin_node_at(fdt, "intc", MEMMAP_GIC_DIST_BASE) ?:
+	      fdt_property_string(fdt, "compatible",
+				  v3 ? "arm,gic-v3" : "arm,cortex-a15-gic") ?:
+	      fdt_property_cell(fdt, "#interrupt-cells", 3) ?:
+	      fdt_property(fdt, "interrupt-controller", NULL, 0) ?:
+	      fdt_property_cell(fdt, "#address-cells", 2) ?:
+	      fdt_property_cell(fdt, "#size-cells", 2) ?:
+	      fdt_property(fdt, "ranges", NULL, 0) ?:
+	      fdt_property(fdt, "reg", reg, sizeof(reg)) ?:
+	      fdt_property_cell(fdt, "phandle", DT_GIC_PHANDLE);
+	if (!ret && v3 && cfg->its)
+		ret = dt_write_its(fdt);
+	return ret ?: fdt_end_node(fdt);
+}
+
+/* The GIC binding's mask of target CPUs for a GICv2 PPI, bits 15:8. */
+static uint32_t dt_ppi_cpu_mask(const struct dt_config *cfg)
+{
+	return cfg->gic_version == 2 ? ((1U << cfg->ncpus) - 1) << 8 : 0;
+}
+
+/* Bindings: perf/arm,pmu.yaml; the PPI is the same on every vCPU. */
+static int dt_write_pmu(void *fdt, const struct dt_config *cfg)
+{
+	fdt32_t irq[3] = {
+		cpu_to_fdt32(DT_IRQ_TYPE_PPI),
+		cpu_to_fdt32(MEMMAP_PPI_PMU),
+		cpu_to_fdt32(DT_IRQ_LEVEL_HIGH | dt_ppi_cpu_mask(cfg)),
+	};
+
+	return fdt_begin_node(fdt, "pmu") ?:
+	       fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3") ?:
+	       fdt_property(fdt, "interrupts", irq, sizeof(irq)) ?:
 	       fdt_end_node(fdt);
 }
 
@@ -201,12 +237,9 @@ static int dt_write_timer(void *fdt, const struct dt_config *cfg)
 		MEMMAP_PPI_TIMER_VIRT, MEMMAP_PPI_TIMER_HYP,
 	};
 	fdt32_t irq[3 * 4];
-	uint32_t flags = DT_IRQ_LEVEL_LOW;
+	uint32_t flags = DT_IRQ_LEVEL_LOW | dt_ppi_cpu_mask(cfg);
 	unsigned int i;
 
-	/* The GICv2 binding puts a mask of the target CPUs in bits 15:8. */
-	if (cfg->gic_version == 2)
-		flags |= ((1U << cfg->ncpus) - 1) << 8;
 	for (i = 0; i < 4; i++) {
 		irq[3 * i] = cpu_to_fdt32(DT_IRQ_TYPE_PPI);
 		irq[3 * i + 1] = cpu_to_fdt32(ppis[i]);
@@ -241,6 +274,8 @@ static int dt_write_root(void *fdt, const struct dt_config *cfg)
 		ret = dt_write_gic(fdt, cfg) ?: dt_write_timer(fdt, cfg);
 	if (!ret && cfg->gic_version && cfg->psci)
 		ret = dt_write_psci(fdt);
+	if (!ret && cfg->gic_version && cfg->pmu)
+		ret = dt_write_pmu(fdt, cfg);
 	return ret;
 }
 

@@ -16,6 +16,13 @@ for f in bin/armz libexec/armz/armz-init share/man/man1/armz.1 \
 	 share/bash-completion/completions/armz; do
 	[ -s "$dest/usr/$f" ] || fail "missing /usr/$f"
 done
+# kvmtool's names: links to armz, which then speaks kvmtool's command line.
+for n in lkvm lkvm-static vm; do
+	[ "$(readlink "$dest/usr/bin/$n")" = armz ] ||
+		fail "/usr/bin/$n is not a link to armz"
+	"$dest/usr/bin/$n" --help | grep -q 'The most commonly used lkvm commands are:' ||
+		fail "$n --help does not list kvmtool's commands"
+done
 warn=$(groff -man -Tutf8 -ww "$dest/usr/share/man/man1/armz.1" 2>&1 >/dev/null)
 [ -z "$warn" ] || fail "man page: $warn"
 man -l "$dest/usr/share/man/man1/armz.1" 2>/dev/null | grep -q 'EXIT STATUS' ||

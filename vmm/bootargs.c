@@ -80,8 +80,15 @@ char *bootargs_make(const struct vm_config *cfg)
 	const char *pre = "", *console = "ttyS0";
 	size_t klen = bootargs_kernel_part(user), len = 0;
 	char *args = NULL, con[96];
-	FILE *f = open_memstream(&args, &len);
+	FILE *f;
 
+	/*
+	 * --nodefaults (lkvm mode) and a raw kernel get exactly --params: a
+	 * bare test binary reads its arguments from there.
+	 */
+	if (cfg->nodefaults || cfg->kernel_format == KERNEL_FORMAT_RAW)
+		return strdup(user);
+	f = open_memstream(&args, &len);
 	if (!f)
 		return NULL;
 	if (cfg->command)

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <armz/err.h>
 #include <armz/memmap.h>
@@ -24,23 +25,93 @@ static unsigned int ipa_bits_needed(uint64_t end)
 	return bits;
 }
 
+int kvm_caps_restrict(struct kvm_caps *c, const char *features)
+{
+	if (!features || !*features)
+		return 0;
+	if (strcmp(features, "s390"))
+		return err_set(EINVAL, "ARMZ_FEATURES='%s': the one feature set armz knows is 's390'",
+			       features);
+	c->max_vcpus = 1;
+	c->gic_version = 0;
+	c->gicv2 = false;
+	c->its = false;
+	c->irqfd = false;
+	c->psci_0_2 = false;
+	c->pmu_v3 = false;
+	c->mte = false;
+	c->restricted = "s390";
+	return 0;
+}
+
+/* " (ARMZ_FEATURES=s390)" when the caps were restricted, else "". */
+static const char *caps_why(const struct kvm_caps *c, char *buf, size_t n)
+{
+	if (!c->restricted)
+		return "";
+	snprintf(buf, n, " (ARMZ_FEATURES=%s)", c->restricted);
+	return buf;
+}
+
+/* What the interrupt controller options need of the host. */
+static int caps_check_irqchip(const struct kvm *kvm,
+			      const struct vm_config *cfg, const char *why)
+{
+	const struct kvm_caps *c = &kvm->caps;
+
+	if (cfg->irqchip != VM_IRQCHIP_AUTO && !c->gic_version)
+		return err_set(ENOTSUP, "--irqchip: no in-kernel interrupt controller on %s%s",
+			       kvm->path, why);
+	if (cfg->irqchip == VM_IRQCHIP_GICV2 && !c->gicv2)
+		return err_set(ENOTSUP, "--irqchip=gicv2: this arm64 KVM cannot make a GICv2 (a GICv3 host needs the GICv2 compatibility of its CPU interface); use --irqchip=gicv3");
+	if ((cfg->irqchip == VM_IRQCHIP_GICV3 ||
+	     cfg->irqchip == VM_IRQCHIP_GICV3_ITS) && c->gic_version != 3)
+		return err_set(ENOTSUP, "--irqchip=gicv3: this arm64 KVM has a GICv2 only; use --irqchip=gicv2");
+	if (cfg->irqchip == VM_IRQCHIP_GICV3_ITS && !c->its)
+		return err_set(ENOTSUP, "--irqchip=gicv3-its: this arm64 KVM has no ITS; use --irqchip=gicv3");
+	if (cfg->pmu && !c->pmu_v3)
+		return err_set(ENOTSUP, "--pmu: this arm64 KVM offers no PMU to guests (KVM_CAP_ARM_PMU_V3)%s",
+			       why);
+	if (cfg->pmu && !c->gic_version)
+		return err_set(ENOTSUP, "--pmu: the PMU's interrupt needs an in-kernel interrupt controller, and %s has none%s",
+			       kvm->path, why);
+	return 0;
+}
+
 int kvm_check_request(const struct kvm *kvm, const struct vm_config *cfg)
 {
 	const struct kvm_caps *c = &kvm->caps;
 	unsigned int cpus = cfg->payload ? 1 : cfg->cpus;
 	unsigned int ipa_max = c->ipa_bits ? c->ipa_bits : 40;
 	uint64_t end = MEMMAP_RAM_BASE + cfg->mem_size;
+	bool linux_guest = !cfg->payload &&
+			   cfg->kernel_format != KERNEL_FORMAT_RAW;
+	char why[64];
 
+	caps_why(c, why, sizeof(why));
 	if (cpus > c->max_vcpus)
-		return err_set(ENOTSUP, "this arm64 KVM offers %u vCPU%s; use --cpus %u",
-			       c->max_vcpus, c->max_vcpus == 1 ? "" : "s",
-			       c->max_vcpus);
-	if (!cfg->payload && !c->gic_version)
-		return err_set(ENOTSUP, "no in-kernel interrupt controller on %s: a Linux guest cannot run here yet; use --payload",
-			       kvm->path);
+		return err_set(ENOTSUP, "this arm64 KVM%s offers %u vCPU%s; use --cpus %u",
+			       why, c->max_vcpus,
+			       c->max_vcpus == 1 ? "" : "s", c->max_vcpus);
+	/*
+	 * What runs without a vGIC, as on s390 today: payloads, and bare
+	 * test binaries that need no interrupts and no timer node.
+	 */
+	if (linux_guest && !c->gic_version)
+		return err_set(ENOTSUP, "no in-kernel interrupt controller on %s%s: a Linux guest cannot run here yet. What runs today, on 1 vCPU without interrupts: payloads (use --payload FILE) and bare test binaries (--kernel FILE --kernel-format raw, or lkvm run --kernel FILE)",
+			       kvm->path, why);
 	if (!cfg->payload && c->gic_version == 2 && cpus > GICV2_MAX_CPUS)
 		return err_set(ENOTSUP, "this host has a GICv2 only, which serves at most %d vCPUs; use --cpus %d",
 			       GICV2_MAX_CPUS, GICV2_MAX_CPUS);
+	if (cfg->irqchip == VM_IRQCHIP_GICV2 && cpus > GICV2_MAX_CPUS)
+		return err_set(ENOTSUP, "--irqchip=gicv2 serves at most %d vCPUs; use --cpus %d",
+			       GICV2_MAX_CPUS, GICV2_MAX_CPUS);
+	if (!c->gic_version && (cfg->ndisks || cfg->nnets || cfg->nshares ||
+				cfg->rng || cfg->console == VM_CONSOLE_VIRTIO))
+		return err_set(ENOTSUP, "no in-kernel interrupt controller on %s%s: no virtio devices (--disk, --net, --9p, --rng, --console virtio)",
+			       kvm->path, why);
+	if (!cfg->payload && caps_check_irqchip(kvm, cfg, why))
+		return -ENOTSUP;
 	if (ipa_bits_needed(end) > ipa_max)
 		return err_set(ENOTSUP, "guest RAM would end at 0x%llx, beyond the %u-bit physical address space this arm64 KVM offers; use less --mem",
 			       (unsigned long long)end, ipa_max);

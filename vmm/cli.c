@@ -117,6 +117,14 @@ static int set_mem(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int set_kernel_format(struct vm_config *cfg, const char *arg)
+{
+	if (kernel_format_parse(arg, &cfg->kernel_format))
+		return err_set(EINVAL, "--kernel-format '%s': give 'auto' (an arm64 Image in any form) or 'raw' (a bare binary, loaded at RAM + 0x80000)",
+			       arg);
+	return 0;
+}
+
 static int set_timeout(struct vm_config *cfg, const char *arg)
 {
 	if (cli_parse_duration(arg, &cfg->timeout_ms))
@@ -154,14 +162,6 @@ static int set_console(struct vm_config *cfg, const char *arg)
 		cfg->console = VM_CONSOLE_VIRTIO;
 	else
 		return err_set(EINVAL, "--console '%s': give 'serial' (ttyS0, the default) or 'virtio' (hvc0)",
-			       arg);
-	return 0;
-}
-
-static int set_kernel_format(struct vm_config *cfg, const char *arg)
-{
-	if (kernel_format_parse(arg, &cfg->kernel_format))
-		return err_set(EINVAL, "--kernel-format '%s': give 'auto' (an Image, compressed or not, an EFI zboot image or a vmlinux) or 'raw' (a bare binary)",
 			       arg);
 	return 0;
 }

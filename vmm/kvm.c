@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -82,7 +83,8 @@ static bool kvm_has_gic(struct kvm *kvm, uint32_t type)
 
 /*
  * Probing needs a VM for the VM-scoped questions, so it makes a throwaway
- * one with the default IPA size and closes it again.
+ * one with the default IPA size and closes it again. ARMZ_FEATURES, read
+ * here once, then takes away what the named feature set lacks.
  */
 int kvm_probe(struct kvm *kvm)
 {
@@ -119,10 +121,15 @@ int kvm_probe(struct kvm *kvm)
 	if (kvm->vm_fd < 0)
 		return err_set(errno, "%s: cannot create a VM: %s", kvm->path,
 			       strerror(errno));
+	c->gicv2 = kvm_has_gic(kvm, AZ_KVM_DEV_TYPE_ARM_VGIC_V2);
 	if (kvm_has_gic(kvm, AZ_KVM_DEV_TYPE_ARM_VGIC_V3))
 		c->gic_version = 3;
-	else if (kvm_has_gic(kvm, AZ_KVM_DEV_TYPE_ARM_VGIC_V2))
+	else if (c->gicv2)
 		c->gic_version = 2;
+	c->its = c->gic_version == 3 &&
+		 kvm_has_gic(kvm, AZ_KVM_DEV_TYPE_ARM_VGIC_ITS);
+	c->pmu_v3 = kvm_check(kvm, kvm->vm_fd, AZ_KVM_CAP_ARM_PMU_V3);
+	c->mte = kvm_check(kvm, kvm->vm_fd, AZ_KVM_CAP_ARM_MTE);
 	memset(&init, 0, sizeof(init));
 	if (ioctl(kvm->vm_fd, AZ_KVM_ARM_PREFERRED_TARGET, &init) == 0)
 		c->preferred_target = init.target;
@@ -130,6 +137,16 @@ int kvm_probe(struct kvm *kvm)
 		c->preferred_target = AZ_KVM_ARM_TARGET_GENERIC_V8;
 	close(kvm->vm_fd);
 	kvm->vm_fd = -1;
+	return kvm_caps_restrict(c, getenv("ARMZ_FEATURES"));
+}
+
+int kvm_enable_mte(struct kvm *kvm)
+{
+	struct az_kvm_enable_cap cap = { .cap = AZ_KVM_CAP_ARM_MTE };
+
+	if (ioctl(kvm->vm_fd, AZ_KVM_ENABLE_CAP, &cap) < 0)
+		return err_set(errno, "cannot enable memory tagging (KVM_CAP_ARM_MTE): %s",
+			       strerror(errno));
 	return 0;
 }
 

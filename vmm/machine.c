@@ -348,7 +348,10 @@ static int machine_add_virtio_devices(struct machine *m)
 	return r;
 }
 
-/* The UART (the console unless hvc0 is), test-exit and pvpanic. */
+/*
+ * The UART (the console unless hvc0 is), also at kvmtool's address for
+ * binaries built for it (memmap.h), test-exit and pvpanic.
+ */
 static int machine_add_devices(struct machine *m)
 {
 	struct irq_line uart_irq = {
@@ -364,12 +367,16 @@ static int machine_add_devices(struct machine *m)
 		     m, &u);
 	if (r)
 		return r;
-	uart_set_rx_gate(u, !m->cfg->payload);
+	/* Only a Linux driver turns receive interrupts on. */
+	uart_set_rx_gate(u, !m->cfg->payload &&
+			 m->cfg->kernel_format != KERNEL_FORMAT_RAW);
 	m->input = (struct console_input){
 		machine_uart_receive, machine_uart_room, machine_uart_notify, u,
 	};
 	r = mmio_bus_add(&m->bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE,
 			 &uart_mmio_ops, u) ?:
+	    mmio_bus_add(&m->bus, MEMMAP_UART_ALIAS_BASE, MEMMAP_UART_SIZE,
+			 &uart_alias_mmio_ops, u) ?:
 	    test_exit_new(machine_test_exit, m, &te);
 	if (r)
 		return r;
@@ -394,6 +401,8 @@ static int machine_build_dt(struct machine *m, void *buf, size_t size,
 		.ncpus = m->ncpus,
 		.gic_version = m->gic_version,
 		.psci = m->gic_version && m->kvm->caps.psci_0_2,
+		.its = m->its_fd >= 0,
+		.pmu = m->kvm->vm_pmu,
 		.bootargs = bootargs,
 		.stdout_path = UART_DT_PATH,
 		.reset_count = m->stats->resets,
@@ -537,6 +546,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	m->stats = env->stats;
 	m->ncpus = cfg->payload ? 1 : cfg->cpus;
 	m->gic_fd = -1;
+	m->its_fd = -1;
 	m->event_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_mutex_init(&m->out_lock, NULL);
@@ -548,16 +558,24 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 		return r;
 
 	r = kvm_check_request(kvm, cfg) ?:
-	    kvm_create_vm(kvm, MEMMAP_RAM_BASE + cfg->mem_size) ?:
-	    machine_alloc_ram(m);
-	if (!r && !cfg->payload) {
-		m->gic_fd = gic_create(kvm, m->ncpus, &m->gic_version);
+	    kvm_create_vm(kvm, MEMMAP_RAM_BASE + cfg->mem_size);
+	m->mte = !r && cfg->mte && kvm->caps.mte;
+	if (m->mte)
+		r = kvm_enable_mte(kvm);
+	r = r ?: machine_alloc_ram(m);
+	/* A bare binary runs without a GIC where the host has none. */
+	if (!r && !cfg->payload && kvm->caps.gic_version) {
+		m->gic_fd = gic_create(kvm, m->ncpus, cfg->irqchip,
+				       &m->gic_version, &m->its_fd);
 		r = m->gic_fd < 0 ? m->gic_fd : 0;
 	}
+	kvm->vm_pmu = !r && cfg->pmu && m->gic_fd >= 0;
 	r = r ?: vcpus_create(&m->vcpus, kvm, m->ncpus, &m->bus, m->stats,
 			      machine_vcpu_stop, m);
 	if (!r && m->gic_fd >= 0)
 		r = gic_finalize(m->gic_fd);
+	if (!r && kvm->vm_pmu)
+		r = vcpus_init_pmu(&m->vcpus, AZ_GIC_PPI_BASE + MEMMAP_PPI_PMU);
 	r = r ?: machine_add_devices(m) ?:
 	    (cfg->payload ? machine_load_payload(m) : machine_load_linux(m));
 	if (!r && cfg->dtb_dump)
@@ -656,6 +674,8 @@ void machine_destroy(struct machine *m)
 	mmio_bus_stop(&m->bus);
 	vcpus_destroy(&m->vcpus);
 	mmio_bus_free(&m->bus);
+	if (m->its_fd >= 0)
+		close(m->its_fd);
 	if (m->gic_fd >= 0)
 		close(m->gic_fd);
 	if (m->kvm)
@@ -670,5 +690,5 @@ void machine_destroy(struct machine *m)
 		pthread_mutex_destroy(&m->out_lock);
 	}
 	memset(m, 0, sizeof(*m));
-	m->event_fd = m->gic_fd = -1;
+	m->event_fd = m->gic_fd = m->its_fd = -1;
 }

@@ -63,6 +63,8 @@ struct machine {
 	size_t mem_map_size;
 	int gic_fd;
 	int gic_version;
+	int its_fd;			/* -1: no ITS */
+	bool mte;			/* memory tagging enabled */
 	struct mmio_bus bus;		/* owns every device */
 	unsigned int nvirtio;		/* virtio-mmio slots handed out */
 	struct console_input input;	/* the UART, or hvc0 */

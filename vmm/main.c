@@ -25,6 +25,7 @@
 #include "console.h"
 #include "control.h"
 #include "gdb-kvm.h"
+#include "lkvm.h"
 #include "machine.h"
 #include "report.h"
 #include "vcpu.h"
@@ -443,9 +444,14 @@ static int build_initrd(const struct vm_config *cfg, struct cpio *initramfs)
 	return r;
 }
 
-static int cmd_run(int argc, char **argv, struct vm_stats *stats)
+/*
+ * Runs the VM cfg describes, whichever command line filled it; prepare,
+ * if any, finishes cfg once KVM has been probed.
+ */
+static int run_config(struct vm_config *cfg, struct vm_stats *stats,
+		      int (*prepare)(struct vm_config *cfg,
+				     const struct kvm *kvm))
 {
-	static struct vm_config cfg;	/* large: PATH_MAX per disk */
 	struct machine_env env = {
 		.stats = stats,
 		.console = console_write,
@@ -454,9 +460,40 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 	};
 	struct cpio initramfs = { 0 };
 	struct kvm kvm;
-	int r, status;
+	int status;
 
-	r = cli_parse_run(argc, argv, &cfg);
+	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
+		env.tap_fds[i] = -1;
+	raise_fd_limit();
+	if (kvm_open(&kvm, cfg->kvm_dev ?: kvm_default_device()) ||
+	    kvm_probe(&kvm) || (prepare && prepare(cfg, &kvm))) {
+		status = fail(ARMZ_EXIT_ERROR, err_msg());
+		kvm_close(&kvm);
+		return status;
+	}
+	/* The user sees no kernel console: what matters of it goes here. */
+	if (cfg->command && !cfg->verbose)
+		env.notice = console_write_stderr;
+	if ((cfg->command && build_initrd(cfg, &initramfs)) ||
+	    open_taps(cfg, &env) || gdb_open(cfg, &kvm, &env)) {
+		status = fail(ARMZ_EXIT_ERROR, err_msg());
+	} else {
+		env.initrd_data = initramfs.buf;
+		env.initrd_size = initramfs.len;
+		status = run_vm(cfg, &kvm, &env);
+	}
+	close_taps(&env);
+	gdb_kvm_free(env.gdb);
+	cpio_free(&initramfs);
+	kvm_close(&kvm);
+	return status;
+}
+
+static int cmd_run(int argc, char **argv, struct vm_stats *stats)
+{
+	static struct vm_config cfg;	/* large: PATH_MAX per disk */
+	int r = cli_parse_run(argc, argv, &cfg);
+
 	if (r == 1) {
 		cli_usage_run(stdout);
 		return 0;
@@ -466,31 +503,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 			err_msg());
 		return ARMZ_EXIT_USAGE;
 	}
-	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
-		env.tap_fds[i] = -1;
-	raise_fd_limit();
-	if (kvm_open(&kvm, cfg.kvm_dev ? cfg.kvm_dev : kvm_default_device()) ||
-	    kvm_probe(&kvm)) {
-		status = fail(ARMZ_EXIT_ERROR, err_msg());
-		kvm_close(&kvm);
-		return status;
-	}
-	/* The user sees no kernel console: what matters of it goes here. */
-	if (cfg.command && !cfg.verbose)
-		env.notice = console_write_stderr;
-	if ((cfg.command && build_initrd(&cfg, &initramfs)) ||
-	    open_taps(&cfg, &env) || gdb_open(&cfg, &kvm, &env)) {
-		status = fail(ARMZ_EXIT_ERROR, err_msg());
-	} else {
-		env.initrd_data = initramfs.buf;
-		env.initrd_size = initramfs.len;
-		status = run_vm(&cfg, &kvm, &env);
-	}
-	close_taps(&env);
-	gdb_kvm_free(env.gdb);
-	cpio_free(&initramfs);
-	kvm_close(&kvm);
-	return status;
+	return run_config(&cfg, stats, NULL);
 }
 
 static int cmd_control(int argc, char **argv)
@@ -516,15 +529,80 @@ static bool is_control_command(const char *cmd)
 	return false;
 }
 
+/*
+ * kvmtool makes the machine before it reads the kernel, and tools depend
+ * on that order: kvm-unit-tests probes every test with a kernel that does
+ * not exist, runs the test if the answer is "Unable to open kernel", and
+ * skips it with any other complaint (a GICv2 the host cannot make). So
+ * what the host cannot do is said first, a missing kernel second.
+ */
+static int lkvm_prepare(struct vm_config *cfg, const struct kvm *kvm)
+{
+	char kernel_err[512] = "";
+
+	if (lkvm_pick_kernel_format(cfg)) {
+		snprintf(kernel_err, sizeof(kernel_err), "%s", err_msg());
+		/* Checked as the test binary it was meant to be. */
+		cfg->kernel_format = KERNEL_FORMAT_RAW;
+	}
+	if (kvm_check_request(kvm, cfg))
+		return -1;
+	if (*kernel_err)
+		return err_set(ENOENT, "%s", kernel_err);
+	return 0;
+}
+
+/* armz started as lkvm, lkvm-static or vm: kvmtool's command line. */
+static int lkvm_main(int argc, char **argv, struct vm_stats *stats)
+{
+	static struct vm_config cfg;
+	struct lkvm_args a;
+	char *ctl[2];
+
+	if (lkvm_parse(argc, argv, &cfg, &a)) {
+		fprintf(stderr, "lkvm: %s\n", err_msg());
+		return ARMZ_EXIT_USAGE;
+	}
+	switch (a.cmd) {
+	case LKVM_HELP:
+		lkvm_usage(stdout);
+		return 0;
+	case LKVM_RUN_HELP:
+		lkvm_usage_run(stdout);
+		return 0;
+	case LKVM_VERSION:
+		printf("armz %s (kvmtool's command line)\n", ARMZ_VERSION);
+		return 0;
+	case LKVM_RUN:
+		return run_config(&cfg, stats, lkvm_prepare);
+	case LKVM_LIST:
+		ctl[0] = "list";
+		return cmd_control(1, ctl);
+	case LKVM_STOP:
+		ctl[0] = "stop";
+		break;
+	case LKVM_PAUSE:
+		ctl[0] = "pause";
+		break;
+	case LKVM_RESUME:
+		ctl[0] = "resume";
+		break;
+	}
+	ctl[1] = (char *)a.name;
+	return cmd_control(2, ctl);
+}
+
 int main(int argc, char **argv)
 {
+	struct vm_stats stats = { 0 };
+
+	stats.start_ns = stats_now(&stats);
+	if (argc > 0 && lkvm_dialect(argv[0]))
+		return lkvm_main(argc, argv, &stats);
 	if (argc < 2) {
 		usage(stderr);
 		return ARMZ_EXIT_USAGE;
 	}
-	struct vm_stats stats = { 0 };
-
-	stats.start_ns = stats_now(&stats);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1, &stats);
 	if (is_control_command(argv[1]))

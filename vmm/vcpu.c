@@ -94,6 +94,8 @@ static int vcpu_init(struct vcpu *v)
 		init.features[0] |= 1U << AZ_KVM_ARM_VCPU_PSCI_0_2;
 	if (v->id)
 		init.features[0] |= 1U << AZ_KVM_ARM_VCPU_POWER_OFF;
+	if (kvm->vm_pmu)
+		init.features[0] |= 1U << AZ_KVM_ARM_VCPU_PMU_V3;
 	if (ioctl(v->fd, AZ_KVM_ARM_VCPU_INIT, &init) < 0)
 		return err_set(errno, "vCPU %u: KVM_ARM_VCPU_INIT (target %u, features 0x%x): %s",
 			       v->id, init.target, init.features[0],
@@ -369,6 +371,32 @@ int vcpus_create(struct vcpus *g, struct kvm *kvm, unsigned int count,
 		g->cpu[i].fd = -1;
 	for (unsigned int i = 0; !r && i < count; i++)
 		r = vcpu_create(g, &g->cpu[i], i);
+	return r;
+}
+
+static int vcpu_pmu_attr(struct vcpu *v, uint64_t attr, void *addr)
+{
+	struct az_kvm_device_attr a = {
+		.group = AZ_KVM_ARM_VCPU_PMU_V3_CTRL, .attr = attr,
+		.addr = (uint64_t)(uintptr_t)addr,
+	};
+
+	if (ioctl(v->fd, AZ_KVM_SET_DEVICE_ATTR, &a) < 0)
+		return err_set(errno, "vCPU %u: cannot set up its PMU (%s): %s",
+			       v->id, attr == AZ_KVM_ARM_VCPU_PMU_V3_IRQ ?
+			       "interrupt" : "init", strerror(errno));
+	return 0;
+}
+
+int vcpus_init_pmu(struct vcpus *g, unsigned int intid)
+{
+	int irq = (int)intid, r = 0;
+
+	for (unsigned int i = 0; !r && i < g->count; i++)
+		r = vcpu_pmu_attr(&g->cpu[i], AZ_KVM_ARM_VCPU_PMU_V3_IRQ,
+				  &irq) ?:
+		    vcpu_pmu_attr(&g->cpu[i], AZ_KVM_ARM_VCPU_PMU_V3_INIT,
+				  NULL);
 	return r;
 }
 

@@ -108,6 +108,11 @@ void vcpu_install_kick_handler(void);
 int vcpus_create(struct vcpus *g, struct kvm *kvm, unsigned int count,
 		 const struct mmio_bus *bus, struct vm_stats *stats,
 		 vcpu_stop_fn stop, void *stop_ctx);
+/*
+ * Each vCPU's PMU (made with kvm->vm_pmu set): its overflow interrupt,
+ * the INTID of a PPI, then INIT. After the vGIC is initialised.
+ */
+int vcpus_init_pmu(struct vcpus *g, unsigned int intid);
 /* The arm64 boot protocol on vCPU 0: x0 = dtb, pc = entry, EL1h. */
 int vcpus_set_boot(struct vcpus *g, uint64_t entry, uint64_t dtb);
 int vcpus_start(struct vcpus *g);

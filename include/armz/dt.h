@@ -28,6 +28,8 @@ struct dt_config {
 	int gic_version;		/* 0, 2 or 3 */
 	/* /psci (hvc) and enable-method = "psci"; needs a GIC */
 	bool psci;
+	bool its;			/* a GICv3 ITS (msi-controller) */
+	bool pmu;			/* arm,armv8-pmuv3 on its PPI */
 	const char *bootargs;		/* may be NULL */
 	uint64_t initrd_start, initrd_size;	/* size 0 = none */
 	const char *stdout_path;	/* e.g. "/uart@9000000", may be NULL */

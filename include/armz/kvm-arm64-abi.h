@@ -311,11 +311,41 @@ struct az_kvm_guest_debug {
 #define AZ_KVM_VGIC_V2_ADDR_TYPE_CPU	1
 #define AZ_KVM_VGIC_V3_ADDR_TYPE_DIST	2
 #define AZ_KVM_VGIC_V3_ADDR_TYPE_REDIST	3
+/* The GICv3 ITS: its own device, one 128 KiB frame, initialised at once. */
+#define AZ_KVM_DEV_TYPE_ARM_VGIC_ITS	8
+#define AZ_KVM_VGIC_ITS_ADDR_TYPE	4
+
+/*
+ * The guest's PMU (Documentation/virt/kvm/devices/vcpu.rst): the
+ * KVM_ARM_VCPU_PMU_V3 feature at VCPU_INIT, then per vCPU, once the vGIC
+ * is initialised, its overflow interrupt (an INTID, a PPI) and INIT.
+ */
+#define AZ_KVM_CAP_ARM_PMU_V3		126
+#define AZ_KVM_ARM_VCPU_PMU_V3_CTRL	0
+#define AZ_KVM_ARM_VCPU_PMU_V3_IRQ	0
+#define AZ_KVM_ARM_VCPU_PMU_V3_INIT	1
+
+/*
+ * Memory tagging: KVM_ENABLE_CAP(KVM_CAP_ARM_MTE) on the VM before any
+ * vCPU exists; every memory slot must then be MTE-capable memory, which
+ * anonymous private mappings are.
+ */
+#define AZ_KVM_CAP_ARM_MTE		205
+
+struct az_kvm_enable_cap {
+	uint32_t cap;
+	uint32_t flags;
+	uint64_t args[4];
+	uint8_t pad[64];
+};
+
+#define AZ_KVM_ENABLE_CAP		AZ_IOW(0xa3, struct az_kvm_enable_cap)
 
 /* KVM_IRQ_LINE numbering: type, vCPU and interrupt id in one word. */
 #define AZ_KVM_ARM_IRQ_TYPE_SHIFT	24
 #define AZ_KVM_ARM_IRQ_TYPE_SPI		1
 #define AZ_GIC_SPI_BASE			32
+#define AZ_GIC_PPI_BASE			16
 
 /* PSCI function ids armz names in messages. */
 #define AZ_PSCI_0_2_FN64_CPU_ON		0xc4000003U

@@ -129,5 +129,10 @@ void uart_set_rx_gate(struct uart *u, bool gated);
  * node is serial@<base> with reg, irq and clock; the bus frees the UART.
  */
 extern const struct mmio_ops uart_mmio_ops;
+/*
+ * The same UART at a second address: registers only, no node, and the
+ * bus neither stops nor frees it (the region of uart_mmio_ops does).
+ */
+extern const struct mmio_ops uart_alias_mmio_ops;
 
 #endif

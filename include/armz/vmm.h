@@ -36,6 +36,14 @@ enum vm_console {
 	VM_CONSOLE_VIRTIO,		/* virtio-console, hvc0 */
 };
 
+/* Which interrupt controller (lkvm's --irqchip); AUTO: GICv3, else v2. */
+enum vm_irqchip {
+	VM_IRQCHIP_AUTO,
+	VM_IRQCHIP_GICV2,
+	VM_IRQCHIP_GICV3,
+	VM_IRQCHIP_GICV3_ITS,		/* a GICv3 with an ITS */
+};
+
 /*
  * What the user asked for: filled by vmm/cli.c alone, every option parsed
  * into its typed form there, and read-only afterwards. Anything random
@@ -46,6 +54,7 @@ struct vm_config {
 	enum kernel_format kernel_format;	/* --kernel-format; 0: auto */
 	const char *initrd;
 	const char *params;
+	bool nodefaults;		/* bootargs are exactly params */
 	const char *payload;
 	bool has_load_addr;
 	uint64_t load_addr;
@@ -61,6 +70,9 @@ struct vm_config {
 	const char *console_log;
 	const char *report;
 	enum vm_console console;
+	enum vm_irqchip irqchip;
+	bool pmu;			/* a PMUv3 for the guest, or fail */
+	bool mte;			/* memory tagging, where offered */
 	bool rng;
 	struct blk_config disks[VM_MAX_DISKS];
 	unsigned int ndisks;

@@ -267,6 +267,207 @@ case_payload_fault() {
 	expect_no_out "returned"
 }
 
+# ------------------------------------------- kvmtool's command line: lkvm
+# armz started as lkvm speaks kvmtool's command line; the bare test
+# binary (tests/payloads/bare) stands in for kvm-unit-tests' tests, run
+# with exactly the flags kvm-unit-tests' runner gives kvmtool.
+LKVM=${LKVM:-/bin/lkvm}
+BARE=/payloads/bare.bin
+# What kvm-unit-tests puts in its environment file (the initrd).
+BARE_ENV=$LOGDIR/bare.env
+
+# run_lkvm TIMEOUT ARG...: as run_armz, through the lkvm name.
+run_lkvm() {
+	_t=$1
+	shift
+	echo "${ARMZ_FEATURES:+ARMZ_FEATURES=$ARMZ_FEATURES }lkvm $*" >>"$CMD"
+	timeout "$_t" "$LKVM" "$@" >"$OUT" 2>"$ERR" </dev/null
+	status=$?
+	tr -d '\r' <"$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+	[ "$status" -ne 143 ] || note "killed after ${_t}s"
+}
+
+# run_bare CPUS PARAMS [LKVM OPTION...]: kvm-unit-tests' arm/run line.
+run_bare() {
+	_cpus=$1 _params=$2
+	shift 2
+	printf 'TESTNAME=bare\nKVM_UNIT_TESTS_ENV_OLD=1\nFOO=bar 1\n' \
+		>"$BARE_ENV"
+	run_lkvm "$QUICK_TIMEOUT" run --kernel "$BARE" --cpus "$_cpus" \
+		--params "$_params" --nodefaults --network mode=none \
+		--loglevel=warning "$@" --initrd "$BARE_ENV"
+}
+
+# A lkvm usage error: one 'lkvm: ...' line holding STR.
+expect_lkvm_err() {
+	grep -F -- "$1" "$ERR" | grep -q '^lkvm: ' ||
+		fail "expected an 'lkvm: ...$1...' line on stderr"
+}
+
+# The bare binary ran to its end: its status line and no failed check.
+expect_bare_passed() {
+	expect_out "bare: early output at 0x1000000"
+	expect_out "dt: /chosen"
+	expect_out "env: FOO=bar 1"
+	expect_out " 0 unexpected failures"
+	expect_line "EXIT: STATUS=1"
+	expect_no_out "FAIL: "
+}
+
+case_lkvm_help() {
+	run_lkvm "$QUICK_TIMEOUT" --help
+	expect_status 0
+	expect_out "The most commonly used lkvm commands are:"
+	run_lkvm "$QUICK_TIMEOUT" run --help
+	expect_status 0
+	expect_out "--irqchip"
+	run_lkvm "$QUICK_TIMEOUT" version
+	expect_status 0
+	expect_out "armz "
+	# What armz does not have is refused by name, as a usage error.
+	run_lkvm "$QUICK_TIMEOUT" run --kernel "$BARE" --nested
+	expect_status 2
+	expect_lkvm_err "'--nested' is not supported by armz"
+	run_lkvm "$QUICK_TIMEOUT" run --kernel "$BARE" --network mode=bridge
+	expect_status 2
+	expect_lkvm_err "mode=bridge"
+	# kvm-unit-tests probes with a kernel that is not there, and runs
+	# nothing unless the answer is in kvmtool's words.
+	run_bare 1 "" --kernel _NO_FILE_4Uhere_
+	expect_status 1
+	expect_err "Fatal: Unable to open kernel _NO_FILE_4Uhere_"
+	# ... and skips the test when the machine cannot be made, which must
+	# therefore be said first, as kvmtool does.
+	run_bare 2 "" --kernel _NO_FILE_4Uhere_ --irqchip=gicv2
+	expect_status 1
+	if grep -q "cannot make a GICv2" "$ERR"; then
+		! grep -q "Unable to open kernel" "$ERR" ||
+			fail "the missing kernel was named, not the GICv2"
+	else
+		expect_err "Fatal: Unable to open kernel _NO_FILE_4Uhere_"
+	fi
+	export ARMZ_FEATURES=s390
+	run_bare 1 "" --kernel _NO_FILE_4Uhere_ --irqchip=gicv3
+	unset ARMZ_FEATURES
+	expect_status 1
+	expect_err "--irqchip: no in-kernel interrupt controller"
+}
+
+# 2 vCPUs, 256 MiB in kvmtool's unit, GICv3, timer, PSCI CPU_ON, the
+# environment from the initrd and bootargs exactly --params.
+case_lkvm_bare() {
+	run_bare 2 "cpus=2 mem=256 gic=v3 timer=1 psci=1 pmu=0 its=0 env=TESTNAME env=FOO smp" \
+		--mem 256
+	expect_status 0
+	expect_bare_passed
+	expect_out "bare: bootargs 'cpus=2 mem=256 gic=v3 timer=1 psci=1 pmu=0 its=0 env=TESTNAME env=FOO smp'"
+	expect_out "bare: cpu 1 up, MPIDR 0x1"
+	expect_out "dt: /psci"
+	expect_out "dt: /serial@9000000"
+}
+
+# A failing check must show in the status line (kvm-unit-tests reads it).
+case_lkvm_bare_fail() {
+	run_bare 1 "cpus=1 fail"
+	expect_status 0
+	expect_out "FAIL: fail: asked to"
+	expect_line "EXIT: STATUS=3"
+}
+
+case_lkvm_pmu() {
+	run_bare 2 "cpus=2 pmu=1 smp" --pmu
+	expect_status 0
+	expect_bare_passed
+	expect_out "dt: /pmu"
+}
+
+case_lkvm_its() {
+	run_bare 2 "cpus=2 gic=v3 its=1 smp" --irqchip=gicv3-its
+	expect_status 0
+	expect_bare_passed
+	expect_out "dt: /intc@8000000/msi-controller@8080000"
+}
+
+# A GICv3 host gives a GICv2 only with the v2 compatibility of its CPU
+# interface, which the emulated host lacks: armz must then say so.
+case_lkvm_gicv2() {
+	run_bare 2 "cpus=2 gic=v2 smp" --irqchip=gicv2
+	if [ "$status" = 1 ]; then
+		expect_err "--irqchip=gicv2: this arm64 KVM cannot make a GICv2"
+		note "this host cannot make a GICv2: the refusal was checked"
+	else
+		expect_status 0
+		expect_bare_passed
+	fi
+}
+
+# armz's own command line runs the same binary with the raw format.
+case_raw_kernel_format() {
+	printf 'TESTNAME=raw\nFOO=bar 1\n' >"$BARE_ENV"
+	run_armz "$QUICK_TIMEOUT" run -k "$BARE" --kernel-format raw -c 2 \
+		-i "$BARE_ENV" -p "cpus=2 mem=256 gic=v3 env=FOO smp"
+	expect_status 0
+	expect_bare_passed
+	expect_out "bare: bootargs 'cpus=2 mem=256 gic=v3 env=FOO smp'"
+}
+
+# ------------------------------------ the s390 device's feature set
+# ARMZ_FEATURES=s390 keeps armz to what the arm64 KVM on s390 offers as
+# posted: 1 vCPU, no vGIC, no irqfd, no PSCI 0.2 feature at VCPU_INIT, core
+# registers only. What runs there today runs here under real KVM.
+
+case_s390_payloads() {
+	export ARMZ_FEATURES=s390
+	run_armz "$QUICK_TIMEOUT" run --payload /payloads/hello.bin
+	expect_status 42
+	expect_out "payload: device tree and test-exit found"
+	run_armz "$QUICK_TIMEOUT" run --payload /payloads/fault.bin
+	expect_status 121
+	expect_err "unmapped address"
+	# Without the PSCI 0.2 feature KVM speaks PSCI 0.1, which has no
+	# SYSTEM_OFF: the call returns and the payload says so (the s390
+	# device serves SYSTEM_OFF itself).
+	run_armz "$QUICK_TIMEOUT" run --payload /payloads/poweroff.bin
+	expect_status 5
+	expect_out "payload: PSCI SYSTEM_OFF returned"
+	unset ARMZ_FEATURES
+}
+
+# kvm-unit-tests' no-GIC tests: 1 vCPU, no interrupt controller, no timer
+# or PSCI node, arguments and environment as on a full host.
+case_s390_bare() {
+	export ARMZ_FEATURES=s390
+	run_bare 1 "cpus=1 mem=256 gic=none timer=0 psci=0 pmu=0 env=TESTNAME env=FOO"
+	unset ARMZ_FEATURES
+	expect_status 0
+	expect_bare_passed
+	expect_out "bare: ending through test-exit"
+	expect_no_out "dt: /intc"
+	expect_no_out "dt: /timer"
+}
+
+case_s390_refused() {
+	export ARMZ_FEATURES=s390
+	run_armz "$QUICK_TIMEOUT" run -k "$KERNEL" -i "$INITRD"
+	expect_status 1
+	expect_err "no in-kernel interrupt controller on /dev/kvm (ARMZ_FEATURES=s390): a Linux guest cannot run here yet"
+	expect_err "payloads (use --payload FILE) and bare test binaries"
+	run_bare 2 "cpus=2"
+	expect_status 1
+	expect_err "(ARMZ_FEATURES=s390) offers 1 vCPU"
+	run_bare 1 "cpus=1" --pmu
+	expect_status 1
+	expect_err "--pmu"
+	run_bare 1 "cpus=1" --rng
+	expect_status 1
+	expect_err "no virtio devices"
+	export ARMZ_FEATURES=s390x
+	run_armz "$QUICK_TIMEOUT" run --payload /payloads/hello.bin
+	expect_status 1
+	expect_err "ARMZ_FEATURES='s390x'"
+	unset ARMZ_FEATURES
+}
+
 case_bad_kernel_missing() {
 	run_armz "$QUICK_TIMEOUT" run -k /nonexistent-kernel
 	expect_status 1
@@ -942,6 +1143,43 @@ case_control_socket() {
 	expect_status 143
 	[ ! -e "$CTL_DIR/armz/hb1.sock" ] ||
 		fail "hb1's socket is still there after stop"
+}
+
+# kvmtool's list, pause, resume and stop --name, on the bare binary
+# beating twice a second (a Linux boot would cost the suite a minute).
+lkvm_ctl() {
+	CTL_OUT=$LOGDIR/ctl.out
+	echo "lkvm $*" >>"$CMD"
+	timeout 20 "$LKVM" "$@" >"$CTL_OUT" 2>>"$ERR"
+	ctl_status=$?
+	sed 's/^/  | /' "$CTL_OUT" >>"$CMD"
+}
+
+bare_beats() {
+	grep -c '^beat=' "$OUT"
+}
+
+case_lkvm_control() {
+	ARMZ_BIN=$LKVM bg_armz "$QUICK_TIMEOUT" run --kernel "$BARE" \
+		--name lk1 --nodefaults --network mode=none --params beat
+	wait_out beat=2 30 || { bg_kill; return; }
+	lkvm_ctl list
+	grep -q '^lk1 .*VIR_DOMAIN_RUNNING' "$CTL_OUT" ||
+		fail "'lkvm list' does not show lk1 running"
+	lkvm_ctl pause --name lk1
+	[ "$ctl_status" -eq 0 ] || fail "'lkvm pause' exited $ctl_status"
+	sleep 1
+	_n1=$(bare_beats)
+	sleep 2
+	[ "$_n1" -eq "$(bare_beats)" ] || fail "the beat went on while paused"
+	lkvm_ctl resume --name lk1
+	[ "$ctl_status" -eq 0 ] || fail "'lkvm resume' exited $ctl_status"
+	wait_out "beat=$((_n1 + 2))" 30
+	lkvm_ctl stop --name lk1
+	[ "$ctl_status" -eq 0 ] || fail "'lkvm stop' exited $ctl_status"
+	wait_pid "$bg_pid" 30 || fail "armz still runs 30 s after 'lkvm stop'"
+	bg_finish
+	expect_status 143
 }
 
 # A VM killed -9 leaves its socket; 'armz list' must not show it and

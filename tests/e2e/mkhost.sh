@@ -73,6 +73,10 @@ install -m 0755 "$here/host-init.sh" "$root/init"
 install -m 0755 "$here/cases.sh" "$root/e2e/cases.sh"
 install -m 0755 "$here/bench-host.sh" "$root/e2e/bench-host.sh"
 install -m 0755 "$armz" "$root/bin/armz"
+# By these names armz speaks kvmtool's command line, as make install links.
+for n in lkvm lkvm-static vm; do
+	ln -sf armz "$root/bin/$n"
+done
 # armz looks for its guest init beside itself.
 install -m 0755 "$(dirname "$armz")/armz-init" "$root/bin/armz-init"
 cp "$kdir/Image" "$gdir/initrd.cpio.gz" "$gdir/initrd-stamp" "$root/guest/"

@@ -37,7 +37,10 @@ static void test_caps_s390(void)
 
 	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), -ENOTSUP);
 	CU_ASSERT(msg_has("no in-kernel interrupt controller on /dev/kvm-arm64"));
+	/* The bring-up message says what runs there today. */
 	CU_ASSERT(msg_has("use --payload"));
+	CU_ASSERT(msg_has("bare test binaries"));
+	CU_ASSERT(msg_has("--kernel-format raw"));
 
 	cfg = linux_cfg(2);
 	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), -ENOTSUP);
@@ -46,6 +49,95 @@ static void test_caps_s390(void)
 	cfg = (struct vm_config){ .payload = "p.elf", .cpus = 1,
 				  .mem_size = 256ULL << 20 };
 	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), 0);
+
+	/* A bare test binary runs without interrupts, on 1 vCPU. */
+	cfg = linux_cfg(1);
+	cfg.kernel_format = KERNEL_FORMAT_RAW;
+	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), 0);
+	cfg.cpus = 2;
+	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), -ENOTSUP);
+	cfg.cpus = 1;
+	cfg.pmu = true;
+	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("--pmu"));
+	cfg.pmu = false;
+	cfg.irqchip = VM_IRQCHIP_GICV3;
+	CU_ASSERT_EQUAL(kvm_check_request(&s390_kvm, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("--irqchip: no in-kernel interrupt controller"));
+}
+
+/* ARMZ_FEATURES=s390 on a full arm64 KVM: the s390 device's feature set. */
+static void test_caps_restrict(void)
+{
+	struct kvm k = arm64_kvm;
+	struct vm_config cfg = linux_cfg(1);
+
+	k.caps.gicv2 = k.caps.its = k.caps.pmu_v3 = k.caps.mte = true;
+	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, NULL), 0);
+	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, ""), 0);
+	CU_ASSERT_EQUAL(k.caps.gic_version, 3);
+	CU_ASSERT_PTR_NULL(k.caps.restricted);
+	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, "s390x"), -EINVAL);
+	CU_ASSERT(msg_has("ARMZ_FEATURES='s390x'"));
+	CU_ASSERT_EQUAL(k.caps.gic_version, 3);
+
+	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, "s390"), 0);
+	CU_ASSERT_EQUAL(k.caps.max_vcpus, 1);
+	CU_ASSERT_EQUAL(k.caps.gic_version, 0);
+	CU_ASSERT_FALSE(k.caps.gicv2);
+	CU_ASSERT_FALSE(k.caps.its);
+	CU_ASSERT_FALSE(k.caps.irqfd);
+	CU_ASSERT_FALSE(k.caps.psci_0_2);
+	CU_ASSERT_FALSE(k.caps.pmu_v3);
+	CU_ASSERT_FALSE(k.caps.mte);
+	/* What the probe found and the device as posted also has. */
+	CU_ASSERT_TRUE(k.caps.ioeventfd);
+	CU_ASSERT_EQUAL(k.caps.ipa_bits, 40);
+	CU_ASSERT_STRING_EQUAL(k.caps.restricted, "s390");
+
+	/* Linux is refused as on s390, and the message says why. */
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("no in-kernel interrupt controller on /dev/kvm (ARMZ_FEATURES=s390)"));
+	cfg.kernel_format = KERNEL_FORMAT_RAW;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), 0);
+	cfg.cpus = 2;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("(ARMZ_FEATURES=s390) offers 1 vCPU"));
+	cfg.cpus = 1;
+	cfg.rng = true;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("no virtio devices"));
+}
+
+/* lkvm's --irqchip and --pmu against what the host can make. */
+static void test_caps_irqchip(void)
+{
+	struct kvm k = arm64_kvm;
+	struct vm_config cfg = linux_cfg(4);
+
+	cfg.irqchip = VM_IRQCHIP_GICV2;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("cannot make a GICv2"));
+	k.caps.gicv2 = true;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), 0);
+	cfg.cpus = 9;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("at most 8 vCPUs"));
+	cfg.cpus = 4;
+	cfg.irqchip = VM_IRQCHIP_GICV3_ITS;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("no ITS"));
+	k.caps.its = true;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), 0);
+	cfg.pmu = true;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("KVM_CAP_ARM_PMU_V3"));
+	k.caps.pmu_v3 = true;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), 0);
+	k.caps.gic_version = 2;
+	cfg.irqchip = VM_IRQCHIP_GICV3;
+	CU_ASSERT_EQUAL(kvm_check_request(&k, &cfg), -ENOTSUP);
+	CU_ASSERT(msg_has("GICv2 only"));
 }
 
 /* When the s390 device grows a vGIC, Linux guests need nothing else. */
@@ -120,6 +212,8 @@ static void test_caps_gdb(void)
 static const CU_TestInfo caps_tests[] = {
 	{ "s390 as posted: payload only, 1 vCPU", test_caps_s390 },
 	{ "s390 with a vGIC runs Linux", test_caps_s390_with_gic },
+	{ "ARMZ_FEATURES=s390", test_caps_restrict },
+	{ "--irqchip and --pmu", test_caps_irqchip },
 	{ "arm64 with GICv3 and GICv2", test_caps_arm64 },
 	{ "IPA size", test_caps_ipa },
 	{ "--gdb: what is missing, what still works", test_caps_gdb },

@@ -138,6 +138,9 @@ static void test_cli_basic(void)
 	CU_ASSERT_TRUE(cfg.rw);
 	CU_ASSERT_EQUAL(parse("--console virtio -k I"), 0);
 	CU_ASSERT_EQUAL(cfg.console, VM_CONSOLE_VIRTIO);
+	CU_ASSERT_EQUAL(cfg.kernel_format, KERNEL_FORMAT_AUTO);
+	CU_ASSERT_EQUAL(parse("-k t.flat --kernel-format raw"), 0);
+	CU_ASSERT_EQUAL(cfg.kernel_format, KERNEL_FORMAT_RAW);
 }
 
 static void test_cli_values(void)
@@ -149,6 +152,7 @@ static void test_cli_values(void)
 	refused("-k I -m 1000001", "whole 64K pages");
 	refused("-k I --timeout 0", "--timeout '0'");
 	refused("-k I --console tty", "--console 'tty'");
+	refused("-k I --kernel-format elf", "--kernel-format 'elf': give 'auto'");
 	refused("-k I --name .x", "--name '.x'");
 	refused("-k I --name a/b", "--name 'a/b'");
 	refused("-k I --bogus", "unknown option '--bogus'");

@@ -312,6 +312,50 @@ static void test_dt_no_gic(void)
 	assert_dtc_clean();
 }
 
+/* lkvm's --irqchip=gicv3-its and --pmu. */
+static void test_dt_its_pmu(void)
+{
+	struct dt_config cfg;
+	const fdt32_t *c;
+	const char *s;
+
+	cfg_init(&cfg, 3, 2);
+	cfg.its = true;
+	cfg.pmu = true;
+	CU_ASSERT_EQUAL_FATAL(dt_build(&cfg, blob, sizeof(blob)), 0);
+	s = fdt_getprop(blob, node("/intc@8000000/msi-controller@8080000"),
+			"compatible", NULL);
+	CU_ASSERT(s && !strcmp(s, "arm,gic-v3-its"));
+	CU_ASSERT(has_prop("/intc@8000000/msi-controller@8080000",
+			   "msi-controller"));
+	c = cells("/intc@8000000/msi-controller@8080000", "reg", 4);
+	CU_ASSERT(c && cells_u64(c, 0) == MEMMAP_GIC_ITS_BASE &&
+		  cells_u64(c, 1) == MEMMAP_GIC_ITS_SIZE);
+	s = fdt_getprop(blob, node("/pmu"), "compatible", NULL);
+	CU_ASSERT(s && !strcmp(s, "arm,armv8-pmuv3"));
+	c = cells("/pmu", "interrupts", 3);
+	CU_ASSERT(c && fdt32_to_cpu(c[0]) == DT_IRQ_TYPE_PPI &&
+		  fdt32_to_cpu(c[1]) == MEMMAP_PPI_PMU &&
+		  fdt32_to_cpu(c[2]) == DT_IRQ_LEVEL_HIGH);
+	assert_dtc_clean();
+
+	/* A GICv2 has no ITS; its PPIs carry the CPU mask. */
+	cfg_init(&cfg, 2, 2);
+	cfg.its = true;
+	cfg.pmu = true;
+	CU_ASSERT_EQUAL_FATAL(dt_build(&cfg, blob, sizeof(blob)), 0);
+	CU_ASSERT(node("/intc@8000000/msi-controller@8080000") < 0);
+	c = cells("/pmu", "interrupts", 3);
+	CU_ASSERT(c && fdt32_to_cpu(c[2]) == (0x300 | DT_IRQ_LEVEL_HIGH));
+
+	/* Without a GIC there is nothing to deliver either to. */
+	cfg_init(&cfg, 0, 1);
+	cfg.its = true;
+	cfg.pmu = true;
+	CU_ASSERT_EQUAL_FATAL(dt_build(&cfg, blob, sizeof(blob)), 0);
+	CU_ASSERT(node("/pmu") < 0);
+}
+
 static void test_dt_many_cpus(void)
 {
 	struct dt_config cfg;
@@ -386,6 +430,7 @@ static const CU_TestInfo dt_tests[] = {
 	{ "gicv3 machine", test_dt_gicv3 },
 	{ "gicv2 machine", test_dt_gicv2 },
 	{ "no interrupt controller", test_dt_no_gic },
+	{ "ITS and PMU", test_dt_its_pmu },
 	{ "MPIDR-based cpu reg", test_dt_many_cpus },
 	{ "buffer too small", test_dt_nospace },
 	{ "invalid config", test_dt_invalid },

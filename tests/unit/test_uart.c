@@ -8,6 +8,7 @@
 
 #include <libfdt.h>
 
+#include <armz/bus.h>
 #include <armz/dt.h>
 #include <armz/irq.h>
 #include <armz/le.h>
@@ -532,6 +533,38 @@ static void test_uart_fdt_path(void)
 	CU_ASSERT_STRING_EQUAL(path, UART_DT_PATH);
 }
 
+/*
+ * The alias at kvmtool's address is the same UART: what goes in there
+ * comes out with the rest, and it neither writes a node nor frees.
+ */
+static void test_uart_alias(void)
+{
+	struct mmio_bus bus = { 0 };
+	struct rig r;
+	uint8_t b = 'a';
+
+	rig_init(&r);
+	CU_ASSERT_EQUAL(mmio_bus_add(&bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE,
+				     &uart_mmio_ops, r.u), 0);
+	CU_ASSERT_EQUAL(mmio_bus_add(&bus, MEMMAP_UART_ALIAS_BASE,
+				     MEMMAP_UART_SIZE, &uart_alias_mmio_ops,
+				     r.u), 0);
+	CU_ASSERT_EQUAL(mmio_bus_access(&bus, MEMMAP_UART_ALIAS_BASE, &b, 1,
+					true), 0);
+	b = 'b';
+	CU_ASSERT_EQUAL(mmio_bus_access(&bus, MEMMAP_UART_BASE, &b, 1, true),
+			0);
+	CU_ASSERT_EQUAL(r.out.len, 2);
+	CU_ASSERT_EQUAL(memcmp(r.out.buf, "ab", 2), 0);
+	/* LSR through the alias: transmitter empty, as at the real one. */
+	CU_ASSERT_EQUAL(mmio_bus_access(&bus, MEMMAP_UART_ALIAS_BASE + UART_LSR,
+					&b, 1, false), 0);
+	CU_ASSERT_EQUAL(b & 0x60, 0x60);
+	CU_ASSERT_PTR_NULL(uart_alias_mmio_ops.dt_node);
+	CU_ASSERT_PTR_NULL(uart_alias_mmio_ops.free);
+	mmio_bus_free(&bus);	/* frees the UART once */
+}
+
 static const CU_TestInfo uart_tests[] = {
 	{ "transmit", test_uart_tx },
 	{ "reset state", test_uart_reset_state },
@@ -547,6 +580,7 @@ static const CU_TestInfo uart_tests[] = {
 	{ "stream with back-pressure", test_uart_stream },
 	{ "fdt node", test_uart_fdt },
 	{ "fdt path", test_uart_fdt_path },
+	{ "alias at kvmtool's address", test_uart_alias },
 	CU_TEST_INFO_NULL,
 };
 
