@@ -40,6 +40,10 @@ int kvm_caps_restrict(struct kvm_caps *c, const char *features)
 	c->psci_0_2 = false;
 	c->pmu_v3 = false;
 	c->mte = false;
+	/* Core registers only, and no guest debugging, as posted. */
+	c->sysregs = false;
+	c->guest_debug = false;
+	c->hw_bps = c->hw_wps = 0;
 	c->restricted = "s390";
 	return 0;
 }
@@ -130,6 +134,9 @@ int kvm_gdb_limits(const struct kvm *kvm, char *buf, size_t len)
 {
 	const struct kvm_caps *c = &kvm->caps;
 
+	if (!c->guest_debug && !c->sysregs)
+		return snprintf(buf, len, "%s has no guest debugging (KVM_CAP_SET_GUEST_DEBUG) and core registers only: gdb gets no breakpoints, watchpoints, single steps or system registers, and memory by physical address; core registers, memory, continue and Ctrl-C work",
+				kvm->path);
 	if (!c->guest_debug)
 		return snprintf(buf, len, "%s has no guest debugging (KVM_CAP_SET_GUEST_DEBUG): gdb gets no breakpoints, watchpoints or single steps; registers, memory, continue and Ctrl-C work",
 				kvm->path);

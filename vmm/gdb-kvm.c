@@ -46,6 +46,7 @@ struct gdb_kvm {
 	int wake_fd;
 	bool wait;
 	bool guest_debug;
+	bool sysregs;		/* false: core registers only (s390) */
 	unsigned int hw_bps, hw_wps;
 	pthread_t thread;
 	bool thread_started;
@@ -81,13 +82,14 @@ static struct vcpu *gk_vcpu(struct gdb_kvm *gk, unsigned int i)
 
 /*
  * The stage-1 registers of v: on its own thread or while it is parked.
- * Without system registers (the s390 device as posted) memory is
- * physical, as with the MMU off.
+ * Without system registers (the s390 device as posted, or its feature
+ * set on a full KVM) memory is physical, as with the MMU off.
  */
-static int gk_mmu_regs(struct vcpu *v, struct mmu_regs *m)
+static int gk_mmu_regs(struct gdb_kvm *gk, struct vcpu *v,
+		       struct mmu_regs *m)
 {
 	memset(m, 0, sizeof(*m));
-	if (vcpu_reg_read(v, AZ_REG_SCTLR_EL1, &m->sctlr)) {
+	if (!gk->sysregs || vcpu_reg_read(v, AZ_REG_SCTLR_EL1, &m->sctlr)) {
 		m->sctlr = 0;
 		return 0;
 	}
@@ -103,7 +105,7 @@ static int gk_read_insn(struct gdb_kvm *gk, struct vcpu *v, uint64_t va,
 	struct mmu_regs m;
 	uint8_t b[4];
 
-	if (gk_mmu_regs(v, &m) || mmu_read(gk->mem, &m, va, b, 4) != 4)
+	if (gk_mmu_regs(gk, v, &m) || mmu_read(gk->mem, &m, va, b, 4) != 4)
 		return -EFAULT;
 	*insn = le32_read(b);
 	return 0;
@@ -121,7 +123,8 @@ static unsigned int gk_nr_vcpus(void *ctx)
 static int gk_read_reg(void *ctx, unsigned int vcpu, unsigned int regno,
 		       uint8_t *val)
 {
-	struct vcpu *v = gk_vcpu(ctx, vcpu);
+	struct gdb_kvm *gk = ctx;
+	struct vcpu *v = gk_vcpu(gk, vcpu);
 	uint64_t pstate, id, raw[2];
 	int r;
 
@@ -129,7 +132,7 @@ static int gk_read_reg(void *ctx, unsigned int vcpu, unsigned int regno,
 	if (r)
 		return r;
 	id = gdb_reg_kvm_id(regno, pstate);
-	if (!id)
+	if (!id || (!gk->sysregs && !AZ_KVM_REG_IS_CORE(id)))
 		return -ENOENT;
 	r = vcpu_reg_read(v, id, raw);
 	/* A register this KVM does not have: gdb shows <unavailable>. */
@@ -144,7 +147,8 @@ static int gk_read_reg(void *ctx, unsigned int vcpu, unsigned int regno,
 static int gk_write_reg(void *ctx, unsigned int vcpu, unsigned int regno,
 			const uint8_t *val)
 {
-	struct vcpu *v = gk_vcpu(ctx, vcpu);
+	struct gdb_kvm *gk = ctx;
+	struct vcpu *v = gk_vcpu(gk, vcpu);
 	uint64_t pstate, id, raw[2];
 	int r;
 
@@ -152,7 +156,7 @@ static int gk_write_reg(void *ctx, unsigned int vcpu, unsigned int regno,
 	if (r)
 		return r;
 	id = gdb_reg_kvm_id(regno, pstate);
-	if (!id)
+	if (!id || (!gk->sysregs && !AZ_KVM_REG_IS_CORE(id)))
 		return -ENOENT;
 	r = vcpu_reg_read(v, id, raw);
 	if (r)
@@ -166,7 +170,7 @@ static ssize_t gk_read_mem(void *ctx, unsigned int vcpu, uint64_t addr,
 {
 	struct gdb_kvm *gk = ctx;
 	struct mmu_regs m;
-	int r = gk_mmu_regs(gk_vcpu(gk, vcpu), &m);
+	int r = gk_mmu_regs(gk, gk_vcpu(gk, vcpu), &m);
 
 	return r ? r : mmu_read(gk->mem, &m, addr, buf, len);
 }
@@ -201,7 +205,7 @@ static int gk_write_mem(void *ctx, unsigned int vcpu, uint64_t addr,
 {
 	struct gdb_kvm *gk = ctx;
 	struct mmu_regs m;
-	int r = gk_mmu_regs(gk_vcpu(gk, vcpu), &m) ?:
+	int r = gk_mmu_regs(gk, gk_vcpu(gk, vcpu), &m) ?:
 		mmu_write(gk->mem, &m, addr, buf, len);
 
 	if (!r)
@@ -597,6 +601,7 @@ int gdb_kvm_new(const char *spec, bool wait, const struct kvm *kvm,
 		return err_set(ENOMEM, "gdb: out of memory");
 	gk->wait = wait;
 	gk->guest_debug = kvm->caps.guest_debug;
+	gk->sysregs = kvm->caps.sysregs;
 	gk->hw_bps = kvm->caps.hw_bps;
 	gk->hw_wps = kvm->caps.hw_wps;
 	gk->conn_fd = -1;

@@ -114,6 +114,8 @@ int kvm_probe(struct kvm *kvm)
 	c->psci_0_2 = kvm_check(kvm, fd, AZ_KVM_CAP_ARM_PSCI_0_2);
 	c->immediate_exit = kvm_check(kvm, fd, AZ_KVM_CAP_IMMEDIATE_EXIT);
 	c->guest_debug = kvm_check(kvm, fd, AZ_KVM_CAP_SET_GUEST_DEBUG);
+	/* arm64 KVM has always had them; the s390 device as posted not. */
+	c->sysregs = true;
 	c->hw_bps = kvm_check(kvm, fd, AZ_KVM_CAP_GUEST_DEBUG_HW_BPS);
 	c->hw_wps = kvm_check(kvm, fd, AZ_KVM_CAP_GUEST_DEBUG_HW_WPS);
 

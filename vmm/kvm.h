@@ -31,6 +31,7 @@ struct kvm_caps {
 	uint32_t preferred_target;
 	bool guest_debug;		/* KVM_SET_GUEST_DEBUG */
 	unsigned int hw_bps, hw_wps;	/* debug register slots for it */
+	bool sysregs;			/* ONE_REG reaches more than the core */
 	/*
 	 * The feature set armz was told to keep to (ARMZ_FEATURES, see
 	 * kvm_caps_restrict()), or NULL: what the probe found.

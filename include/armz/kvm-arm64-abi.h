@@ -208,6 +208,10 @@ struct az_kvm_run {
 #define AZ_KVM_REG_ARM64		0x6000000000000000ULL
 #define AZ_KVM_REG_SIZE_U64		0x0030000000000000ULL
 #define AZ_KVM_REG_ARM_CORE		(0x0010ULL << 16)
+#define AZ_KVM_REG_ARM_COPROC_MASK	(0xffffULL << 16)
+/* Whether a ONE_REG id is one of struct kvm_regs (all the s390 device has). */
+#define AZ_KVM_REG_IS_CORE(id) \
+	(((id) & AZ_KVM_REG_ARM_COPROC_MASK) == AZ_KVM_REG_ARM_CORE)
 #define AZ_KVM_REG_CORE(word) \
 	(AZ_KVM_REG_ARM64 | AZ_KVM_REG_SIZE_U64 | AZ_KVM_REG_ARM_CORE | \
 	 (uint64_t)(word))

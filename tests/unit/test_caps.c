@@ -73,6 +73,8 @@ static void test_caps_restrict(void)
 	struct vm_config cfg = linux_cfg(1);
 
 	k.caps.gicv2 = k.caps.its = k.caps.pmu_v3 = k.caps.mte = true;
+	k.caps.guest_debug = k.caps.sysregs = true;
+	k.caps.hw_bps = k.caps.hw_wps = 2;
 	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, NULL), 0);
 	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, ""), 0);
 	CU_ASSERT_EQUAL(k.caps.gic_version, 3);
@@ -90,6 +92,10 @@ static void test_caps_restrict(void)
 	CU_ASSERT_FALSE(k.caps.psci_0_2);
 	CU_ASSERT_FALSE(k.caps.pmu_v3);
 	CU_ASSERT_FALSE(k.caps.mte);
+	/* Core registers only, no guest debugging: gdb keeps to them. */
+	CU_ASSERT_FALSE(k.caps.sysregs);
+	CU_ASSERT_FALSE(k.caps.guest_debug);
+	CU_ASSERT_EQUAL(k.caps.hw_bps + k.caps.hw_wps, 0);
 	/* What the probe found and the device as posted also has. */
 	CU_ASSERT_TRUE(k.caps.ioeventfd);
 	CU_ASSERT_EQUAL(k.caps.ipa_bits, 40);
@@ -194,8 +200,15 @@ static void test_caps_gdb(void)
 
 	/* The s390 device as posted: no guest debugging at all. */
 	CU_ASSERT(kvm_gdb_limits(&s390_kvm, buf, sizeof(buf)) > 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "/dev/kvm-arm64 has no guest debugging (KVM_CAP_SET_GUEST_DEBUG)"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "registers, memory, continue and Ctrl-C work"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "/dev/kvm-arm64 has no guest debugging (KVM_CAP_SET_GUEST_DEBUG) and core registers only"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "memory by physical address"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "core registers, memory, continue and Ctrl-C work"));
+	k.caps.guest_debug = false;
+	k.caps.sysregs = true;
+	CU_ASSERT(kvm_gdb_limits(&k, buf, sizeof(buf)) > 0);
+	CU_ASSERT_PTR_NULL(strstr(buf, "core registers only"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "; registers, memory, continue and Ctrl-C work"));
+	k.caps.guest_debug = true;
 
 	k.caps.hw_wps = 0;
 	CU_ASSERT(kvm_gdb_limits(&k, buf, sizeof(buf)) > 0);
