@@ -9,7 +9,8 @@
 #               libraries taken from ARMZ_DYN_SYSROOT; ARMZ_DYN=none: none
 # PAYLOADS=dir  and these bare-metal payloads (out/arm64/payloads)
 # E2E_DIR       where images are kept (out/e2e)
-# E2E_TIMEOUT   wall-clock seconds the emulated host may run (900)
+# E2E_TIMEOUT   wall-clock seconds the emulated host may run (2400: the
+#               whole suite takes about 20 minutes on 2 idle cores)
 # E2E_GDB_HOSTPORT  give the host a NIC on qemu's user network, with this
 #               port of 127.0.0.1 forwarded to the host's port 1234 (for
 #               gdb outside and armz --gdb inside)
@@ -20,7 +21,7 @@
 PATH=$PATH:/usr/sbin:/sbin
 
 E2E_DIR=${E2E_DIR:-out/e2e}
-E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+E2E_TIMEOUT=${E2E_TIMEOUT:-2400}
 
 # libslirp ships no static library, so --net user needs a dynamic armz.
 # A failure only costs the user-mode cases.
