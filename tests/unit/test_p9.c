@@ -1462,8 +1462,9 @@ static void test_p9_pseudo_fs(void)
 	struct statfs sf;
 	struct attr a;
 
-	if (statfs("/proc/self", &sf) || sf.f_type != 0x9fa0)
-		return;		/* no procfs here */
+	if ((statfs("/proc/self", &sf) || sf.f_type != 0x9fa0) &&
+	    UNIT_ENV_MISSING("no procfs at /proc"))
+		return;
 	memset(&t, 0, sizeof(t));
 	t.cap = BUF;
 	CU_ASSERT_FATAL(p9_server_new("/proc", true, &t.s) == 0);
