@@ -331,14 +331,21 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
 		env.tap_fds[i] = -1;
 	raise_fd_limit();
+	/*
+	 * The command's initramfs first: what armz needs of its own
+	 * installation (armz-init, the kernel's modules) is found, or said
+	 * missing, before it looks for KVM; install-check relies on that.
+	 */
+	if (cfg.command && command_build_initrd(&cfg, &initramfs))
+		return fail(ARMZ_EXIT_ERROR, err_msg());
 	if (kvm_open(&kvm, cfg.kvm_dev ? cfg.kvm_dev : kvm_default_device()) ||
 	    kvm_probe(&kvm)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 		kvm_close(&kvm);
+		cpio_free(&initramfs);
 		return status;
 	}
-	if ((cfg.command && command_build_initrd(&cfg, &initramfs)) ||
-	    open_taps(&cfg, &env)) {
+	if (open_taps(&cfg, &env)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
 		env.initrd_data = initramfs.buf;
