@@ -5,13 +5,19 @@
 #
 #   E2E-RESULT NAME PASS
 #   E2E-RESULT NAME FAIL reason
+#   E2E-RESULT NAME SKIP reason
 #
-# A case is a function case_NAME() defined at the start of a line; cases run
-# in the order they appear. To add one, write the function: run armz with
-# run_armz (or check something else), then state what must hold with the
-# expect_* helpers. The first unmet expectation is the case's reason.
+# and after the last one E2E-CASES-END. A case is a function case_NAME()
+# defined at the start of a line; cases run in the order they appear. To
+# add one, write the function: run armz with run_armz (or check something
+# else), then state what must hold with the expect_* helpers. The first
+# unmet expectation is the case's reason. skip is only for a capability
+# the host lacks, checked first and named; the runner counts skips, and in
+# CI a skip fails the run.
 #
 # ARMZ_E2E=boot_1cpu,bad_* selects cases (names or shell patterns).
+# cases.sh --list prints the names selected, one a line, and runs nothing:
+# the runner checks the results against it.
 
 ARMZ=${ARMZ:-/bin/armz}
 KERNEL=/guest/Image
@@ -46,6 +52,12 @@ note() {
 
 fail() {
 	[ -n "$reason" ] || reason=$*
+}
+
+# skip WHAT: the host lacks WHAT, which the case needs and has checked for.
+# A failure before or after still makes the case fail.
+skip() {
+	[ -n "$skipped" ] || skipped=$*
 }
 
 expect_status() {
@@ -685,7 +697,7 @@ wait_pid() {
 net_tap() {
 	_tapif=$1
 	modprobe tun 2>/dev/null
-	[ -c /dev/net/tun ] || { fail "no /dev/net/tun in the host"; return; }
+	[ -c /dev/net/tun ] || { skip "no /dev/net/tun in the host"; return; }
 	ip link set lo up
 	host_recv "$LOGDIR/tap-recv" 5001
 	bg_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" \
@@ -726,7 +738,7 @@ case_net_tap() {
 # The same with vhost-net moving the packets in the host kernel.
 case_net_tap_vhost() {
 	modprobe vhost_net 2>/dev/null
-	[ -c /dev/vhost-net ] || { fail "no /dev/vhost-net in the host"; return; }
+	[ -c /dev/vhost-net ] || { skip "no /dev/vhost-net in the host"; return; }
 	net_tap tap1 ",vhost=on"
 }
 
@@ -735,8 +747,8 @@ ARMZ_DYN=/bin/armz-dyn
 
 case_net_user() {
 	[ -x "$ARMZ_DYN" ] || {
-		fail "no $ARMZ_DYN in the host: no dynamic armz was built" \
-			"(see the runner's output)"; return; }
+		skip "no $ARMZ_DYN (libslirp) in the host: no dynamic armz" \
+			"was built (see the runner's output)"; return; }
 	ip link set lo up
 	host_recv "$LOGDIR/user-recv" 5003
 	ARMZ_BIN=$ARMZ_DYN
@@ -769,8 +781,8 @@ case_net_user() {
 # per run, not once per boot, so leases and host rules keyed on it hold.
 case_net_mac_reset() {
 	[ -x "$ARMZ_DYN" ] || {
-		fail "no $ARMZ_DYN in the host: no dynamic armz was built" \
-			"(see the runner's output)"; return; }
+		skip "no $ARMZ_DYN (libslirp) in the host: no dynamic armz" \
+			"was built (see the runner's output)"; return; }
 	_armz=$ARMZ
 	ARMZ=$ARMZ_DYN
 	run_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" --net user \
@@ -791,8 +803,8 @@ case_net_mac_reset() {
 # console and user-mode networking.
 case_all_devices() {
 	[ -x "$ARMZ_DYN" ] || {
-		fail "no $ARMZ_DYN in the host: no dynamic armz was built"
-		return; }
+		skip "no $ARMZ_DYN (libslirp) in the host: no dynamic armz" \
+			"was built (see the runner's output)"; return; }
 	ip link set lo up
 	_args=
 	for _d in vda vdb vdc vdd; do
@@ -837,11 +849,10 @@ case_all_devices() {
 # ------------------------------------------------ control socket, report
 
 # Every armz makes its control socket where XDG_RUNTIME_DIR says; the
-# directory must exist.
+# directory must exist (the runner below makes it).
 CTL_DIR=$LOGDIR/xdg
 XDG_RUNTIME_DIR=$CTL_DIR
 export XDG_RUNTIME_DIR
-mkdir -p "$CTL_DIR"
 
 # ctl ARG...: armz list/status/pause/..., output in $CTL_OUT, status in
 # $ctl_status.
@@ -1182,12 +1193,17 @@ run_case() {
 	: >"$OUT"
 	: >"$ERR"
 	reason=""
+	skipped=""
 	status=""
 	_t0=$(centisecs)
 	"case_$1"
 	_dt=$(($(centisecs) - _t0))
 	_up=$(grep -E '^(guest-uptime|report-userspace-ms)=' "$OUT" | tr '\n' ' ')
 	echo "E2E-TIME $1 $((_dt / 100)).$(printf %02d $((_dt % 100)))s $_up"
+	if [ -z "$reason" ] && [ -n "$skipped" ]; then
+		echo "E2E-RESULT $1 SKIP $skipped"
+		return 0
+	fi
 	if [ -z "$reason" ]; then
 		echo "E2E-RESULT $1 PASS"
 		return 0
@@ -1203,7 +1219,14 @@ run_case() {
 	return 1
 }
 
-mkdir -p "$LOGDIR"
+if [ "${1:-}" = --list ]; then
+	for c in $(cases); do
+		selected "$c" && echo "$c"
+	done
+	exit 0
+fi
+
+mkdir -p "$LOGDIR" "$CTL_DIR"
 ran=0
 for c in $(cases); do
 	selected "$c" || continue
@@ -1211,3 +1234,5 @@ for c in $(cases); do
 	ran=$((ran + 1))
 done
 [ "$ran" -gt 0 ] || echo "E2E-ERROR no case matches ARMZ_E2E=$ARMZ_E2E"
+# The runner takes a missing end as a shell that died in a case.
+echo "E2E-CASES-END ran=$ran"
