@@ -15,11 +15,13 @@
  *
  * Nothing may crash or read or write outside a buffer, and nothing
  * outside the share may change: base and the canary are compared with
- * how they were before every input. The response buffer is exactly the
- * negotiated msize, while the server is told the transport has room for
- * P9_MSIZE_MAX: a response that ignores a lowered msize runs off the end
- * of it and ASan says so.
+ * how they were before every input. As far as ASan knows, the response
+ * buffer ends after the negotiated msize, while the server is told the
+ * transport has room for P9_MSIZE_MAX: a response that ignores a lowered
+ * msize runs off the end of it and ASan says so.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdint.h>
@@ -32,6 +34,17 @@
 
 #include <armz/le.h>
 #include <armz/p9.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define HAVE_SANITIZER_DEATH_CALLBACK
+#endif
+#endif
+#ifndef ASAN_POISON_MEMORY_REGION
+#define ASAN_POISON_MEMORY_REGION(addr, size)	((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size)	((void)(addr), (void)(size))
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,9 +59,15 @@ static char *base = base_tmp;
 static char share[64];
 static char canary[64];
 static struct stat base_st, canary_st;
+static DIR *share_dir;		/* the share's root, to see it is empty */
 
-static uint8_t *resp;
-static size_t resp_size;
+/*
+ * One buffer of the transport's full size, its bytes past the msize
+ * poisoned for ASan: reallocating it at every change of msize made
+ * ASan's allocator the slowest part of a run.
+ */
+static uint8_t resp[P9_MSIZE_MAX];
+static size_t resp_size = P9_MSIZE_MAX;
 
 static void cleanup(void);
 
@@ -62,22 +81,41 @@ static void die(const char *what)
 
 static void put_file(const char *rel, const void *data, size_t len)
 {
-	char path[128];
-	int fd;
+	int fd = openat(dirfd(share_dir), rel,
+			O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
-	snprintf(path, sizeof(path), "%s/%s", share, rel);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd))
 		die("cannot write the share's files");
 }
 
 static void put_link(const char *target, const char *rel)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", share, rel);
-	if (symlink(target, path))
+	if (symlinkat(target, dirfd(share_dir), rel))
 		die("cannot make the share's links");
+}
+
+/*
+ * Removes the tree's own entries by name, a few system calls where a walk
+ * takes dozens; false when anything else is left (the input made more).
+ */
+static bool share_empty_fast(void)
+{
+	static const char *const names[] = {
+		"dir/file", "dir", "big", "escape", "up", "canary",
+	};
+	struct dirent *d;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (unlinkat(dirfd(share_dir), names[i],
+			     strcmp(names[i], "dir") ? 0 : AT_REMOVEDIR) &&
+		    errno != ENOENT)
+			return false;
+	rewinddir(share_dir);
+	while ((d = readdir(share_dir)))
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+			return false;
+	return true;
 }
 
 static int open_up(const char *path, const struct stat *st, int flag,
@@ -98,7 +136,7 @@ static int remove_one(const char *path, const struct stat *st, int flag,
 static void share_fill(void)
 {
 	static uint8_t big[BIG_SIZE];
-	char path[128], names[4096], *name;
+	char names[4096], *name;
 	ssize_t len;
 	size_t i;
 
@@ -110,13 +148,13 @@ static void share_fill(void)
 	for (name = names; len > 0 && name < names + len;
 	     name += strlen(name) + 1)
 		lremovexattr(share, name);
-	if (nftw(share, remove_one, 16, FTW_PHYS | FTW_DEPTH)) {
+	if (!share_empty_fast() &&
+	    nftw(share, remove_one, 16, FTW_PHYS | FTW_DEPTH)) {
 		nftw(share, open_up, 16, FTW_PHYS);
 		if (nftw(share, remove_one, 16, FTW_PHYS | FTW_DEPTH))
 			die("cannot empty the share");
 	}
-	snprintf(path, sizeof(path), "%s/dir", share);
-	if (mkdir(path, 0755))
+	if (mkdirat(dirfd(share_dir), "dir", 0755))
 		die("cannot make the share's directory");
 	put_file("dir/file", "hello", 5);
 	for (i = 0; i < sizeof(big); i++)
@@ -132,6 +170,9 @@ static void cleanup(void)
 	if (server)
 		p9_server_free(server);
 	server = NULL;
+	if (share_dir)
+		closedir(share_dir);
+	share_dir = NULL;
 	if (share[0]) {
 		chmod(share, 0755);
 		nftw(share, open_up, 16, FTW_PHYS);
@@ -153,7 +194,7 @@ static void fuzz_setup(void)
 		die("chmod");
 	snprintf(share, sizeof(share), "%s/share", base);
 	snprintf(canary, sizeof(canary), "%s/canary", base);
-	if (mkdir(share, 0755))
+	if (mkdir(share, 0755) || !(share_dir = opendir(share)))
 		die("cannot make the share");
 	fd = open(canary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0 ||
@@ -161,6 +202,10 @@ static void fuzz_setup(void)
 	    close(fd))
 		die("cannot write the canary");
 	atexit(cleanup);
+#ifdef HAVE_SANITIZER_DEATH_CALLBACK
+	/* And when a sanitizer ends the run: the input is kept, not the tree. */
+	__sanitizer_set_death_callback(cleanup);
+#endif
 	if (p9_server_new(share, false, &server))
 		die("p9_server_new");
 }
@@ -197,37 +242,47 @@ static void outside_check(void)
 }
 
 /*
- * Requests that may change the share; an input with none of them leaves
- * it as it was, and the next one need not pay for refilling it (dozens
- * of system calls). Clunk is one: it commits a Txattrcreate.
+ * Whether a request may have changed the share, seen its response: one
+ * that failed did not, except Tsetattr, which sets one attribute after
+ * another. An input with no such request leaves the share as it was and
+ * the next one need not pay for refilling it. A clunk commits what a
+ * Txattrcreate began.
  */
-static bool may_write(uint8_t type)
+static bool may_have_written(uint8_t type, const uint8_t *resp, size_t n,
+			     bool *xattr)
 {
+	bool ok = n >= P9_HDR_SIZE && resp[4] != P9_RLERROR;
+
 	switch (type) {
-	case P9_TLOPEN: case P9_TLCREATE: case P9_TSYMLINK: case P9_TMKNOD:
-	case P9_TRENAME: case P9_TSETATTR: case P9_TXATTRCREATE:
-	case P9_TLINK: case P9_TMKDIR: case P9_TRENAMEAT: case P9_TUNLINKAT:
-	case P9_TWRITE: case P9_TCLUNK: case P9_TREMOVE:
+	case P9_TSETATTR:
 		return true;
+	case P9_TXATTRCREATE:
+		*xattr |= ok;
+		return false;
+	case P9_TCLUNK:
+		return ok && *xattr;
+	case P9_TLOPEN: case P9_TLCREATE: case P9_TSYMLINK: case P9_TMKNOD:
+	case P9_TRENAME: case P9_TLINK: case P9_TMKDIR: case P9_TRENAMEAT:
+	case P9_TUNLINKAT: case P9_TWRITE: case P9_TREMOVE:
+		return ok;
 	}
 	return false;
 }
 
-/* A response buffer of exactly msize bytes. */
+/* The response buffer ends, as far as ASan knows, after msize bytes. */
 static void resp_resize(size_t msize)
 {
 	if (msize == resp_size)
 		return;
-	free(resp);
-	resp = malloc(msize);
-	if (!resp)
-		die("out of memory");
+	ASAN_UNPOISON_MEMORY_REGION(resp, sizeof(resp));
+	ASAN_POISON_MEMORY_REGION(resp + msize, sizeof(resp) - msize);
 	resp_size = msize;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool dirty = true;
+	bool xattr = false;
 
 	if (!server)
 		fuzz_setup();
@@ -245,10 +300,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (len < P9_HDR_SIZE || len > size)
 			len = size;
-		dirty |= may_write(data[4]);
 		n = p9_handle(server, data, len, resp, P9_MSIZE_MAX);
 		if (n > resp_size)
 			die("a response longer than msize");
+		dirty |= may_have_written(data[4], resp, n, &xattr);
 		/* Rversion: the msize from now on. */
 		if (n >= P9_HDR_SIZE + 4 && resp[4] == P9_TVERSION + 1)
 			resp_resize(le32_read(resp + P9_HDR_SIZE));
