@@ -6,7 +6,8 @@
  * the host. Each run gets a fresh temporary tree:
  *
  *   base/canary           beside the share: must never change
- *   base/share/           the shared root, refilled before every input
+ *   base/share/           the shared root, refilled after any input
+ *                         that may have changed it
  *   base/share/dir/file   "hello"
  *   base/share/big        8 KiB, more than a lowered msize holds
  *   base/share/escape ->  /etc
