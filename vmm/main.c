@@ -465,17 +465,24 @@ static int run_config(struct vm_config *cfg, struct vm_stats *stats,
 	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
 		env.tap_fds[i] = -1;
 	raise_fd_limit();
+	/*
+	 * The command's initramfs first: what armz needs of its own
+	 * installation (armz-init, the kernel's modules) is found, or said
+	 * missing, before it looks for KVM; install-check relies on that.
+	 */
+	if (cfg->command && build_initrd(cfg, &initramfs))
+		return fail(ARMZ_EXIT_ERROR, err_msg());
 	if (kvm_open(&kvm, cfg->kvm_dev ?: kvm_default_device()) ||
 	    kvm_probe(&kvm) || (prepare && prepare(cfg, &kvm))) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 		kvm_close(&kvm);
+		cpio_free(&initramfs);
 		return status;
 	}
 	/* The user sees no kernel console: what matters of it goes here. */
 	if (cfg->command && !cfg->verbose)
 		env.notice = console_write_stderr;
-	if ((cfg->command && build_initrd(cfg, &initramfs)) ||
-	    open_taps(cfg, &env) || gdb_open(cfg, &kvm, &env)) {
+	if (open_taps(cfg, &env) || gdb_open(cfg, &kvm, &env)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
 		env.initrd_data = initramfs.buf;

@@ -9,7 +9,8 @@
 #   armz_mode=shell   a shell on the console, for poking around by hand
 #
 # Whatever happens it ends with E2E-DONE and powers off: a missing E2E-DONE
-# tells the outer runner that the host crashed or ran out of time.
+# tells the outer runner that the host crashed or ran out of time. In e2e
+# mode E2E-CASES-EXIT gives cases.sh's exit status before it.
 
 PATH=/bin:/sbin
 export PATH
@@ -63,6 +64,8 @@ e2e)
 	ARMZ_E2E=$(param armz_e2e) || ARMZ_E2E=
 	export ARMZ_E2E
 	sh /e2e/cases.sh
+	# E2E-DONE comes whatever happened; this says how the cases ended.
+	echo "E2E-CASES-EXIT $?"
 	;;
 boot)
 	# boot.sh may append a cpio holding /e2e/boot-args, one a line.

@@ -8,8 +8,12 @@
 #   ARMZ_E2E=boot_1cpu,bad_* tests/e2e/run.sh
 #
 # The serial log is kept in out/e2e/host.log, the logs of failed cases in
-# out/e2e/logs/. Exits non-zero when a case failed, when none ran, or when
-# the host never said E2E-DONE (it crashed or ran out of time).
+# out/e2e/logs/. Every selected case must report PASS, FAIL or SKIP (with a
+# reason); one that never did is MISSING, and the summary counts all four.
+# Exits non-zero when a case failed or is missing, when a result line is
+# malformed or unasked for, when cases.sh did not reach its end, when the
+# host never said E2E-DONE (it crashed or ran out of time), or, with
+# CI=true, when a case skipped that is not on the allow-list below.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -24,6 +28,21 @@ case $ARMZ_E2E in
 	echo "$0: ARMZ_E2E may hold only case names, patterns and commas" >&2
 	exit 2 ;;
 esac
+
+# Skips CI accepts: a capability the emulated host may lack, by case name.
+# None: the host CI builds has everything every case needs.
+E2E_SKIP_ALLOWED=()
+
+# The cases cases.sh will run, selected by cases.sh itself.
+mapfile -t want < <(ARMZ_E2E=$ARMZ_E2E sh tests/e2e/cases.sh --list)
+if [ ${#want[@]} -eq 0 ]; then
+	echo "$0: no case matches ARMZ_E2E=$ARMZ_E2E" >&2
+	exit 2
+fi
+# The runner's own check of what dtb_dump printed.
+for c in "${want[@]}"; do
+	[ "$c" != dtb_dump ] || want+=(dtb_decompile)
+done
 
 t0=$(date +%s)
 e2e_build all
@@ -89,29 +108,95 @@ dtb_check() {
 		echo PASS
 	fi
 }
-if grep -q '^E2E-RESULT dtb_dump ' "$results"; then
+if [[ " ${want[*]} " == *" dtb_decompile "* ]]; then
 	echo "E2E-RESULT dtb_decompile $(dtb_check)" >>"$results"
 fi
 # What gdb saw, for each gdb case that ran in the host.
 gdb_results "$results" >"$results.gdb"
 cat "$results.gdb" >>"$results"
 
+# The run as a whole: the host finished, and so did cases.sh.
 if ! grep -q 'E2E-DONE' "$clean"; then
 	echo "E2E-RESULT e2e_host FAIL no E2E-DONE: the emulated host" \
 		"crashed or was killed after ${E2E_TIMEOUT}s (qemu status" \
 		"$qstatus); see $log" >>"$results"
 fi
-if [ ! -s "$results" ]; then
-	echo "E2E-RESULT e2e_host FAIL no case reported a result" >>"$results"
+cases_exit=$(sed -n 's/.*E2E-CASES-EXIT \([0-9]*\).*/\1/p' "$clean" | tail -n 1)
+if ! grep -q 'E2E-CASES-END ' "$clean" || [ "${cases_exit:-none}" != 0 ]; then
+	echo "E2E-RESULT e2e_cases FAIL cases.sh ended before its last case" \
+		"(exit status ${cases_exit:-unknown}); see $log" >>"$results"
 fi
+
+# Every line judged; every selected case accounted for, once.
+judge() {
+	local name verdict rest line
+	declare -A seen=()
+
+	passed=0 failed=0 skipped=0 missing=0 ci_skips=()
+	while IFS= read -r line; do
+		read -r _ name verdict rest <<<"$line"
+		if [ -z "$name" ]; then
+			echo "E2E-RESULT ? FAIL malformed: $line"
+			failed=$((failed + 1))
+			continue
+		fi
+		if [ -n "${seen[$name]:-}" ]; then
+			echo "E2E-RESULT $name FAIL reported twice"
+			failed=$((failed + 1))
+			continue
+		fi
+		seen[$name]=1
+		if [[ " ${want[*]} e2e_host e2e_cases " != *" $name "* ]]; then
+			echo "E2E-RESULT $name FAIL reported, but not selected"
+			failed=$((failed + 1))
+			continue
+		fi
+		case $verdict in
+		PASS)
+			if [ -n "$rest" ]; then
+				echo "E2E-RESULT $name FAIL malformed: $line"
+				failed=$((failed + 1))
+			else
+				echo "$line"
+				passed=$((passed + 1))
+			fi ;;
+		FAIL)
+			echo "$line"
+			failed=$((failed + 1)) ;;
+		SKIP)
+			if [ -z "$rest" ]; then
+				echo "E2E-RESULT $name FAIL skipped without a reason"
+				failed=$((failed + 1))
+				continue
+			fi
+			echo "$line"
+			skipped=$((skipped + 1))
+			if [ "${CI:-}" = true ] &&
+			   [[ " ${E2E_SKIP_ALLOWED[*]} " != *" $name "* ]]; then
+				ci_skips+=("$name")
+			fi ;;
+		*)
+			echo "E2E-RESULT $name FAIL malformed: $line"
+			failed=$((failed + 1)) ;;
+		esac
+	done <"$results"
+	for name in "${want[@]}"; do
+		if [ -z "${seen[$name]:-}" ]; then
+			echo "E2E-RESULT $name MISSING: never reported"
+			missing=$((missing + 1))
+		fi
+	done
+}
 
 echo
 echo "e2e: host kernel to init: $(sed -n \
 	's/.*E2E-HOST-UP uptime=\([0-9.]*\).*/\1/p' "$clean")s (emulated clock)," \
 	"host run $((t2 - t1))s, total $(($(date +%s) - t0))s"
 grep '^E2E-TIME ' "$clean" || true
-cat "$results"
-passed=$(grep -c ' PASS$' "$results" || true)
-failed=$(grep -c ' FAIL' "$results" || true)
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+judge
+echo "$passed passed, $failed failed, $skipped skipped, $missing missing"
+if [ ${#ci_skips[@]} -gt 0 ]; then
+	echo "e2e: CI=true: skipped, and not on the allow-list:" \
+		"${ci_skips[*]}"
+fi
+[ "$failed" -eq 0 ] && [ "$missing" -eq 0 ] && [ ${#ci_skips[@]} -eq 0 ]

@@ -1,22 +1,56 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
-# FUZZ_SECONDS (default 20). A crash, leak or sanitizer report fails.
+# FUZZ_SECONDS (default 20), starting from the checked-in seed corpus
+# tests/fuzz/corpus/TARGET and with tests/fuzz/TARGET.dict when there is
+# one. A crash, leak or sanitizer report fails; so does a seed corpus that
+# is not what tests/fuzz/mkseeds.c writes.
 #
 #   tests/fuzz/run.sh [TARGET...]     virtqueue p9 (default: all)
+#   tests/fuzz/run.sh --seeds         rewrite tests/fuzz/corpus/ from
+#                                     mkseeds.c, after changing it
+#
+# New inputs found go to out/fuzz/corpus-TARGET, never into the seeds;
+# an input that fails is kept as out/fuzz/TARGET-crash-* (or -leak-*).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 secs=${FUZZ_SECONDS:-20}
 out=out/fuzz
 mkdir -p "$out"
+all=(virtqueue p9)
+
+# The seed corpora come from a generator, checked in with its output.
+clang -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -o "$out/mkseeds" \
+	tests/fuzz/mkseeds.c
+seeds() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	"$out/mkseeds" "$1" "$2"
+}
+if [ "${1:-}" = --seeds ]; then
+	for t in "${all[@]}"; do
+		seeds "$t" "tests/fuzz/corpus/$t"
+	done
+	exit 0
+fi
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(virtqueue p9)
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 # The code under test: loader/ and devices/, minus the slirp backend's
 # library needs (fuzzing never opens a network).
 srcs=$(ls loader/*.c devices/*.c)
 for t in "${targets[@]}"; do
+	seeds "$t" "$out/seeds-$t"
+	if ! diff -r "tests/fuzz/corpus/$t" "$out/seeds-$t" >/dev/null; then
+		echo "fuzz $t: FAIL: tests/fuzz/corpus/$t is not what" \
+			"tests/fuzz/mkseeds.c writes; run tests/fuzz/run.sh --seeds"
+		exit 1
+	fi
+	dict=()
+	[ ! -f "tests/fuzz/$t.dict" ] || dict=(-dict="tests/fuzz/$t.dict")
+	# shellcheck disable=SC2086
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined \
@@ -24,10 +58,16 @@ for t in "${targets[@]}"; do
 		-lz -lzstd -llzma
 	mkdir -p "$out/corpus-$t"
 	"$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 \
-		-print_final_stats=0 "$out/corpus-$t" 2>"$out/$t.log" || {
+		-print_final_stats=1 -artifact_prefix="$out/$t-" "${dict[@]}" \
+		"$out/corpus-$t" \
+		"tests/fuzz/corpus/$t" 2>"$out/$t.log" || {
 		tail -n 40 "$out/$t.log"
-		echo "fuzz $t: FAIL (log: $out/$t.log)"
+		echo "fuzz $t: FAIL (log: $out/$t.log; the input: $out/$t-crash-* or -leak-*)"
 		exit 1
 	}
-	echo "fuzz $t: PASS, $(grep -c . "$out/corpus-$t"/* 2>/dev/null | wc -l) corpus entries, ${secs}s"
+	done=$(grep -a '	DONE ' "$out/$t.log" | tail -n 1)
+	cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) .*/cov \1, ft \2/p' \
+		<<<"$done")
+	echo "fuzz $t: PASS, ${cov:-no coverage line}," \
+		"$(find "$out/corpus-$t" -type f | wc -l) corpus entries, ${secs}s"
 done

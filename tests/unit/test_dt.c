@@ -154,10 +154,9 @@ static void assert_dtc_clean(void)
 	FILE *f;
 	int fd;
 
-	if (system("command -v dtc >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "(dtc not found: not checked) ");
+	if (system("command -v dtc >/dev/null 2>&1") != 0 &&
+	    UNIT_ENV_MISSING("no dtc in PATH: the blob is not decompiled"))
 		return;
-	}
 	fd = mkstemp(path);
 	CU_ASSERT_FATAL(fd >= 0);
 	CU_ASSERT_EQUAL(write(fd, blob, fdt_totalsize(blob)),

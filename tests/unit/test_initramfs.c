@@ -69,7 +69,8 @@ static void test_cpio_host_tool(void)
 	struct cpio c = { 0 };
 	FILE *f;
 
-	if (system("command -v cpio >/dev/null 2>&1") != 0)
+	if (system("command -v cpio >/dev/null 2>&1") != 0 &&
+	    UNIT_ENV_MISSING("no cpio in PATH: the archive is not read back"))
 		return;
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	CU_ASSERT_EQUAL(cpio_add_dir(&c, "d", 0700), 0);

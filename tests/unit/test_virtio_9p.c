@@ -22,6 +22,7 @@
 #define CONTENT		"0123456789abcdefghijklmnopqrstuvwxyz"
 #define REQ		(TR_BUF)		/* request buffers */
 #define RESP		(TR_BUF + 0x8000)	/* response buffers */
+#define POISON		0xa5	/* in the response buffers before each request */
 
 struct v9p_fixture {
 	char dir[64];
@@ -115,6 +116,12 @@ static void m_str(struct v9p_fixture *f, const char *s)
 	f->len += 2 + strlen(s);
 }
 
+/* No response can pass on what an earlier one left there. */
+static void resp_poison(struct v9p_fixture *f)
+{
+	memset(tr_host(&f->t, RESP), POISON, 0x8000);
+}
+
 /*
  * Sends the message split over two readable buffers, with room for the
  * response in writable buffers of hdr and rest bytes (rest may be 0);
@@ -126,7 +133,7 @@ static uint32_t m_send(struct v9p_fixture *f, uint32_t hdr, uint32_t rest)
 	uint32_t cut = (uint32_t)f->len / 2;
 
 	le32_write(f->msg, (uint32_t)f->len);
-	memset(tr_host(&f->t, RESP), 0, 0x8000);
+	resp_poison(f);
 	memcpy(tr_host(&f->t, REQ), f->msg, cut);
 	memcpy(tr_host(&f->t, REQ + 0x1000), f->msg + cut, f->len - cut);
 	tr_desc(&f->t, 0, REQ, cut, VIRTQ_DESC_F_NEXT, 1);
@@ -222,7 +229,7 @@ static void test_v9p_read(void)
 	CU_ASSERT_EQUAL(len, 16);
 	CU_ASSERT_EQUAL(le32_read(resp(f) + 7), 5);
 	CU_ASSERT_EQUAL(memcmp(resp(f) + 0x1000, CONTENT, 5), 0);
-	CU_ASSERT_EQUAL(resp(f)[0x1000 + 5], 0);
+	CU_ASSERT_EQUAL(resp(f)[0x1000 + 5], POISON);
 
 	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 1));
 	virtio_dev_stats(virtio_mmio_device(f->vm), &st);
@@ -242,7 +249,7 @@ static void test_v9p_bad_chains(void)
 	m_u32(f, 0);
 	CU_ASSERT_EQUAL(m_send(f, 0, 0), 0);
 	CU_ASSERT_EQUAL(m_send(f, 10, 0), 0);
-	CU_ASSERT_EQUAL(resp(f)[0], 0);
+	CU_ASSERT_EQUAL(resp(f)[0], POISON);
 
 	/* A size field beyond what arrived. */
 	m_begin(f, P9_TCLUNK, 8);
@@ -251,12 +258,15 @@ static void test_v9p_bad_chains(void)
 	memcpy(tr_host(&f->t, REQ), f->msg, f->len);
 	tr_desc(&f->t, 5, REQ, (uint32_t)f->len, VIRTQ_DESC_F_NEXT, 6);
 	tr_desc(&f->t, 6, RESP, 64, VIRTQ_DESC_F_WRITE, 0);
+	resp_poison(f);
 	used = tr_used_idx(&f->t);
 	tr_avail(&f->t, 5);
 	tr_w32(f->vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	CU_ASSERT_TRUE_FATAL(tr_wait_used(&f->t, (uint16_t)(used + 1)));
 	CU_ASSERT_EQUAL(tr_used_len(&f->t, used), 11);
+	CU_ASSERT_EQUAL(le32_read(resp(f)), 11);
 	CU_ASSERT_EQUAL(resp(f)[4], P9_RLERROR);
+	CU_ASSERT_EQUAL(le16_read(resp(f) + 5), 8);
 	CU_ASSERT_EQUAL(le32_read(resp(f) + 7), EINVAL);
 
 	/* More readable bytes than any message may have: cut, refused. */
@@ -265,10 +275,13 @@ static void test_v9p_bad_chains(void)
 	tr_desc(&f->t, 7, TR_BUF + 0x10000, big, VIRTQ_DESC_F_NEXT, 8);
 	tr_desc(&f->t, 8, TR_BUF + 0x10000, big, VIRTQ_DESC_F_NEXT, 9);
 	tr_desc(&f->t, 9, RESP, 64, VIRTQ_DESC_F_WRITE, 0);
+	resp_poison(f);
 	tr_avail(&f->t, 7);
 	tr_w32(f->vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	CU_ASSERT_TRUE_FATAL(tr_wait_used(&f->t, (uint16_t)(used + 2)));
 	CU_ASSERT_EQUAL(tr_used_len(&f->t, used + 1), 11);
+	CU_ASSERT_EQUAL(le32_read(resp(f)), 11);
+	CU_ASSERT_EQUAL(resp(f)[4], P9_RLERROR);
 	CU_ASSERT_EQUAL(le32_read(resp(f) + 7), EINVAL);
 
 	/* And the device still answers. */

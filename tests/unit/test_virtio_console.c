@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <armz/virtio.h>
 #include <armz/virtio-console.h>
@@ -18,6 +19,7 @@ struct con_fixture {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool hold;			/* out() blocks while set */
+	unsigned int out_entered;	/* calls of out() so far, held or not */
 	char out[256];
 	size_t out_len;
 	unsigned int out_calls;
@@ -36,6 +38,8 @@ static int con_out(void *ctx, const uint8_t *buf, size_t len)
 	struct con_fixture *f = ctx;
 
 	pthread_mutex_lock(&f->lock);
+	f->out_entered++;
+	pthread_cond_broadcast(&f->cond);
 	while (f->hold)
 		pthread_cond_wait(&f->cond, &f->lock);
 	if (f->out_len + len <= sizeof(f->out)) {
@@ -127,6 +131,23 @@ static void test_tx_in_order(void)
 	fx_free(f);
 }
 
+/* Waits up to 5 s until the worker has called out() n times. */
+static bool wait_out_entered(struct con_fixture *f, unsigned int n)
+{
+	struct timespec until;
+	bool ok;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&f->lock);
+	while (f->out_entered < n &&
+	       !pthread_cond_timedwait(&f->cond, &f->lock, &until))
+		;
+	ok = f->out_entered >= n;
+	pthread_mutex_unlock(&f->lock);
+	return ok;
+}
+
 static void test_tx_back_pressure(void)
 {
 	struct con_fixture *f = fx_new();
@@ -137,8 +158,12 @@ static void test_tx_back_pressure(void)
 	tr_desc(&f->tx, 0, TR_BUF, 4, 0, 0);
 	tr_avail(&f->tx, 0);
 	tr_w32(f->vm, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_CONSOLE_TX_QUEUE);
-	usleep(20000);
-	/* The writer is stuck: the buffer stays with the device. */
+	/*
+	 * The worker is inside out() and stuck there: the buffer must still
+	 * be with the device (no sleep: however slow the worker, this is
+	 * the moment it has the data and has not written it).
+	 */
+	CU_ASSERT_TRUE_FATAL(wait_out_entered(f, 1));
 	CU_ASSERT_EQUAL(tr_used_idx(&f->tx), 0);
 	pthread_mutex_lock(&f->lock);
 	f->hold = false;

@@ -22,6 +22,7 @@ struct dummy {
 	struct virtio_device dev;
 	uint8_t config[16];
 	unsigned int starts, stops, frees;
+	unsigned int notifies;	/* kicks fully served, interrupts raised */
 };
 
 static int dummy_handle(struct virtio_device *dev, unsigned int q,
@@ -38,6 +39,60 @@ static int dummy_handle(struct virtio_device *dev, unsigned int q,
 static void dummy_notify(struct virtio_device *dev, unsigned int q)
 {
 	virtio_dev_process(dev, q, dummy_handle);
+	__atomic_fetch_add(&((struct dummy *)dev)->notifies, 1,
+			   __ATOMIC_SEQ_CST);
+}
+
+/* Waits up to 5 s until the worker has served n kicks to the end. */
+static bool wait_notifies(struct dummy *d, unsigned int n)
+{
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&d->notifies, __ATOMIC_SEQ_CST) >= n)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* This process's threads, as the kernel counts them. */
+static int thread_count(void)
+{
+	char line[128];
+	int n = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * Waits up to 5 s for the thread count to come down to n: a joined
+ * thread leaves the count a moment after pthread_join() returns.
+ */
+static bool wait_thread_count(int n)
+{
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (thread_count() == n)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* A kick written to q's eventfd that no worker has read. */
+static bool kick_pending(struct virtio_mmio *vm, unsigned int q)
+{
+	struct pollfd p = { .fd = virtio_mmio_kick_fd(vm, q), .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
 }
 
 static int dummy_start(struct virtio_device *dev)
@@ -330,26 +385,37 @@ static void post_and_kick(struct mmio_fixture *f, struct test_ring *t,
 	tr_w32(f->vm, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 }
 
+/*
+ * The negative checks here wait for a positive signal, never for time: a
+ * kick still unread in its eventfd while no worker thread exists, or the
+ * worker's own count of kicks served to the end.
+ */
 static void test_device_runs(void)
 {
 	struct mmio_fixture *f = fx_new();
 	struct virtio_mmio *vm = f->vm;
 	struct virtio_stats st;
+	int threads = thread_count();
 
+	CU_ASSERT_FATAL(threads > 0);
 	CU_ASSERT_TRUE(tr_negotiate(vm, F_V1) & VIRTIO_STATUS_FEATURES_OK);
 	tr_setup_queue(vm, 0, &f->t0);
 	tr_setup_queue(vm, 1, &f->t1);
-	/* A kick before DRIVER_OK waits in the eventfd. */
+	/*
+	 * A kick before DRIVER_OK waits in the eventfd: no worker thread
+	 * exists yet that could take it.
+	 */
 	post_and_kick(f, &f->t1, 1, TR_BUF + 0x100);
-	usleep(10000);
+	CU_ASSERT_EQUAL(thread_count(), threads);
+	CU_ASSERT_TRUE(kick_pending(vm, 1));
 	CU_ASSERT_EQUAL(tr_used_idx(&f->t1), 0);
 	tr_driver_ok(vm);
 	CU_ASSERT_EQUAL(f->d.starts, 1);
 	CU_ASSERT_TRUE(tr_wait_used(&f->t1, 1));
 	CU_ASSERT_EQUAL(tr_used_len(&f->t1, 0), 32);
 	CU_ASSERT_EQUAL(tr_host(&f->t1, TR_BUF + 0x100)[31], 0xab);
-	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 1));
-	usleep(10000);
+	/* Served to the end, interrupt included: exactly one. */
+	CU_ASSERT_TRUE(wait_notifies(&f->d, 1));
 	CU_ASSERT_EQUAL(tr_irq_count(&f->irq), 1);
 	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_INTERRUPT_STATUS),
 			VIRTIO_MMIO_INT_VRING);
@@ -358,20 +424,24 @@ static void test_device_runs(void)
 
 	post_and_kick(f, &f->t0, 0, TR_BUF);
 	CU_ASSERT_TRUE(tr_wait_used(&f->t0, 1));
-	CU_ASSERT_TRUE(tr_wait_irq(&f->irq, 2));
-	usleep(10000);
+	CU_ASSERT_TRUE(wait_notifies(&f->d, 2));
 	CU_ASSERT_EQUAL(tr_irq_count(&f->irq), 2);
 	virtio_dev_stats(&f->d.dev, &st);
 	CU_ASSERT_EQUAL(st.requests, 2);
 	CU_ASSERT_EQUAL(st.kicks, 2);
 	CU_ASSERT_EQUAL(st.interrupts, 2);
 
-	/* Reset stops the device: a later kick is not served. */
+	/*
+	 * Reset stops the device: its workers are gone, so a later kick
+	 * stays unread and unserved.
+	 */
 	tr_w32(vm, VIRTIO_MMIO_STATUS, 0);
 	CU_ASSERT_EQUAL(f->d.stops, 1);
+	CU_ASSERT_TRUE(wait_thread_count(threads));
 	post_and_kick(f, &f->t0, 0, TR_BUF);
-	usleep(10000);
+	CU_ASSERT_TRUE(kick_pending(vm, 0));
 	CU_ASSERT_EQUAL(tr_used_idx(&f->t0), 1);
+	CU_ASSERT_EQUAL(f->d.notifies, 2);
 	fx_free(f);
 }
 

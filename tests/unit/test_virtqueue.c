@@ -197,6 +197,33 @@ static void test_chain_at_queue_size(void)
 	fx_free(f);
 }
 
+/*
+ * A next just past the table, in a short chain, with a valid descriptor
+ * lying in memory where entry 'next' would be: only the bound on next
+ * refuses it (the chain-length bound is far off).
+ */
+static void test_next_beyond_table(void)
+{
+	struct vq_fixture *f = fx_new(0);
+
+	tr_desc(&f->t, 0, TR_BUF, 8, VIRTQ_DESC_F_NEXT, NUM);
+	tr_desc(&f->t, NUM, TR_BUF + 0x100, 8, 0, 0);
+	tr_avail(&f->t, 0);
+	expect_bad(f);
+	fx_free(f);
+
+	/* The same in a 2-entry indirect table of a 16-entry queue. */
+	f = fx_new(F_INDIRECT);
+	tr_desc_at(&f->t, TR_TABLE, 0, TR_BUF, 8, VIRTQ_DESC_F_NEXT, 1);
+	tr_desc_at(&f->t, TR_TABLE, 1, TR_BUF + 0x100, 8, VIRTQ_DESC_F_NEXT,
+		   2);
+	tr_desc_at(&f->t, TR_TABLE, 2, TR_BUF + 0x200, 8, 0, 0);
+	tr_desc(&f->t, 0, TR_TABLE, 2 * 16, F_IND, 0);
+	tr_avail(&f->t, 0);
+	expect_bad(f);
+	fx_free(f);
+}
+
 static void test_out_of_ram(void)
 {
 	static const struct {
@@ -529,6 +556,7 @@ static const CU_TestInfo virtqueue_tests[] = {
 	{ "indirect", test_indirect },
 	{ "chain loop", test_loop },
 	{ "chain as long as the queue", test_chain_at_queue_size },
+	{ "next beyond its table", test_next_beyond_table },
 	{ "buffer outside RAM", test_out_of_ram },
 	{ "zero and huge lengths", test_zero_length },
 	{ "bad indirect tables", test_bad_indirect },

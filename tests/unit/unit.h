@@ -2,6 +2,8 @@
 #ifndef ARMZ_TESTS_UNIT_H
 #define ARMZ_TESTS_UNIT_H
 
+#include <stdbool.h>
+
 #include <CUnit/CUnit.h>
 
 #include <armz/bus.h>
@@ -17,6 +19,24 @@ struct unit_suite {
 };
 
 void unit_register(struct unit_suite *suite);
+
+/* CI=true in the environment: the host is set up to have everything. */
+bool unit_in_ci(void);
+
+/*
+ * The host lacks something a test needs (a tool, a file system feature,
+ * a privilege), as fmt says; the caller has checked for it. Run by hand
+ * that is a skip, said on a line of its own and listed again at the end;
+ * in CI it is a failure of the test. Always returns true:
+ *
+ *	if (!have_dtc() && UNIT_ENV_MISSING("no dtc in PATH"))
+ *		return;
+ */
+bool unit_env_missing_at(const char *file, unsigned int line,
+			 const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define UNIT_ENV_MISSING(...)						\
+	unit_env_missing_at(__FILE__, __LINE__, __VA_ARGS__)
 
 #define UNIT_SUITE(sname, table)					\
 	static struct unit_suite unit_suite_##sname = {			\
