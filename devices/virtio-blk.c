@@ -657,6 +657,7 @@ int virtio_blk_new(const struct blk_config *cfg, unsigned int nqueues,
 		.queue_size = VIRTQ_NUM_MAX,
 		/* One thread per queue: queues never wait for each other. */
 		.nr_workers = nqueues,
+		.worker_role = THREAD_BLK,
 		.config = blk->config,
 		.config_size = sizeof(blk->config),
 	};

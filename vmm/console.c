@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <armz/err.h>
+#include <armz/thread.h>
 #include "console.h"
 
 #define CONSOLE_ESCAPE 0x01	/* Ctrl-A */
@@ -256,10 +257,9 @@ int console_start(const struct console_input *in, _Atomic uint64_t *in_bytes,
 	if (console.stop_fd < 0 || console.room_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
 	in->set_notify(in->dev, console_room, NULL);
-	r = pthread_create(&console.thread, NULL, console_thread, NULL);
+	r = thread_spawn(&console.thread, THREAD_CONSOLE, console_thread, NULL);
 	if (r)
-		return err_set(r, "cannot start the console thread: %s",
-			       strerror(r));
+		return r;
 	console.running = true;
 	return 0;
 }

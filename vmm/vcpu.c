@@ -16,6 +16,7 @@
 
 #include <armz/err.h>
 #include <armz/le.h>
+#include <armz/thread.h>
 #include "vcpu.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -316,11 +317,10 @@ int vcpus_start(struct vcpus *g)
 {
 	for (unsigned int i = 0; i < g->count; i++) {
 		struct vcpu *v = &g->cpu[i];
-		int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+		int r = thread_spawn(&v->thread, THREAD_VCPU, vcpu_thread, v);
 
 		if (r)
-			return err_set(r, "cannot start vCPU %u: %s", v->id,
-				       strerror(r));
+			return r;
 		v->started = true;
 	}
 	return 0;
