@@ -58,6 +58,7 @@ pkg_libs = $(shell $(PKG_ENV) $(PKG_CONFIG) $(PKG_STATIC) --libs $(1) 2>/dev/nul
 LIBFDT		= $(call pkg_libs,libfdt,-lfdt)
 LIBCAPNG	= $(call pkg_libs,libcap-ng,-lcap-ng)
 LIBCUNIT	= $(call pkg_libs,cunit,-lcunit)
+LIBSECCOMP	= $(call pkg_libs,libseccomp,-lseccomp)
 
 # --net user needs libslirp, which ships no static library: on when it is
 # installed and the build is dynamic. Its .pc requires glib-2.0's .pc,
@@ -90,7 +91,7 @@ VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
 # The KVM-free parts of vmm/ are unit-tested too.
 VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/gdb-hwdebug.c vmm/gdb-listen.c \
 		   vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
-		   vmm/mmu-walk.c
+		   vmm/mmu-walk.c vmm/sandbox.c
 UNIT_OBJS	:= $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(VMM_UNIT_SRCS:%.c=$(O)/obj/%.o)
 
 ARMZ		:= $(O)/armz
@@ -112,10 +113,12 @@ $(INIT): vmm/guest/armz-init.c include/armz/memmap.h include/armz/test-exit.h \
 		-o $@ $<
 
 $(ARMZ): $(CORE_OBJS) $(VMM_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCAPNG) $(LIBSLIRP)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCAPNG) $(LIBSECCOMP) \
+		$(LIBSLIRP)
 
 $(UNIT): $(CORE_OBJS) $(UNIT_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT) $(LIBSLIRP)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBFDT) $(LIBCUNIT) $(LIBSECCOMP) \
+		$(LIBSLIRP)
 
 $(GDB_FAKE): $(GDB_FAKE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -128,11 +131,12 @@ $(O)/obj/%.o: %.c $(SYSROOT_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 ifneq ($(SYSROOT_STAMP),)
-SYSROOT_PKGS	:= libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev
+SYSROOT_PKGS	:= libfdt-dev libcap-ng-dev libcunit1-dev libvirt-dev \
+		   libseccomp-dev
 # A dynamic cross build links against the shared libraries themselves
 # (and libslirp's own dependencies); the same files run it on the target.
 ifeq ($(STATIC),)
-SYSROOT_PKGS	+= libfdt1 libcap-ng0 libcunit1
+SYSROOT_PKGS	+= libfdt1 libcap-ng0 libcunit1 libseccomp2
 ifeq ($(SLIRP),yes)
 SYSROOT_PKGS	+= libslirp-dev libslirp0 libglib2.0-0 libpcre2-8-0
 endif

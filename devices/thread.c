@@ -37,6 +37,8 @@ void thread_set_spawner(thread_spawn_fn fn)
  * A new thread gets the creator's signal mask: block everything around
  * pthread_create(), so that no thread takes a signal meant for another
  * (main takes the ending ones by signalfd, vCPUs their kick) by chance.
+ * All but SIGSYS: the kernel resets the handler of a seccomp SIGSYS that
+ * finds it blocked, and the process would die without saying why.
  */
 int thread_spawn_plain(pthread_t *tid, enum thread_role role,
 		       void *(*fn)(void *), void *arg)
@@ -45,6 +47,7 @@ int thread_spawn_plain(pthread_t *tid, enum thread_role role,
 	int r;
 
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(tid, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -287,7 +287,8 @@ static int machine_add_net(struct machine *m, unsigned int i)
 	const struct net_config *nc = &m->cfg->nets[i];
 	struct net_backend *be;
 	struct virtio_device *dev;
-	int r = net_backend_new(nc, m->env->tap_fds[i], &be);
+	int r = net_backend_new(nc, m->env->tap_fds[i], m->env->vhost_fds[i],
+				&be);
 
 	if (r || !be)
 		return r;

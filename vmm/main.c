@@ -14,8 +14,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
-
 #include <armz/err.h>
 #include <armz/net-backend.h>
 #include "cli.h"
@@ -23,7 +21,9 @@
 #include "console.h"
 #include "control.h"
 #include "machine.h"
+#include "privileges.h"
 #include "report.h"
+#include "sandbox.h"
 #include "vcpu.h"
 
 static void usage(FILE *f)
@@ -71,15 +71,6 @@ static int signals_setup(void)
 	return fd;
 }
 
-/* What armz opens it has opened by now; nothing later needs privilege. */
-static int drop_capabilities(void)
-{
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_apply(CAPNG_SELECT_BOTH) < 0 && geteuid() == 0)
-		return err_set(EPERM, "cannot drop capabilities");
-	return 0;
-}
-
 /* What the run's end means for the exit status, and says on stderr. */
 static int status_of(const struct machine *m)
 {
@@ -96,9 +87,14 @@ static void on_escape(void *ctx)
 			     "console escape: stopping the guest");
 }
 
+/* One `armz run`: what lives across its boots. */
 struct run {
 	struct machine *machine;
 	const char *name;
+	char default_name[32];
+	int signal_fd;
+	int control_fd;
+	char *sock;			/* the control socket's path */
 };
 
 static void control_stop(void *ctx)
@@ -201,13 +197,6 @@ static void boot(struct run *run, const struct vm_config *cfg,
 			m->reason = STOP_POWEROFF;
 			return;
 		}
-		/* The first machine has opened every device: now drop. */
-		if (!env->stats->resets && drop_capabilities()) {
-			fail(ARMZ_EXIT_ERROR, err_msg());
-			m->reason = STOP_ERROR;
-			m->status = ARMZ_EXIT_ERROR;
-			return;
-		}
 		run_machine(run, signal_fd, control_fd);
 		if (m->reason != STOP_RESET || cfg->no_reboot)
 			return;
@@ -223,75 +212,111 @@ static enum console_out console_out_of(const struct vm_config *cfg)
 	return cfg->verbose ? CONSOLE_TO_STDERR : CONSOLE_TO_LOG;
 }
 
-static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
-		  const struct machine_env *env)
+/*
+ * Signals and the control socket, before privileges go: the socket is
+ * made where the one who started armz looks for it.
+ */
+static int run_open(struct run *run, const struct vm_config *cfg)
 {
-	char *sock = NULL, default_name[32];
-	struct machine m;
-	struct run run = { .machine = &m, .name = cfg->name };
-	int signal_fd, control_fd = -1, status;
+	run->name = cfg->name;
+	if (!run->name) {
+		snprintf(run->default_name, sizeof(run->default_name),
+			 "armz-%d", (int)getpid());
+		run->name = run->default_name;
+	}
+	run->signal_fd = signals_setup();
+	if (run->signal_fd < 0)
+		return run->signal_fd;
+	if (cfg->dtb_dump)
+		return 0;
+	run->control_fd = control_listen(run->name, &run->sock);
+	/* A name in use is a mistake; no socket directory is not. */
+	if (run->control_fd == -EEXIST)
+		return run->control_fd;
+	if (run->control_fd < 0)
+		fprintf(stderr, "armz: no control socket (%s): 'armz list' will not show this VM\n",
+			err_msg());
+	return 0;
+}
 
-	if (!run.name) {
-		snprintf(default_name, sizeof(default_name), "armz-%d",
-			 (int)getpid());
-		run.name = default_name;
-	}
-	signal_fd = signals_setup();
-	if (signal_fd < 0)
-		return fail(ARMZ_EXIT_ERROR, err_msg());
-	if (!cfg->dtb_dump) {
-		control_fd = control_listen(run.name, &sock);
-		/* A name in use is a mistake; no socket directory is not. */
-		if (control_fd == -EEXIST)
-			return fail(ARMZ_EXIT_ERROR, err_msg());
-		if (control_fd < 0)
-			fprintf(stderr, "armz: no control socket (%s): 'armz list' will not show this VM\n",
-				err_msg());
-	}
-	if (console_open(cfg->console_log, console_out_of(cfg)))
+/*
+ * A socket in a directory the user armz became may not write to stays
+ * behind; 'armz list' removes it, as it does a killed VM's.
+ */
+static void run_close(struct run *run)
+{
+	if (run->sock)
+		unlink(run->sock);
+	free(run->sock);
+	if (run->control_fd >= 0)
+		close(run->control_fd);
+	if (run->signal_fd >= 0)
+		close(run->signal_fd);
+}
+
+/*
+ * Every boot runs confined: main's own filter is in before the first
+ * machine is built, the spawner makes every other thread in its role.
+ */
+static int run_confine(const struct vm_config *cfg, const char *selftest)
+{
+	return sandbox_init(cfg->seccomp, selftest) ?: sandbox_enter_main();
+}
+
+static int run_vm(struct run *run, const struct vm_config *cfg,
+		  struct kvm *kvm, const struct machine_env *env,
+		  const char *selftest)
+{
+	struct machine m;
+	int status;
+
+	run->machine = &m;
+	if (console_open(cfg->console_log, console_out_of(cfg)) ||
+	    term_raw_enter() || run_confine(cfg, selftest)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
-	else if (term_raw_enter())
-		status = fail(ARMZ_EXIT_ERROR, err_msg());
-	else {
-		boot(&run, cfg, kvm, env, signal_fd, control_fd);
+	} else {
+		boot(run, cfg, kvm, env, run->signal_fd, run->control_fd);
 		stats_mark(env->stats, AT_EXIT);
 		term_raw_leave();
 		status = status_of(&m);
-		if (cfg->report && report_save(cfg->report, &m, run.name))
+		if (cfg->report && report_save(cfg->report, &m, run->name))
 			status = fail(ARMZ_EXIT_ERROR, err_msg());
 		machine_destroy(&m);
 	}
+	term_raw_leave();
 	console_close();
-	if (sock)
-		unlink(sock);
-	free(sock);
-	if (control_fd >= 0)
-		close(control_fd);
-	close(signal_fd);
 	return status;
 }
 
 /*
- * Taps are made once, while armz may still create them; every boot's
- * backend (net_backend_new(), given env->tap_fds[i]) works on a dup, so a
- * guest reset needs no privilege.
+ * Taps and /dev/vhost-net are opened once, while armz may still do so;
+ * every boot's backend (net_backend_new(), given env->tap_fds[i] and
+ * env->vhost_fds[i]) works on a dup, so a guest reset needs no privilege.
  */
 static int open_taps(const struct vm_config *cfg, struct machine_env *env)
 {
 	int r = 0;
 
-	for (unsigned int i = 0; !r && i < cfg->nnets; i++)
-		if (cfg->nets[i].type == NET_TAP)
-			r = net_tap_create(cfg->nets[i].ifname,
-					   &env->tap_fds[i]);
+	for (unsigned int i = 0; !r && i < cfg->nnets; i++) {
+		const struct net_config *nc = &cfg->nets[i];
+
+		if (nc->type != NET_TAP)
+			continue;
+		r = net_tap_create(nc->ifname, &env->tap_fds[i]);
+		if (!r && nc->vhost)
+			r = net_vhost_open(&env->vhost_fds[i]);
+	}
 	return r;
 }
 
 static void close_taps(struct machine_env *env)
 {
-	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
+	for (unsigned int i = 0; i < VM_MAX_NETS; i++) {
 		if (env->tap_fds[i] >= 0)
 			close(env->tap_fds[i]);
+		if (env->vhost_fds[i] >= 0)
+			close(env->vhost_fds[i]);
+	}
 }
 
 /* 9p shares and disks hold descriptors: take all the kernel allows. */
@@ -305,7 +330,8 @@ static void raise_fd_limit(void)
 	}
 }
 
-static int cmd_run(int argc, char **argv, struct vm_stats *stats)
+static int cmd_run(int argc, char **argv, struct vm_stats *stats,
+		   const char *selftest)
 {
 	static struct vm_config cfg;	/* large: PATH_MAX per disk */
 	struct machine_env env = {
@@ -315,6 +341,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		.cmd_stderr = console_write_stderr,
 	};
 	struct cpio initramfs = { 0 };
+	struct run run = { .signal_fd = -1, .control_fd = -1 };
 	struct kvm kvm;
 	int r, status;
 
@@ -329,7 +356,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		return ARMZ_EXIT_USAGE;
 	}
 	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
-		env.tap_fds[i] = -1;
+		env.tap_fds[i] = env.vhost_fds[i] = -1;
 	raise_fd_limit();
 	if (kvm_open(&kvm, cfg.kvm_dev ? cfg.kvm_dev : kvm_default_device()) ||
 	    kvm_probe(&kvm)) {
@@ -337,23 +364,34 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		kvm_close(&kvm);
 		return status;
 	}
-	if ((cfg.command && command_build_initrd(&cfg, &initramfs)) ||
-	    open_taps(&cfg, &env)) {
+	/* Root's part is done once the taps are open; then privileges go. */
+	if (open_taps(&cfg, &env) || run_open(&run, &cfg) ||
+	    privileges_drop(cfg.user, NULL) ||
+	    (cfg.command && command_build_initrd(&cfg, &initramfs))) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
 		env.initrd_data = initramfs.buf;
 		env.initrd_size = initramfs.len;
-		status = run_vm(&cfg, &kvm, &env);
+		status = run_vm(&run, &cfg, &kvm, &env, selftest);
 	}
+	run_close(&run);
 	close_taps(&env);
 	cpio_free(&initramfs);
 	kvm_close(&kvm);
 	return status;
 }
 
-static int cmd_control(int argc, char **argv)
+/*
+ * Confined too; a kernel without seccomp at all does not keep 'armz
+ * list' from working.
+ */
+static int cmd_control(int argc, char **argv, const char *selftest)
 {
-	int r = control_command(argc, argv);
+	int r = sandbox_enter_control(selftest);
+
+	if (r && r != -ENOSYS)
+		return fail(ARMZ_EXIT_ERROR, err_msg());
+	r = control_command(argc, argv);
 
 	if (r == -EINVAL) {
 		fprintf(stderr, "armz: %s\n", err_msg());
@@ -381,12 +419,18 @@ int main(int argc, char **argv)
 		return ARMZ_EXIT_USAGE;
 	}
 	struct vm_stats stats = { 0 };
+	/*
+	 * For the tests alone: a role (vcpu, blk, main, ...) whose threads
+	 * make a forbidden call as soon as they are confined. Read here and
+	 * nowhere else; nothing a guest does reaches the environment.
+	 */
+	const char *selftest = getenv("ARMZ_SECCOMP_SELFTEST");
 
 	stats.start_ns = stats_now(&stats);
 	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1, &stats);
+		return cmd_run(argc - 1, argv + 1, &stats, selftest);
 	if (is_control_command(argv[1]))
-		return cmd_control(argc - 1, argv + 1);
+		return cmd_control(argc - 1, argv + 1, selftest);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

@@ -30,8 +30,8 @@ enum thread_role {
 const char *thread_role_name(enum thread_role role);
 
 /*
- * Makes a thread running fn(arg) in role, with every signal blocked (a
- * thread that wants one unblocks it). 0, or a negative errno with
+ * Makes a thread running fn(arg) in role, with every signal but SIGSYS
+ * blocked (a thread that wants one unblocks it). 0, or a negative errno with
  * err_msg() set.
  */
 int thread_spawn(pthread_t *tid, enum thread_role role,

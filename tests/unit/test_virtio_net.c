@@ -799,7 +799,7 @@ static int tap_child(void)
 	if (unshare(CLONE_NEWNET) < 0)
 		return TAP_SKIP;
 	if (net_parse("tap,ifname=" TAP_NAME, &cfg) ||
-	    net_backend_new(&cfg, -1, &be)) {
+	    net_backend_new(&cfg, -1, -1, &be)) {
 		fprintf(stderr, "\n(tap test skipped: %s)\n", err_msg());
 		return TAP_SKIP;
 	}
