@@ -34,6 +34,8 @@ struct machine_env {
 	console_out_fn cmd_stdout;
 	console_out_fn cmd_stderr;
 	void *out_ctx;
+	/* Called once, by whichever thread asks the machine to stop first. */
+	void (*stopping)(void);
 	/*
 	 * Taps and /dev/vhost-net opened once, while armz could; -1 where
 	 * --net is not a tap, or not vhost=on.

@@ -81,6 +81,12 @@ static int status_of(const struct machine *m)
 
 /* --- What the console and the control socket may do to the machine --- */
 
+/* A stop was asked for: output waits for no reader from now on. */
+static void console_stop_output(void)
+{
+	console_cut(true);
+}
+
 static void on_escape(void *ctx)
 {
 	machine_request_stop(ctx, STOP_USER, 128 + SIGINT,
@@ -152,6 +158,7 @@ static void run_machine(struct run *run, int signal_fd, int control_fd)
 	uint64_t v;
 	int r;
 
+	console_cut(false);
 	r = machine_start(m) ?:
 	    console_start(&m->input, &m->stats->console_in,
 			  on_escape, m);
@@ -175,6 +182,7 @@ static void run_machine(struct run *run, int signal_fd, int control_fd)
 		if (pfd[2].revents & POLLIN)
 			control_serve(control_fd, &run_control_ops, run);
 	}
+	console_cut(true);
 	console_stop();
 	machine_stop(m);
 }
@@ -339,6 +347,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats,
 		.console = console_write,
 		.cmd_stdout = console_write_stdout,
 		.cmd_stderr = console_write_stderr,
+		.stopping = console_stop_output,
 	};
 	struct cpio initramfs = { 0 };
 	struct run run = { .signal_fd = -1, .control_fd = -1 };
