@@ -31,7 +31,7 @@
  * drops what is left instead of waiting. A reader that stopped reading
  * cannot keep `armz stop` from ending armz.
  */
-#define CONSOLE_WRITE_MAX	4096	/* PIPE_BUF: a pipe takes it whole */
+#define CONSOLE_WRITE_MAX	4096	/* PIPE_BUF: a pipe takes it all */
 
 static struct {
 	int log_fd;

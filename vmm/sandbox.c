@@ -74,7 +74,7 @@ enum {
 /* One allow rule: a call, and at most one condition on an argument. */
 struct sb_rule {
 	const char *name;
-	int nr;			/* for calls libseccomp may not know by name */
+	int nr;			/* for calls libseccomp may not know */
 	int arg;		/* -1: any arguments */
 	uint64_t mask;		/* (argument & mask) == value */
 	uint64_t value;
@@ -717,7 +717,7 @@ int sandbox_rule_count(const char *role, int *nsyscalls)
 
 	if (r < 0)
 		return -1;
-	if (!sb.ctx[r] && (sb_prepare(VM_SECCOMP_ON, NULL, false) || !sb.ctx[r]))
+	if (!sb.ctx[r] && sb_prepare(VM_SECCOMP_ON, NULL, false))
 		return -1;
 	if (nsyscalls)
 		*nsyscalls = sb.nsys[r];

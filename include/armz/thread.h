@@ -13,12 +13,12 @@
  * thread is a plain pthread.
  */
 enum thread_role {
-	THREAD_DEVICE,		/* a worker of a device with no role of its own */
+	THREAD_DEVICE,		/* a device worker with no role of its own */
 	THREAD_VCPU,
 	THREAD_CONSOLE,		/* the host's input to the guest's console */
 	THREAD_BLK,		/* virtio-blk workers: reads, writes, flushes */
-	THREAD_NET,		/* virtio-net workers: frames to and from a backend */
-	THREAD_NET_USER,	/* libslirp's thread: sockets to the outside */
+	THREAD_NET,		/* virtio-net workers: frames to a backend */
+	THREAD_NET_USER,	/* libslirp's thread: sockets to the world */
 	THREAD_9P,		/* virtio-9p worker of a writable share */
 	THREAD_9P_RO,		/* ... of a read-only share */
 	THREAD_RNG,		/* virtio-rng worker: getrandom() */

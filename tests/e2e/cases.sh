@@ -898,6 +898,64 @@ case_control_socket() {
 		fail "hb1's socket is still there after stop"
 }
 
+# Stop ends armz within a bound whatever the guest has queued: its disk's
+# queue full of writes, its console printing without end to a reader
+# that stopped reading (armz's stdout is a fifo read up to the guest's
+# first flood line, then held open and never read again). The UART's
+# bytes block a vCPU in write(), hvc0's the console's device worker; a
+# blocked write used to hold armz forever. 10 s is what TCG needs to
+# run armz's teardown, not a benchmark: armz lets go after one disk step
+# (1 MiB) and a poll(); the bound is there to catch waiting for ever.
+STOP_BOUND=10
+
+stop_bounded_one() {
+	_img=$LOGDIR/stop.img _fifo=$LOGDIR/stop.fifo _seen=$LOGDIR/stop.seen
+	rm -f "$_img" "$_fifo" "$_seen"
+	truncate -s 64M "$_img"
+	mkfifo "$_fifo"
+	( grep -q -m1 "armz-guest: flooding" && : >"$_seen"
+	  exec sleep 600 ) <"$_fifo" &
+	_reader=$!
+	echo "armz run ... --console $1 >fifo (background)" >>"$CMD"
+	"$ARMZ" run -k "$KERNEL" -i "$INITRD" --name stopper --disk "$_img" \
+		--console "$1" -p "armz.test=flood quiet" \
+		>"$_fifo" 2>>"$ERR" </dev/null &
+	bg_pid=$!
+	if ! wait_file "$_seen" "$BOOT_TIMEOUT"; then
+		fail "$1: the guest never started its flood"
+		bg_kill
+	else
+		# Long enough for the fifo to fill and the writer to block.
+		sleep 3
+		ctl stop stopper
+		_t0=$(centisecs)
+		_n=$((STOP_BOUND * 5))
+		while kill -0 "$bg_pid" 2>/dev/null && [ "$_n" -gt 0 ]; do
+			sleep 0.2
+			_n=$((_n - 1))
+		done
+		if kill -0 "$bg_pid" 2>/dev/null; then
+			fail "$1: armz still ran ${STOP_BOUND}s after 'armz stop'"
+			kill -9 "$bg_pid"
+		else
+			note "$1: armz ended $(($(centisecs) - _t0))0 ms after 'armz stop'"
+		fi
+	fi
+	wait "$bg_pid" 2>/dev/null
+	status=$?
+	kill "$_reader" 2>/dev/null
+	wait "$_reader" 2>/dev/null
+	[ "$status" = 143 ] ||
+		fail "$1: expected exit status 143 after 'armz stop', got $status"
+	rm -f "$_img" "$_fifo" "$_seen"
+}
+
+case_stop_bounded() {
+	stop_bounded_one serial
+	stop_bounded_one virtio
+	expect_err "stopped by 'armz stop'"
+}
+
 # A VM killed -9 leaves its socket; 'armz list' must not show it and
 # must clear the socket away.
 case_control_stale() {
@@ -1145,6 +1203,109 @@ case_cmd_escape() {
 	! grep -q "$_secret" "$OUT" "$ERR" ||
 		fail "the guest read $_outside/secret through the share"
 	rm -rf "$_root" "$_share" "$_outside"
+}
+
+# ------------------------------------------------- seccomp and privileges
+
+# A thread that makes a call its filter forbids ends armz at once with
+# status 159 and a line naming the thread and the call. The trigger is
+# for the tests alone: ARMZ_SECCOMP_SELFTEST=ROLE, read by main, makes
+# ROLE's threads call getppid(), which no list allows, right after their
+# filter is in. With --seccomp=off the same trigger changes nothing.
+case_seccomp_kill() {
+	_img=$LOGDIR/seccomp.img
+	truncate -s 1M "$_img"
+	for _role in spawner main vcpu console blk; do
+		export ARMZ_SECCOMP_SELFTEST=$_role
+		boot_test blk_serial --disk "$_img,serial=S1"
+		unset ARMZ_SECCOMP_SELFTEST
+		[ "$status" = 159 ] ||
+			fail "$_role: expected exit status 159, got $status"
+		grep -q "^armz: seccomp: the $_role thread made a forbidden system call: getppid" \
+			"$ERR" || fail "$_role: no line naming the call"
+		expect_no_out serial=S1
+		cat "$ERR" >>"$CMD"
+	done
+	export ARMZ_SECCOMP_SELFTEST=control
+	ctl list
+	unset ARMZ_SECCOMP_SELFTEST
+	[ "$ctl_status" = 159 ] ||
+		fail "control: expected exit status 159, got $ctl_status"
+	export ARMZ_SECCOMP_SELFTEST=blk
+	boot_test blk_serial --disk "$_img,serial=S2" --seccomp=off
+	unset ARMZ_SECCOMP_SELFTEST
+	expect_guest_ran
+	expect_line serial=S2
+	rm -f "$_img"
+}
+
+# uids, gids of a running process: "real effective saved fs" each.
+proc_ids() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null |
+		tr -s '\t ' '  '
+}
+
+# As root with --user nobody, armz becomes nobody once /dev/kvm is open:
+# a command reads the guest's root with nobody's rights, so a file only
+# root may read, which the same command reads without --user, stays
+# unread; and the running armz's ids are all nobody's.
+case_user_drop() {
+	cd / || return
+	_secret=/e2e/secret _word=secret-$(rand)
+	echo "$_word" >"$_secret"
+	chmod 0600 "$_secret"
+	run_cmd -- /bin/cat "$_secret"
+	expect_status 0
+	expect_exactly "$OUT" "$_word"
+	echo "(in /) armz run -k $GENERIC --user nobody -- sh -c 'sleep 5; cat $_secret' (background)" >>"$CMD"
+	"$ARMZ" run -k "$GENERIC" --user nobody -- /bin/sh -c \
+		"sleep 5; cat $_secret" >"$OUT" 2>"$ERR" </dev/null &
+	bg_pid=$!
+	_uids= _gids= _n=150
+	while [ "$_n" -gt 0 ] && kill -0 "$bg_pid" 2>/dev/null; do
+		_uids=$(proc_ids "$bg_pid" Uid)
+		_gids=$(proc_ids "$bg_pid" Gid)
+		[ "$_uids" = "65534 65534 65534 65534" ] && break
+		sleep 0.2
+		_n=$((_n - 1))
+	done
+	note "armz's Uid: $_uids, Gid: $_gids"
+	[ "$_uids" = "65534 65534 65534 65534" ] ||
+		fail "armz's uids are '$_uids', not nobody's"
+	[ "$_gids" = "65534 65534 65534 65534" ] ||
+		fail "armz's gids are '$_gids', not nogroup's"
+	_n=$((CMD_TIMEOUT * 5))
+	while [ "$_n" -gt 0 ] && kill -0 "$bg_pid" 2>/dev/null; do
+		sleep 0.2
+		_n=$((_n - 1))
+	done
+	kill -9 "$bg_pid" 2>/dev/null
+	wait "$bg_pid"
+	status=$?
+	[ "$status" != 0 ] || fail "cat of the root-only file succeeded as nobody"
+	grep -q "Permission denied" "$ERR" ||
+		fail "no 'Permission denied' from the guest's cat"
+	! grep -qF "$_word" "$OUT" || fail "nobody read the root-only file"
+	rm -f "$_secret"
+}
+
+# A reset rebuilds the machine after armz became nobody: the disk (which
+# nobody may write), the tap and vhost-net (opened by root once) must all
+# come back. The guest prints its MAC on both boots.
+case_user_reset() {
+	modprobe tun 2>/dev/null
+	modprobe vhost_net 2>/dev/null
+	[ -c /dev/vhost-net ] || { fail "no /dev/vhost-net in the host"; return; }
+	_img=$LOGDIR/user-reset.img
+	truncate -s 8M "$_img"
+	chown 65534:65534 "$_img"
+	boot_test net_mac --user nobody --disk "$_img" \
+		--net tap,ifname=tapu,vhost=on
+	expect_guest_ran
+	_m0=$(out_val mac-0) _m1=$(out_val mac-1)
+	[ -n "$_m0" ] || fail "no MAC before the reset"
+	[ "$_m0" = "$_m1" ] || fail "after the reset the MAC is '$_m1', not '$_m0'"
+	rm -f "$_img"
 }
 
 # ----------------------------------------------------------------- runner
