@@ -731,7 +731,7 @@ case_net_tap_vhost() {
 }
 
 # User mode needs libslirp, which only a dynamic armz has: /bin/armz-dyn.
-ARMZ_DYN=/bin/armz-dyn
+ARMZ_DYN=${ARMZ_DYN:-/bin/armz-dyn}
 
 case_net_user() {
 	[ -x "$ARMZ_DYN" ] || {
@@ -1306,6 +1306,17 @@ case_user_reset() {
 	[ -n "$_m0" ] || fail "no MAC before the reset"
 	[ "$_m0" = "$_m1" ] || fail "after the reset the MAC is '$_m1', not '$_m0'"
 	rm -f "$_img"
+}
+
+# Last: in a sanitized run (make check-asan), what ASan and UBSan found
+# in every case before, one file per armz process that had something.
+case_sanitizer_reports() {
+	[ -n "${ARMZ_SANITIZED:-}" ] || { note "not a sanitized run"; return; }
+	for _r in "$LOGDIR"/sanitizer.*; do
+		[ -e "$_r" ] || continue
+		fail "the sanitizers reported: $(head -c 300 "$_r" | tr '\n' '|')"
+		cat "$_r" >>"$CMD"
+	done
 }
 
 # ----------------------------------------------------------------- runner

@@ -6,6 +6,8 @@
 #
 #   tests/e2e/run.sh                  all cases
 #   ARMZ_E2E=boot_1cpu,bad_* tests/e2e/run.sh
+#   ARMZ_E2E_SANITIZE=1 tests/e2e/run.sh   the cases on an armz built
+#                                     with ASan and UBSan (lib.sh)
 #
 # The serial log is kept in out/e2e/host.log, the logs of failed cases in
 # out/e2e/logs/. Exits non-zero when a case failed, when none ran, or when
@@ -30,7 +32,9 @@ echo "e2e: booting the emulated arm64 KVM host (log: $log)" >&2
 t1=$(date +%s)
 qstatus=0
 e2e_qemu "$E2E_DIR/host.cpio" "quiet loglevel=1" \
-	${ARMZ_E2E:+armz_e2e=$ARMZ_E2E} </dev/null | tee "$log" || qstatus=$?
+	${ARMZ_E2E:+armz_e2e=$ARMZ_E2E} \
+	${ARMZ_E2E_SANITIZE:+armz_sanitize=1} </dev/null | tee "$log" ||
+	qstatus=$?
 t2=$(date +%s)
 
 clean=$E2E_DIR/host.clean.log

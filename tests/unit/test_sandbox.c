@@ -24,6 +24,17 @@
 /* A child that cannot load a filter at all says so with this status. */
 #define NO_SECCOMP	77
 
+/*
+ * The sanitizers' runtime makes calls of its own (sigaltstack,
+ * sched_getaffinity, ...) that no list allows: a sanitized build checks
+ * the lists, not confinement. armz under ASan runs with --seccomp=off.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED	1
+#else
+#define SANITIZED	0
+#endif
+
 static const char *const roles[] = {
 	"main", "control", "spawner", "device", "vcpu", "console", "blk",
 	"net", "net-user", "9p", "9p-ro", "rng", "hvc",
@@ -77,6 +88,9 @@ static int in_child(void (*fn)(void), char *err, size_t len)
 	err[n > 0 ? n : 0] = '\0';
 	close(p[0]);
 	CU_ASSERT_FATAL(waitpid(pid, &st, 0) == pid);
+	/* What a confined child said, for a failure's reader. */
+	if (*err && getenv("ARMZ_UNIT_VERBOSE"))
+		fprintf(stderr, "\nchild: %s", err);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -110,10 +124,21 @@ static bool skipped(int status)
 	return true;
 }
 
+static bool sanitized(void)
+{
+	if (SANITIZED)
+		fprintf(stderr, "(sanitized build: confinement not tried) ");
+	return SANITIZED;
+}
+
 static void test_sandbox_trap(void)
 {
 	char err[512];
-	int st = in_child(rng_allowed, err, sizeof(err));
+	int st;
+
+	if (sanitized())
+		return;
+	st = in_child(rng_allowed, err, sizeof(err));
 
 	if (skipped(st))
 		return;
@@ -166,7 +191,11 @@ static void p9rw_create(void)
 static void test_sandbox_9p_open(void)
 {
 	char err[512];
-	int st = in_child(p9ro_lookup, err, sizeof(err));
+	int st;
+
+	if (sanitized())
+		return;
+	st = in_child(p9ro_lookup, err, sizeof(err));
 
 	if (skipped(st))
 		return;
@@ -223,7 +252,11 @@ static void spawn_rng_escape(void)
 static void test_sandbox_spawner(void)
 {
 	char err[512];
-	int st = in_child(spawn_hvc, err, sizeof(err));
+	int st;
+
+	if (sanitized())
+		return;
+	st = in_child(spawn_hvc, err, sizeof(err));
 
 	if (skipped(st))
 		return;
