@@ -310,8 +310,9 @@ static struct {
 	.cond = PTHREAD_COND_INITIALIZER,
 };
 
-/* The role of the calling thread, for the trap handler's line. */
-static __thread const char *sb_role_name = "main";
+/* The role of the calling thread, for the trap handler's line; NULL
+ * in a new thread that has not loaded its own filter yet. */
+static __thread const char *sb_role_name;
 
 static const char *sb_name(int role)
 {
@@ -373,7 +374,7 @@ static void sb_sigsys(int sig, siginfo_t *si, void *uc)
 			   sb.names[nr] : "an unknown call";
 
 	n = sb_put(line, n, cap, "armz: seccomp: the ");
-	n = sb_put(line, n, cap, sb_role_name);
+	n = sb_put(line, n, cap, sb_role_name ? sb_role_name : "new");
 	n = sb_put(line, n, cap, " thread made a forbidden system call: ");
 	n = sb_put(line, n, cap, name);
 	n = sb_put(line, n, cap, " (");
@@ -687,6 +688,8 @@ static int sb_prepare(enum vm_seccomp mode, const char *selftest,
 			       seccomp_api_get());
 	sb.arch = seccomp_arch_native();
 	sb.selftest = selftest ? sb_role_by_name(selftest) : -1;
+	if (!sb_role_name)
+		sb_role_name = "main";	/* the caller's thread */
 	sb_resolve_names();
 	r = sb_catch_sigsys();
 	return r ?: sb_build_all(deny);
