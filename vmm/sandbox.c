@@ -396,8 +396,11 @@ static int sb_catch_sigsys(void)
 	if (sigaction(SIGSYS, &sa, NULL))
 		return err_set(errno, "sigaction(SIGSYS): %s",
 			       strerror(errno));
-	/* A blocked SIGSYS from a filter is forced through anyway; say so
-	 * for every thread made from here on. */
+	/*
+	 * A filter's SIGSYS that finds itself blocked gets the default
+	 * action instead, a death without a word: keep it unblocked here,
+	 * as thread_spawn() does in every new thread.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGSYS);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -448,44 +451,46 @@ static int sb_add_rule(scmp_filter_ctx ctx, const struct sb_rule *r,
 	return 1;
 }
 
-static int sb_add_role(scmp_filter_ctx ctx, int role, uint32_t allow)
+/*
+ * The sets of rules role loads, each once: its own, and for the spawner
+ * those of every thread role too, since it makes all their threads.
+ */
+#define SB_ALL_SETS	32
+
+static unsigned int sb_sets(int role, const struct sb_rule **sets)
 {
-	int n = 0;
+	unsigned int n = 0;
+	int last = role == SB_SPAWNER ? THREAD_ROLES - 1 : -1;
 
-	for (int s = 0; s < SB_SETS_MAX && sb_lists[role][s]; s++)
-		for (const struct sb_rule *r = sb_lists[role][s]; r->name;
-		     r++) {
-			int rc = sb_add_rule(ctx, r, allow);
+	for (int r = -1; r <= last; r++) {
+		int which = r < 0 ? role : r;
 
-			if (rc < 0)
-				return rc;
-			n += rc;
+		for (int i = 0; i < SB_SETS_MAX && sb_lists[which][i]; i++) {
+			unsigned int k = 0;
+
+			while (k < n && sets[k] != sb_lists[which][i])
+				k++;
+			if (k == n && n < SB_ALL_SETS)
+				sets[n++] = sb_lists[which][i];
 		}
+	}
 	return n;
 }
 
 /* How many different calls role allows, for the numbers in the docs. */
-static void sb_mark_calls(int role, bool *seen)
+static int sb_count_calls(const struct sb_rule **sets, unsigned int nsets)
 {
-	for (int s = 0; s < SB_SETS_MAX && sb_lists[role][s]; s++)
-		for (const struct sb_rule *r = sb_lists[role][s]; r->name;
-		     r++) {
+	bool seen[SB_NR_MAX] = { false };
+	int n = 0;
+
+	for (unsigned int i = 0; i < nsets; i++)
+		for (const struct sb_rule *r = sets[i]; r->name; r++) {
 			int nr = r->nr ? r->nr :
 				 seccomp_syscall_resolve_name(r->name);
 
 			if (nr >= 0 && nr < SB_NR_MAX && !r->action)
 				seen[nr] = true;
 		}
-}
-
-static int sb_count_calls(int role)
-{
-	bool seen[SB_NR_MAX] = { false };
-	int n = 0;
-
-	sb_mark_calls(role, seen);
-	for (int r = 0; role == SB_SPAWNER && r < THREAD_ROLES; r++)
-		sb_mark_calls(r, seen);
 	for (int nr = 0; nr < SB_NR_MAX; nr++)
 		n += seen[nr];
 	return n;
@@ -493,26 +498,27 @@ static int sb_count_calls(int role)
 
 static int sb_build(int role, uint32_t deny)
 {
+	const struct sb_rule *sets[SB_ALL_SETS];
+	unsigned int nsets = sb_sets(role, sets);
 	scmp_filter_ctx ctx = seccomp_init(deny);
-	int n;
+	int n = 0;
 
 	if (!ctx)
 		return err_set(ENOMEM, "seccomp: cannot make a filter");
-	n = sb_add_role(ctx, role, SCMP_ACT_ALLOW);
-	/* The spawner makes every thread role's threads: it holds them all. */
-	for (int r = 0; role == SB_SPAWNER && n >= 0 && r < THREAD_ROLES;
-	     r++) {
-		int m = sb_add_role(ctx, r, SCMP_ACT_ALLOW);
+	for (unsigned int i = 0; i < nsets && n >= 0; i++)
+		for (const struct sb_rule *r = sets[i]; r->name && n >= 0;
+		     r++) {
+			int rc = sb_add_rule(ctx, r, SCMP_ACT_ALLOW);
 
-		n = m < 0 ? m : n + m;
-	}
+			n = rc < 0 ? rc : n + rc;
+		}
 	if (n < 0) {
 		seccomp_release(ctx);
 		return n;
 	}
 	sb.ctx[role] = ctx;
 	sb.nrules[role] = n;
-	sb.nsys[role] = sb_count_calls(role);
+	sb.nsys[role] = sb_count_calls(sets, nsets);
 	return 0;
 }
 
