@@ -928,7 +928,7 @@ stop_bounded_one() {
 		# Long enough for the fifo to fill and the writer to block.
 		sleep 3
 		ctl stop stopper
-		_t0=$(centisecs)
+		_stop_t0=$(centisecs)
 		_n=$((STOP_BOUND * 5))
 		while kill -0 "$bg_pid" 2>/dev/null && [ "$_n" -gt 0 ]; do
 			sleep 0.2
@@ -938,7 +938,9 @@ stop_bounded_one() {
 			fail "$1: armz still ran ${STOP_BOUND}s after 'armz stop'"
 			kill -9 "$bg_pid"
 		else
-			note "$1: armz ended $(($(centisecs) - _t0))0 ms after 'armz stop'"
+			_ms=$(($(centisecs) - _stop_t0))0
+			note "$1: armz ended $_ms ms after 'armz stop'"
+			echo "E2E-NOTE stop_bounded $1: armz ended $_ms ms after 'armz stop'"
 		fi
 	fi
 	wait "$bg_pid" 2>/dev/null
@@ -1236,6 +1238,15 @@ case_seccomp_kill() {
 	unset ARMZ_SECCOMP_SELFTEST
 	expect_guest_ran
 	expect_line serial=S2
+	# log: the kernel logs the call (audit type 1326) and lets it by.
+	export ARMZ_SECCOMP_SELFTEST=vcpu
+	boot_test blk_serial --disk "$_img,serial=S3" --seccomp=log
+	unset ARMZ_SECCOMP_SELFTEST
+	expect_guest_ran
+	expect_line serial=S3
+	dmesg | grep 'type=1326' | tail -n 3 >>"$CMD"
+	dmesg | grep -q 'type=1326.*comm="armz"' ||
+		fail "--seccomp=log: no audit line of type 1326 from armz"
 	rm -f "$_img"
 }
 
