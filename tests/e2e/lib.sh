@@ -12,10 +12,10 @@
 #               (out/arm64-asan) and every case runs it (make check-asan)
 # PAYLOADS=dir  and these bare-metal payloads (out/arm64/payloads)
 # E2E_DIR       where images are kept (out/e2e)
-# E2E_TIMEOUT   wall-clock seconds the emulated host may run (900)
+# E2E_TIMEOUT   wall-clock seconds the emulated host may run (1200)
 
 E2E_DIR=${E2E_DIR:-out/e2e}
-E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+E2E_TIMEOUT=${E2E_TIMEOUT:-1200}
 
 # libslirp ships no static library, so --net user needs a dynamic armz.
 # A failure only costs the user-mode cases.
