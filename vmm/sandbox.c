@@ -5,12 +5,14 @@
  * Who makes which thread, and why each gets exactly its own list. A
  * seccomp filter belongs to a thread, a thread made by another inherits
  * the maker's filters, and stacked filters intersect: a thread can only
- * ever do what every filter above it allows. Today's makers are main (the
- * vCPUs, the console's input thread, libslirp's thread) and the vCPUs
- * (device workers, made lazily when the driver sets DRIVER_OK in
- * devices/virtio-mmio.c). Confined where they are made, a vCPU would
- * have to allow everything a disk, 9p or network worker does, and main
- * everything of everybody.
+ * ever do what every filter above it allows. Threads are asked for by
+ * main (the vCPUs, the console's input thread, libslirp's thread, on
+ * every boot) and by the vCPUs (device workers, made lazily when the
+ * driver sets DRIVER_OK, devices/virtio-mmio.c). Made by the thread that
+ * asks, a vCPU's list would have to hold everything a disk, 9p or
+ * network worker does, and main's everything of everybody. (Making the
+ * workers up front in main would spare the vCPUs that, but not main, and
+ * would turn the transport's start and stop into parking.)
  *
  * So no confined thread makes threads. thread_spawn() (armz/thread.h)
  * hands every request to one spawner thread, which main starts first of
