@@ -138,6 +138,15 @@ static void test_cli_basic(void)
 	CU_ASSERT_TRUE(cfg.rw);
 	CU_ASSERT_EQUAL(parse("--console virtio -k I"), 0);
 	CU_ASSERT_EQUAL(cfg.console, VM_CONSOLE_VIRTIO);
+	/* Confinement: on by default, no user unless asked for. */
+	CU_ASSERT_EQUAL(parse("-k I"), 0);
+	CU_ASSERT_EQUAL(cfg.seccomp, VM_SECCOMP_ON);
+	CU_ASSERT_PTR_NULL(cfg.user);
+	CU_ASSERT_EQUAL(parse("-k I --seccomp log --user nobody"), 0);
+	CU_ASSERT_EQUAL(cfg.seccomp, VM_SECCOMP_LOG);
+	CU_ASSERT_STRING_EQUAL(cfg.user, "nobody");
+	CU_ASSERT_EQUAL(parse("--payload P --seccomp off --user 65534"), 0);
+	CU_ASSERT_EQUAL(cfg.seccomp, VM_SECCOMP_OFF);
 }
 
 static void test_cli_values(void)
@@ -151,6 +160,7 @@ static void test_cli_values(void)
 	refused("-k I --console tty", "--console 'tty'");
 	refused("-k I --name .x", "--name '.x'");
 	refused("-k I --name a/b", "--name 'a/b'");
+	refused("-k I --seccomp strict", "--seccomp 'strict': give 'on'");
 	refused("-k I --bogus", "unknown option '--bogus'");
 	refused("-k I -c", "option '-c' needs a value");
 	refused("-k I extra", "unexpected argument 'extra'");
