@@ -13,7 +13,7 @@
 
 /* --- The factory --- */
 
-int net_backend_new(const struct net_config *cfg, int tap_fd,
+int net_backend_new(const struct net_config *cfg, int tap_fd, int vhost_fd,
 		    struct net_backend **out)
 {
 	*out = NULL;
@@ -23,7 +23,7 @@ int net_backend_new(const struct net_config *cfg, int tap_fd,
 	case NET_USER:
 		return net_slirp_new(cfg, out);
 	case NET_TAP:
-		return net_tap_new(cfg, tap_fd, out);
+		return net_tap_new(cfg, tap_fd, vhost_fd, out);
 	}
 	return err_set(EINVAL, "--net: unknown backend %d", (int)cfg->type);
 }

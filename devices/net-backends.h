@@ -9,7 +9,7 @@
  * outside devices/net-*.c chooses a backend by name.
  */
 int net_slirp_new(const struct net_config *cfg, struct net_backend **out);
-int net_tap_new(const struct net_config *cfg, int tap_fd,
+int net_tap_new(const struct net_config *cfg, int tap_fd, int vhost_fd,
 		struct net_backend **out);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <armz/err.h>
 #include <armz/net-backend.h>
+#include <armz/thread.h>
 
 #include "net-backends.h"
 
@@ -578,10 +579,7 @@ int net_slirp_new(const struct net_config *cfg, struct net_backend **out)
 	else
 		r = slirp_open(s, cfg);
 	if (!r) {
-		r = -pthread_create(&s->thread, NULL, slirp_thread, s);
-		if (r)
-			err_set(r, "user network: cannot start its thread: %s",
-				strerror(-r));
+		r = thread_spawn(&s->thread, THREAD_NET_USER, slirp_thread, s);
 		s->started = !r;
 	}
 	if (r) {

@@ -43,6 +43,7 @@ struct net_tap {
 	bool hdr_le;		/* the kernel's header is little-endian */
 	/* vhost=on */
 	int vhost_fd;
+	bool vhost_lent;	/* a dup of the caller's: give it back */
 	uint64_t vhost_features;
 	int kick_fd[NET_QUEUES];
 	bool vhost_running;
@@ -262,20 +263,40 @@ static void tap_kick(struct net_backend *be, unsigned int q)
 		return;
 }
 
-static int tap_vhost_open(struct net_tap *t)
+int net_vhost_open(int *fd)
+{
+	*fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+	if (*fd < 0)
+		return err_set(errno, "cannot open /dev/vhost-net: %s (vhost=on needs the vhost_net module)",
+			       strerror(errno));
+	return 0;
+}
+
+/* vhost_fd, when set, is /dev/vhost-net opened earlier: we use a dup. */
+static int tap_vhost_open(struct net_tap *t, int vhost_fd)
 {
 	const uint64_t need = 1ULL << VIRTIO_F_VERSION_1 |
 			      1ULL << VIRTIO_NET_F_MRG_RXBUF;
 	unsigned int q;
+	int r;
 
 	if (!t->hdr_le)
 		return err_set(ENOTSUP, "vhost=on needs TUNSETVNETLE on a big-endian host (Linux 4.2); use vhost=off");
-	t->vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
-	if (t->vhost_fd < 0)
-		return err_set(errno, "cannot open /dev/vhost-net: %s (vhost=on needs the vhost_net module)",
-			       strerror(errno));
-	if (tap_vhost_ioctl(t, VHOST_SET_OWNER, NULL, "set owner") ||
-	    tap_vhost_ioctl(t, VHOST_GET_FEATURES, &t->vhost_features,
+	if (vhost_fd >= 0) {
+		t->vhost_fd = fcntl(vhost_fd, F_DUPFD_CLOEXEC, 0);
+		if (t->vhost_fd < 0)
+			return err_set(errno, "vhost-net: dup: %s",
+				       strerror(errno));
+	} else {
+		r = net_vhost_open(&t->vhost_fd);
+		if (r)
+			return r;
+	}
+	if (tap_vhost_ioctl(t, VHOST_SET_OWNER, NULL, "set owner"))
+		return -EIO;
+	/* The next boot's backend will own the same device. */
+	t->vhost_lent = vhost_fd >= 0;
+	if (tap_vhost_ioctl(t, VHOST_GET_FEATURES, &t->vhost_features,
 			    "get features"))
 		return -EIO;
 	if ((t->vhost_features & need) != need)
@@ -341,6 +362,9 @@ static void tap_free(struct net_backend *be)
 		if (t->be.call_fd[q] >= 0)
 			close(t->be.call_fd[q]);
 	}
+	/* Its rings and memory table go too: the guest RAM they name will. */
+	if (t->vhost_lent)
+		ioctl(t->vhost_fd, VHOST_RESET_OWNER, NULL);
 	if (t->vhost_fd >= 0)
 		close(t->vhost_fd);
 	if (t->fd >= 0)
@@ -424,7 +448,7 @@ static int tap_open(struct net_tap *t, const struct net_config *cfg, int tap_fd)
 	return 0;
 }
 
-int net_tap_new(const struct net_config *cfg, int tap_fd,
+int net_tap_new(const struct net_config *cfg, int tap_fd, int vhost_fd,
 		struct net_backend **out)
 {
 	struct net_tap *t = calloc(1, sizeof(*t));
@@ -440,7 +464,7 @@ int net_tap_new(const struct net_config *cfg, int tap_fd,
 	t->kick_fd[0] = t->kick_fd[1] = -1;
 	r = tap_open(t, cfg, tap_fd);
 	if (!r && cfg->vhost)
-		r = tap_vhost_open(t);
+		r = tap_vhost_open(t, vhost_fd);
 	if (r) {
 		tap_free(&t->be);
 		return r;

@@ -116,6 +116,7 @@ int virtio_9p_new(const struct p9_share *share, struct virtio_device **out)
 		.num_queues = 1,
 		.queue_size = V9P_QUEUE_SIZE,
 		.nr_workers = 1,
+		.worker_role = share->ro ? THREAD_9P_RO : THREAD_9P,
 		.config = v->config,
 		.config_size = (unsigned int)(2 + tlen),
 	};

@@ -30,9 +30,10 @@
 /*
  * Long work goes in steps, and between steps a worker looks whether the
  * transport is stopping it (a reset), so that never waits for more than
- * one step: a bounced O_DIRECT transfer moves VIRTIO_BLK_BOUNCE_SIZE at a
- * time through its queue's buffer, a discard or write zeroes range goes
- * VIRTIO_BLK_ZERO_STEP at a time. A request stopped part way fails.
+ * one step: a transfer moves VIRTIO_BLK_BOUNCE_SIZE at a time (a bounced
+ * O_DIRECT one through its queue's buffer), a discard or write zeroes
+ * range goes VIRTIO_BLK_ZERO_STEP at a time. A request stopped part way
+ * fails.
  */
 struct virtio_blk {
 	struct virtio_device dev;
@@ -278,15 +279,61 @@ static bool blk_iov_aligned(const struct iovec *iov, unsigned int n)
 	return true;
 }
 
+/*
+ * The entries of iov that hold its first max bytes, the last one cut
+ * short: *cut is its full length, to be put back.
+ */
+static unsigned int iov_prefix(struct iovec *iov, unsigned int n, size_t max,
+			       size_t *cut)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && max > iov[i].iov_len; i++)
+		max -= iov[i].iov_len;
+	if (i == n)
+		return n;
+	*cut = iov[i].iov_len;
+	iov[i].iov_len = max;
+	return i + 1;
+}
+
+/* One vectored transfer of at most max bytes: bytes moved, or -1. */
+static ssize_t blk_xfer(struct virtio_blk *blk, struct iovec *iov,
+			unsigned int n, off_t off, size_t max, bool write)
+{
+	size_t cut = 0;
+	unsigned int k = iov_prefix(iov, n, max, &cut);
+	ssize_t r;
+
+	r = write ? pwritev(blk->fd, iov, (int)k, off) :
+		    preadv(blk->fd, iov, (int)k, off);
+	if (cut)
+		iov[k - 1].iov_len = cut;
+	return r;
+}
+
+/*
+ * A request larger than VIRTIO_BLK_BOUNCE_SIZE (a driver may chain up to
+ * BLK_MAX_IO) goes that much at a time, a step each, like a bounced one.
+ */
 static int blk_io(struct virtio_blk *blk, unsigned int q, struct iovec *iov,
 		  unsigned int n, off_t off, size_t len, bool write)
 {
+	bool stepped = len > VIRTIO_BLK_BOUNCE_SIZE;
+	size_t left = 0;	/* of the current step */
+
 	if (blk->direct && !blk_iov_aligned(iov, n))
 		return blk_bounce(blk, q, iov, n, off, len, write);
 	while (len) {
-		ssize_t r = write ? pwritev(blk->fd, iov, (int)n, off) :
-				    preadv(blk->fd, iov, (int)n, off);
+		ssize_t r;
 
+		if (!left) {
+			if (stepped && !blk_step(blk))
+				return -1;
+			left = len < VIRTIO_BLK_BOUNCE_SIZE ? len :
+						VIRTIO_BLK_BOUNCE_SIZE;
+		}
+		r = blk_xfer(blk, iov, n, off, left, write);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EINVAL && blk->direct)
@@ -295,6 +342,7 @@ static int blk_io(struct virtio_blk *blk, unsigned int q, struct iovec *iov,
 		if (r <= 0)
 			return -1;
 		len -= (size_t)r;
+		left -= (size_t)r;
 		off += r;
 		n = iov_advance(iov, n, (size_t)r);
 	}
@@ -657,6 +705,7 @@ int virtio_blk_new(const struct blk_config *cfg, unsigned int nqueues,
 		.queue_size = VIRTQ_NUM_MAX,
 		/* One thread per queue: queues never wait for each other. */
 		.nr_workers = nqueues,
+		.worker_role = THREAD_BLK,
 		.config = blk->config,
 		.config_size = sizeof(blk->config),
 	};

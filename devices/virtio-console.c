@@ -232,6 +232,7 @@ int virtio_console_new(virtio_console_out_fn out, void *out_ctx,
 		.queue_size = VIRTQ_NUM_MAX,
 		/* Input wakeups must not wait behind blocked output. */
 		.nr_workers = 2,
+		.worker_role = THREAD_HVC,
 		.config = con->config,
 		.config_size = sizeof(con->config),
 	};

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,19 +266,13 @@ static void transport_drain(int fd)
 }
 
 /*
- * Workers take no signals: those are for the VMM's own threads, and a
- * worker would inherit the mask of whichever vCPU set DRIVER_OK.
+ * Workers take no signals (thread_spawn() blocks them all): those are for
+ * the VMM's own threads.
  */
 static int transport_spawn(struct transport_worker *w)
 {
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&w->tid, NULL, transport_worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r;
+	return thread_spawn(&w->tid, w->t->dev->worker_role,
+			    transport_worker_main, w);
 }
 
 /* With t->lock held. Waits for busy workers; they never wait for us. */
@@ -335,8 +328,6 @@ static void transport_start_locked(struct virtio_mmio *t)
 		t->workers[i] = (struct transport_worker){ .t = t, .index = i };
 		r = transport_spawn(&t->workers[i]);
 		if (r) {
-			err_set(r, "cannot start a worker thread: %s",
-				strerror(r));
 			transport_stop_locked(t);
 			virtio_dev_fail(dev, i);
 			return;

@@ -469,6 +469,7 @@ int virtio_net_new(struct net_backend *be, const uint8_t mac[NET_MAC_LEN],
 		.num_queues = NET_QUEUES,
 		.queue_size = NET_QUEUE_SIZE,
 		.nr_workers = NET_QUEUES,
+		.worker_role = THREAD_NET,
 		.config = n->config,
 		.config_size = VIRTIO_NET_CFG_SIZE,
 	};

@@ -90,6 +90,7 @@ int virtio_rng_new(struct virtio_device **out)
 		.num_queues = 1,
 		.queue_size = VIRTQ_NUM_MAX,
 		.nr_workers = 1,
+		.worker_role = THREAD_RNG,
 	};
 	*out = &rng->dev;
 	return 0;

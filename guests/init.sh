@@ -228,6 +228,22 @@ test_echo() {
 	fi
 }
 
+# The worst a guest can leave queued when it is stopped: a disk kept busy
+# with writes, and a console that prints without end (the host stops
+# reading it). Never returns.
+test_flood() {
+	disk_up
+	while :; do
+		dd if=/dev/zero of=/dev/vda bs=1M 2>/dev/null
+	done &
+	sleep 1
+	echo "armz-guest: flooding"
+	# In the tty's largest writes: no newline, so stdio's full buffers.
+	while :; do
+		tr '\0' f </dev/zero
+	done
+}
+
 test_heartbeat() {
 	n=0
 	while :; do
@@ -443,7 +459,7 @@ panic)
 	echo c >/proc/sysrq-trigger
 	die "still alive after sysrq-c"
 	;;
-blk_*|rng|echo|heartbeat|net_*|all|bench_*)
+blk_*|rng|echo|heartbeat|flood|net_*|all|bench_*)
 	guest_test "$test"
 	off
 	;;

@@ -166,6 +166,20 @@ static int set_console(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int set_seccomp(struct vm_config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "on"))
+		cfg->seccomp = VM_SECCOMP_ON;
+	else if (!strcmp(arg, "log"))
+		cfg->seccomp = VM_SECCOMP_LOG;
+	else if (!strcmp(arg, "off"))
+		cfg->seccomp = VM_SECCOMP_OFF;
+	else
+		return err_set(EINVAL, "--seccomp '%s': give 'on' (the default), 'log' or 'off'",
+			       arg);
+	return 0;
+}
+
 static int set_name(struct vm_config *cfg, const char *arg)
 {
 	if (!control_name_ok(arg))
@@ -286,6 +300,10 @@ const struct cli_option cli_options[] = {
 	  .not_linux = ONLY_COMMAND, .not_payload = ONLY_COMMAND },
 	{ "verbose", 0, NULL, FLAG(verbose),
 	  .help = "with a command: kernel console on stderr too" },
+	{ "user", 0, "USER", STR(user),
+	  .help = "as root: become USER (name or uid) once /dev/kvm,\ntaps and vhost are open (default: sudo's caller);\nwhat armz opens after that, a command's root\nincluded, it opens with USER's rights" },
+	{ "seccomp", 0, "on|log|off", .set = set_seccomp,
+	  .help = "confine each thread to its system calls (default\non: a forbidden one ends armz with status 159);\nlog: the kernel logs it and lets it through" },
 	{ "payload", 0, "FILE", STR(payload),
 	  .help = "raw AArch64 binary or ELF to run without Linux:\n1 vCPU, no interrupt controller, UART and test-exit",
 	  .not_command = "a command needs a Linux guest: use --kernel" },
@@ -543,11 +561,12 @@ void cli_exit_statuses(FILE *f)
 "  %3d  the guest reset and was not booted again: --no-reboot, -- CMD,\n"
 "       or a boot loop (3 resets within 60 s, none after userspace ran)\n"
 "  %3d  timeout\n"
+"  %3d  a thread of armz made a system call its seccomp filter forbids\n"
 "  128+N  stopped by signal N (SIGTERM, SIGINT)\n"
 "  With -- CMD the command's status is passed through (1 when the guest\n"
 "  powered off without it); in --payload mode the status a payload\n"
 "  writes to test-exit.\n",
 		ARMZ_EXIT_GDB_KILL, ARMZ_EXIT_GUEST_FAULT,
 		ARMZ_EXIT_GUEST_PANIC, ARMZ_EXIT_GUEST_RESET,
-		ARMZ_EXIT_TIMEOUT);
+		ARMZ_EXIT_TIMEOUT, ARMZ_EXIT_SECCOMP);
 }

@@ -19,12 +19,23 @@
 #include <unistd.h>
 
 #include <armz/err.h>
+#include <armz/thread.h>
 #include "console.h"
 
 #define CONSOLE_ESCAPE 0x01	/* Ctrl-A */
 
+/*
+ * Output waits for a slow reader (back-pressure: the guest's output is
+ * never dropped while armz runs), but not once the machine is stopping:
+ * then cut_fd is readable, and a writer that finds its descriptor full
+ * drops what is left instead of waiting. A reader that stopped reading
+ * cannot keep `armz stop` from ending armz.
+ */
+#define CONSOLE_WRITE_MAX	4096	/* PIPE_BUF: a pipe takes it all */
+
 static struct {
 	int log_fd;
+	int cut_fd;
 	enum console_out out;
 	const struct console_input *in;
 	_Atomic uint64_t *in_bytes;
@@ -37,6 +48,7 @@ static struct {
 	bool escape;		/* the last byte was the escape */
 } console = {
 	.log_fd = -1,
+	.cut_fd = -1,
 	.stop_fd = -1,
 	.room_fd = -1,
 };
@@ -83,6 +95,9 @@ int term_raw_enter(void)
 int console_open(const char *log_path, enum console_out out)
 {
 	console.out = out;
+	console.cut_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (console.cut_fd < 0)
+		return err_set(errno, "eventfd: %s", strerror(errno));
 	if (!log_path)
 		return 0;
 	console.log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC |
@@ -97,24 +112,55 @@ void console_close(void)
 {
 	if (console.log_fd >= 0)
 		close(console.log_fd);
-	console.log_fd = -1;
+	if (console.cut_fd >= 0)
+		close(console.cut_fd);
+	console.log_fd = console.cut_fd = -1;
 }
 
+void console_cut(bool cut)
+{
+	uint64_t v = 1;
+
+	if (console.cut_fd < 0)
+		return;
+	if (cut)
+		(void)!write(console.cut_fd, &v, sizeof(v));
+	else
+		(void)!read(console.cut_fd, &v, sizeof(v));
+}
+
+/*
+ * Waits until fd takes bytes, then writes at most CONSOLE_WRITE_MAX:
+ * a blocking pipe that polled writable takes that much without blocking
+ * again. -ECANCELED when the console is cut and fd is still full.
+ */
 static int write_all(int fd, const uint8_t *buf, size_t len)
 {
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = POLLOUT },
+		{ .fd = console.cut_fd, .events = POLLIN },
+	};
+
 	while (len) {
-		ssize_t n = write(fd, buf, len);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { fd, POLLOUT, 0 };
-
-			poll(&p, 1, -1);
+		if (poll(p, console.cut_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!(p[0].revents &
+		      (POLLOUT | POLLERR | POLLHUP | POLLNVAL))) {
+			if (p[1].revents & POLLIN)
+				return -ECANCELED;
 			continue;
 		}
+		n = write(fd, buf, len < CONSOLE_WRITE_MAX ? len :
+						      CONSOLE_WRITE_MAX);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
 		if (n <= 0)
-			return -errno;
+			return n < 0 ? -errno : -EIO;
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -256,10 +302,9 @@ int console_start(const struct console_input *in, _Atomic uint64_t *in_bytes,
 	if (console.stop_fd < 0 || console.room_fd < 0)
 		return err_set(errno, "eventfd: %s", strerror(errno));
 	in->set_notify(in->dev, console_room, NULL);
-	r = pthread_create(&console.thread, NULL, console_thread, NULL);
+	r = thread_spawn(&console.thread, THREAD_CONSOLE, console_thread, NULL);
 	if (r)
-		return err_set(r, "cannot start the console thread: %s",
-			       strerror(r));
+		return r;
 	console.running = true;
 	return 0;
 }

@@ -26,6 +26,13 @@ int console_open(const char *log_path, enum console_out out);
 void console_close(void);
 
 /*
+ * While cut (the machine is stopping), output that finds its reader
+ * full is dropped instead of waited for; any thread may cut, main lets
+ * the next boot's output flow again.
+ */
+void console_cut(bool cut);
+
+/*
  * Output writers, all of the console_out_fn shape (0 or -errno):
  * console_write() takes the kernel's console (the UART, or hvc0), one
  * caller at a time; the other two are a command's stdout and stderr.

@@ -27,6 +27,7 @@
 #include <armz/gdb.h>
 #include <armz/le.h>
 #include <armz/mmu.h>
+#include <armz/thread.h>
 #include "gdb-kvm.h"
 
 /* A gdb that stops reading must not hold armz up for long. */
@@ -651,7 +652,7 @@ int gdb_kvm_attach(struct gdb_kvm *gk, struct vcpus *vcpus,
 		vcpus_halt(vcpus);
 	pthread_mutex_unlock(&gk->lock);
 	if (!gk->thread_started) {
-		r = pthread_create(&gk->thread, NULL, gk_thread, gk);
+		r = thread_spawn(&gk->thread, THREAD_GDB, gk_thread, gk);
 		if (r)
 			return err_set(r, "gdb: cannot start its thread: %s",
 				       strerror(r));

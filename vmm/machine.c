@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,26 +56,63 @@ static void machine_wake(struct machine *m)
 		abort();	/* an eventfd write cannot fail short of a bug */
 }
 
+/* How long a stop's message may wait for a full stderr. */
+#define SAY_WAIT_MS	1000
+
+/*
+ * One line on stderr that never holds a stop up for long: a reader that
+ * stopped reading costs the line, not the stop.
+ */
+static void machine_say(const char *msg)
+{
+	struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
+	size_t len = strlen(msg);
+
+	while (len && poll(&p, 1, SAY_WAIT_MS) > 0) {
+		ssize_t n = write(STDERR_FILENO, msg, len);
+
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return;
+		msg += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * The first request wins and says why; every request wakes the vCPUs
+ * and main. The console stops waiting for readers at once (env
+ * stopping), so nobody blocks on output from here on.
+ */
 void machine_request_stop(struct machine *m, enum stop_reason reason,
 			  int status, const char *fmt, ...)
 {
+	char msg[512] = "";
+	bool first = false;
 	va_list ap;
 
 	pthread_mutex_lock(&m->lock);
 	if (m->reason == STOP_NONE) {
 		m->reason = reason;
 		m->status = status;
+		first = true;
 		if (fmt) {
+			int n = snprintf(msg, sizeof(msg), "armz: ");
+
 			va_start(ap, fmt);
-			fprintf(stderr, "armz: ");
-			vfprintf(stderr, fmt, ap);
-			fprintf(stderr, "\n");
+			vsnprintf(msg + n, sizeof(msg) - (size_t)n - 1, fmt,
+				  ap);
 			va_end(ap);
+			strcat(msg, "\n");
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
+	if (first && m->env->stopping)
+		m->env->stopping();
 	vcpus_request_stop(&m->vcpus);
 	machine_wake(m);
+	machine_say(msg);
 }
 
 /* The vCPUs' stop callback. */
@@ -296,7 +334,8 @@ static int machine_add_net(struct machine *m, unsigned int i)
 	const struct net_config *nc = &m->cfg->nets[i];
 	struct net_backend *be;
 	struct virtio_device *dev;
-	int r = net_backend_new(nc, m->env->tap_fds[i], &be);
+	int r = net_backend_new(nc, m->env->tap_fds[i], m->env->vhost_fds[i],
+				&be);
 
 	if (r || !be)
 		return r;

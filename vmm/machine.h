@@ -43,8 +43,14 @@ struct machine_env {
 	 */
 	console_out_fn notice;
 	void *out_ctx;
-	/* Taps made once, while armz could; -1 where --net is not a tap. */
+	/* Called once, by whichever thread asks the machine to stop first. */
+	void (*stopping)(void);
+	/*
+	 * Taps and /dev/vhost-net opened once, while armz could; -1 where
+	 * --net is not a tap, or not vhost=on.
+	 */
 	int tap_fds[VM_MAX_NETS];
+	int vhost_fds[VM_MAX_NETS];
 	/* Run-a-command mode: the initramfs armz built, or NULL. */
 	const void *initrd_data;
 	size_t initrd_size;

@@ -14,8 +14,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
-
 #include <armz/err.h>
 #include <armz/util.h>
 #include <armz/modules.h>
@@ -27,7 +25,9 @@
 #include "gdb-kvm.h"
 #include "lkvm.h"
 #include "machine.h"
+#include "privileges.h"
 #include "report.h"
+#include "sandbox.h"
 #include "vcpu.h"
 
 static void usage(FILE *f)
@@ -75,15 +75,6 @@ static int signals_setup(void)
 	return fd;
 }
 
-/* What armz opens it has opened by now; nothing later needs privilege. */
-static int drop_capabilities(void)
-{
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_apply(CAPNG_SELECT_BOTH) < 0 && geteuid() == 0)
-		return err_set(EPERM, "cannot drop capabilities");
-	return 0;
-}
-
 /*
  * A boot loop: BOOT_LOOP_RESETS resets in a row within BOOT_LOOP_SECONDS,
  * each by a boot that never reached userspace and did not restart in
@@ -118,11 +109,16 @@ static bool boot_loop_seen(struct boot_loop *l, struct machine *m,
 	       now - l->at[0] <= BOOT_LOOP_SECONDS * 1000000000ULL;
 }
 
+/* One `armz run`: what lives across its boots. */
 struct run {
 	const struct vm_config *cfg;
 	const struct machine_env *env;
 	struct machine *machine;
 	const char *name;
+	char default_name[32];
+	int signal_fd;
+	int control_fd;
+	char *sock;			/* the control socket's path */
 	bool boot_loop;			/* boot() stopped one */
 };
 
@@ -173,6 +169,12 @@ static int status_of(const struct run *run, struct machine *m)
 }
 
 /* --- What the console and the control socket may do to the machine --- */
+
+/* A stop was asked for: output waits for no reader from now on. */
+static void console_stop_output(void)
+{
+	console_cut(true);
+}
 
 static void on_escape(void *ctx)
 {
@@ -235,6 +237,7 @@ static void run_machine(struct run *run, int signal_fd, int control_fd)
 	uint64_t v;
 	int r;
 
+	console_cut(false);
 	r = machine_start(m) ?:
 	    console_start(&m->input, &m->stats->console_in,
 			  on_escape, m);
@@ -258,6 +261,7 @@ static void run_machine(struct run *run, int signal_fd, int control_fd)
 		if (pfd[2].revents & POLLIN)
 			control_serve(control_fd, &run_control_ops, run);
 	}
+	console_cut(true);
 	console_stop();
 	machine_stop(m);
 }
@@ -286,13 +290,6 @@ static void boot(struct run *run, const struct vm_config *cfg,
 			m->reason = STOP_POWEROFF;
 			return;
 		}
-		/* The first machine has opened every device: now drop. */
-		if (!env->stats->resets && drop_capabilities()) {
-			fail(ARMZ_EXIT_ERROR, err_msg());
-			m->reason = STOP_ERROR;
-			m->status = ARMZ_EXIT_ERROR;
-			return;
-		}
 		run_machine(run, signal_fd, control_fd);
 		if (m->reason != STOP_RESET || cfg->no_reboot || cfg->command)
 			return;
@@ -312,77 +309,111 @@ static enum console_out console_out_of(const struct vm_config *cfg)
 	return cfg->verbose ? CONSOLE_TO_STDERR : CONSOLE_TO_LOG;
 }
 
-static int run_vm(const struct vm_config *cfg, struct kvm *kvm,
-		  const struct machine_env *env)
+/*
+ * Signals and the control socket, before privileges go: the socket is
+ * made where the one who started armz looks for it.
+ */
+static int run_open(struct run *run, const struct vm_config *cfg)
 {
-	char *sock = NULL, default_name[32];
-	struct machine m;
-	struct run run = {
-		.cfg = cfg, .env = env, .machine = &m, .name = cfg->name,
-	};
-	int signal_fd, control_fd = -1, status;
+	run->name = cfg->name;
+	if (!run->name) {
+		snprintf(run->default_name, sizeof(run->default_name),
+			 "armz-%d", (int)getpid());
+		run->name = run->default_name;
+	}
+	run->signal_fd = signals_setup();
+	if (run->signal_fd < 0)
+		return run->signal_fd;
+	if (cfg->dtb_dump)
+		return 0;
+	run->control_fd = control_listen(run->name, &run->sock);
+	/* A name in use is a mistake; no socket directory is not. */
+	if (run->control_fd == -EEXIST)
+		return run->control_fd;
+	if (run->control_fd < 0)
+		fprintf(stderr, "armz: no control socket (%s): 'armz list' will not show this VM\n",
+			err_msg());
+	return 0;
+}
 
-	if (!run.name) {
-		snprintf(default_name, sizeof(default_name), "armz-%d",
-			 (int)getpid());
-		run.name = default_name;
-	}
-	signal_fd = signals_setup();
-	if (signal_fd < 0)
-		return fail(ARMZ_EXIT_ERROR, err_msg());
-	if (!cfg->dtb_dump) {
-		control_fd = control_listen(run.name, &sock);
-		/* A name in use is a mistake; no socket directory is not. */
-		if (control_fd == -EEXIST)
-			return fail(ARMZ_EXIT_ERROR, err_msg());
-		if (control_fd < 0)
-			fprintf(stderr, "armz: no control socket (%s): 'armz list' will not show this VM\n",
-				err_msg());
-	}
-	if (console_open(cfg->console_log, console_out_of(cfg)))
+/*
+ * A socket in a directory the user armz became may not write to stays
+ * behind; 'armz list' removes it, as it does a killed VM's.
+ */
+static void run_close(struct run *run)
+{
+	if (run->sock)
+		unlink(run->sock);
+	free(run->sock);
+	if (run->control_fd >= 0)
+		close(run->control_fd);
+	if (run->signal_fd >= 0)
+		close(run->signal_fd);
+}
+
+/*
+ * Every boot runs confined: main's own filter is in before the first
+ * machine is built, the spawner makes every other thread in its role.
+ */
+static int run_confine(const struct vm_config *cfg, const char *selftest)
+{
+	return sandbox_init(cfg->seccomp, selftest) ?: sandbox_enter_main();
+}
+
+static int run_vm(struct run *run, struct kvm *kvm, const char *selftest)
+{
+	const struct vm_config *cfg = run->cfg;
+	const struct machine_env *env = run->env;
+	struct machine m;
+	int status;
+
+	run->machine = &m;
+	if (console_open(cfg->console_log, console_out_of(cfg)) ||
+	    term_raw_enter() || run_confine(cfg, selftest)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
-	else if (term_raw_enter())
-		status = fail(ARMZ_EXIT_ERROR, err_msg());
-	else {
-		boot(&run, cfg, kvm, env, signal_fd, control_fd);
+	} else {
+		boot(run, cfg, kvm, env, run->signal_fd, run->control_fd);
 		stats_mark(env->stats, AT_EXIT);
 		term_raw_leave();
-		status = status_of(&run, &m);
-		if (cfg->report && report_save(cfg->report, &m, run.name))
+		status = status_of(run, &m);
+		if (cfg->report && report_save(cfg->report, &m, run->name))
 			status = fail(ARMZ_EXIT_ERROR, err_msg());
 		machine_destroy(&m);
 	}
+	term_raw_leave();
 	console_close();
-	if (sock)
-		unlink(sock);
-	free(sock);
-	if (control_fd >= 0)
-		close(control_fd);
-	close(signal_fd);
 	return status;
 }
 
 /*
- * Taps are made once, while armz may still create them; every boot's
- * backend (net_backend_new(), given env->tap_fds[i]) works on a dup, so a
- * guest reset needs no privilege.
+ * Taps and /dev/vhost-net are opened once, while armz may still do so;
+ * every boot's backend (net_backend_new(), given env->tap_fds[i] and
+ * env->vhost_fds[i]) works on a dup, so a guest reset needs no privilege.
  */
 static int open_taps(const struct vm_config *cfg, struct machine_env *env)
 {
 	int r = 0;
 
-	for (unsigned int i = 0; !r && i < cfg->nnets; i++)
-		if (cfg->nets[i].type == NET_TAP)
-			r = net_tap_create(cfg->nets[i].ifname,
-					   &env->tap_fds[i]);
+	for (unsigned int i = 0; !r && i < cfg->nnets; i++) {
+		const struct net_config *nc = &cfg->nets[i];
+
+		if (nc->type != NET_TAP)
+			continue;
+		r = net_tap_create(nc->ifname, &env->tap_fds[i]);
+		if (!r && nc->vhost)
+			r = net_vhost_open(&env->vhost_fds[i]);
+	}
 	return r;
 }
 
 static void close_taps(struct machine_env *env)
 {
-	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
+	for (unsigned int i = 0; i < VM_MAX_NETS; i++) {
 		if (env->tap_fds[i] >= 0)
 			close(env->tap_fds[i]);
+		if (env->vhost_fds[i] >= 0)
+			close(env->vhost_fds[i]);
+	}
 }
 
 /*
@@ -450,20 +481,25 @@ static int build_initrd(const struct vm_config *cfg, struct cpio *initramfs)
  */
 static int run_config(struct vm_config *cfg, struct vm_stats *stats,
 		      int (*prepare)(struct vm_config *cfg,
-				     const struct kvm *kvm))
+				     const struct kvm *kvm),
+		      const char *selftest)
 {
 	struct machine_env env = {
 		.stats = stats,
 		.console = console_write,
 		.cmd_stdout = console_write_stdout,
 		.cmd_stderr = console_write_stderr,
+		.stopping = console_stop_output,
+	};
+	struct run run = {
+		.cfg = cfg, .env = &env, .signal_fd = -1, .control_fd = -1,
 	};
 	struct cpio initramfs = { 0 };
 	struct kvm kvm;
 	int status;
 
 	for (unsigned int i = 0; i < VM_MAX_NETS; i++)
-		env.tap_fds[i] = -1;
+		env.tap_fds[i] = env.vhost_fds[i] = -1;
 	raise_fd_limit();
 	/*
 	 * The command's initramfs first: what armz needs of its own
@@ -482,13 +518,16 @@ static int run_config(struct vm_config *cfg, struct vm_stats *stats,
 	/* The user sees no kernel console: what matters of it goes here. */
 	if (cfg->command && !cfg->verbose)
 		env.notice = console_write_stderr;
-	if (open_taps(cfg, &env) || gdb_open(cfg, &kvm, &env)) {
+	/* Root's part is done once the taps are open; then privileges go. */
+	if (open_taps(cfg, &env) || gdb_open(cfg, &kvm, &env) ||
+	    run_open(&run, cfg) || privileges_drop(cfg->user, NULL)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
 		env.initrd_data = initramfs.buf;
 		env.initrd_size = initramfs.len;
-		status = run_vm(cfg, &kvm, &env);
+		status = run_vm(&run, &kvm, selftest);
 	}
+	run_close(&run);
 	close_taps(&env);
 	gdb_kvm_free(env.gdb);
 	cpio_free(&initramfs);
@@ -496,7 +535,8 @@ static int run_config(struct vm_config *cfg, struct vm_stats *stats,
 	return status;
 }
 
-static int cmd_run(int argc, char **argv, struct vm_stats *stats)
+static int cmd_run(int argc, char **argv, struct vm_stats *stats,
+		   const char *selftest)
 {
 	static struct vm_config cfg;	/* large: PATH_MAX per disk */
 	int r = cli_parse_run(argc, argv, &cfg);
@@ -510,12 +550,20 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 			err_msg());
 		return ARMZ_EXIT_USAGE;
 	}
-	return run_config(&cfg, stats, NULL);
+	return run_config(&cfg, stats, NULL, selftest);
 }
 
-static int cmd_control(int argc, char **argv)
+/*
+ * Confined too; a kernel without seccomp at all does not keep 'armz
+ * list' from working.
+ */
+static int cmd_control(int argc, char **argv, const char *selftest)
 {
-	int r = control_command(argc, argv);
+	int r = sandbox_enter_control(selftest);
+
+	if (r && r != -ENOSYS)
+		return fail(ARMZ_EXIT_ERROR, err_msg());
+	r = control_command(argc, argv);
 
 	if (r == -EINVAL) {
 		fprintf(stderr, "armz: %s\n", err_msg());
@@ -560,7 +608,8 @@ static int lkvm_prepare(struct vm_config *cfg, const struct kvm *kvm)
 }
 
 /* armz started as lkvm, lkvm-static or vm: kvmtool's command line. */
-static int lkvm_main(int argc, char **argv, struct vm_stats *stats)
+static int lkvm_main(int argc, char **argv, struct vm_stats *stats,
+		     const char *selftest)
 {
 	static struct vm_config cfg;
 	struct lkvm_args a;
@@ -581,10 +630,10 @@ static int lkvm_main(int argc, char **argv, struct vm_stats *stats)
 		printf("armz %s (kvmtool's command line)\n", ARMZ_VERSION);
 		return 0;
 	case LKVM_RUN:
-		return run_config(&cfg, stats, lkvm_prepare);
+		return run_config(&cfg, stats, lkvm_prepare, selftest);
 	case LKVM_LIST:
 		ctl[0] = "list";
-		return cmd_control(1, ctl);
+		return cmd_control(1, ctl, selftest);
 	case LKVM_STOP:
 		ctl[0] = "stop";
 		break;
@@ -596,24 +645,30 @@ static int lkvm_main(int argc, char **argv, struct vm_stats *stats)
 		break;
 	}
 	ctl[1] = (char *)a.name;
-	return cmd_control(2, ctl);
+	return cmd_control(2, ctl, selftest);
 }
 
 int main(int argc, char **argv)
 {
 	struct vm_stats stats = { 0 };
+	/*
+	 * For the tests alone: a role (vcpu, blk, main, ...) whose threads
+	 * make a forbidden call as soon as they are confined. Read here and
+	 * nowhere else; nothing a guest does reaches the environment.
+	 */
+	const char *selftest = getenv("ARMZ_SECCOMP_SELFTEST");
 
 	stats.start_ns = stats_now(&stats);
 	if (argc > 0 && lkvm_dialect(argv[0]))
-		return lkvm_main(argc, argv, &stats);
+		return lkvm_main(argc, argv, &stats, selftest);
 	if (argc < 2) {
 		usage(stderr);
 		return ARMZ_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1, &stats);
+		return cmd_run(argc - 1, argv + 1, &stats, selftest);
 	if (is_control_command(argv[1]))
-		return cmd_control(argc - 1, argv + 1);
+		return cmd_control(argc - 1, argv + 1, selftest);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

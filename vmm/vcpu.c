@@ -16,6 +16,7 @@
 
 #include <armz/err.h>
 #include <armz/le.h>
+#include <armz/thread.h>
 #include "vcpu.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -412,11 +413,8 @@ int vcpus_start(struct vcpus *g)
 	for (unsigned int i = 0; !r && i < g->count; i++) {
 		struct vcpu *v = &g->cpu[i];
 
-		r = pthread_create(&v->thread, NULL, vcpu_thread, v);
-		if (r)
-			r = err_set(r, "cannot start vCPU %u: %s", v->id,
-				    strerror(r));
-		else
+		r = thread_spawn(&v->thread, THREAD_VCPU, vcpu_thread, v);
+		if (!r)
 			v->started = true;
 	}
 	pthread_mutex_unlock(&g->lock);

@@ -195,11 +195,14 @@ struct net_backend {
  * net_tap_create(), or -1 to make one now (NET_TAP only; ignored
  * otherwise): the backend works on a dup of it, so a tap made while armz
  * could still do so outlives guest resets that rebuild the device, and
- * the caller keeps its own descriptor. NET_NONE gives 0 and *out = NULL.
+ * the caller keeps its own descriptor. vhost_fd is the same for
+ * vhost=on: /dev/vhost-net opened by net_vhost_open() (-1: open it now);
+ * the backend owns it while it lives (VHOST_SET_OWNER) and gives it up
+ * again when freed (VHOST_RESET_OWNER), for the next boot's backend. NET_NONE gives 0 and *out = NULL.
  * A negative errno with err_msg() set on failure (no tap permission,
  * hostfwd port in use, built without libslirp, ...).
  */
-int net_backend_new(const struct net_config *cfg, int tap_fd,
+int net_backend_new(const struct net_config *cfg, int tap_fd, int vhost_fd,
 		    struct net_backend **out);
 /* Stops what the backend runs and frees it. NULL is fine. */
 void net_backend_free(struct net_backend *be);
@@ -209,5 +212,8 @@ void net_backend_free(struct net_backend *be);
  * CAP_NET_ADMIN unless the tap exists and belongs to the caller.
  */
 int net_tap_create(const char *ifname, int *fd);
+
+/* Opens /dev/vhost-net, which is usually root's alone. */
+int net_vhost_open(int *fd);
 
 #endif

@@ -15,7 +15,8 @@
  * What one request costs is bounded. An O_DIRECT disk given guest
  * buffers it cannot take as they are goes through one buffer of
  * VIRTIO_BLK_BOUNCE_SIZE per queue, made on first use, however large the
- * request. Discard and write zeroes ranges (up to 2 GiB each, 32 of them)
+ * request; any read or write larger than that goes that much at a time
+ * too. Discard and write zeroes ranges (up to 2 GiB each, 32 of them)
  * go VIRTIO_BLK_ZERO_STEP at a time. Between such steps the worker looks
  * at virtio_dev_stopping(): a reset waits for one step, not a request,
  * and the request stopped part way fails (IOERR).

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <armz/thread.h>
 #include <armz/virtqueue.h>
 
 /*
@@ -20,7 +21,8 @@
  * set DRIVER_OK; queue q is served by worker q % nr_workers, which polls
  * the queue's kick eventfd and calls ops->queue_notify(). Workers start on
  * DRIVER_OK and are stopped and joined on a device reset (Status = 0), on
- * virtio_mmio_reset() and virtio_mmio_free(). A worker never takes the
+ * virtio_mmio_reset() and virtio_mmio_free(), and are made by
+ * thread_spawn() in the device's worker_role. A worker never takes the
  * transport's register lock, so a vCPU that resets the device while a
  * worker is busy simply waits for the worker to finish its request.
  */
@@ -102,6 +104,7 @@ struct virtio_device {
 	unsigned int num_queues;	/* 1 .. VIRTIO_QUEUES_MAX */
 	unsigned int queue_size;	/* QueueNumMax, power of 2 */
 	unsigned int nr_workers;	/* 1 .. num_queues */
+	enum thread_role worker_role;	/* what the workers do (thread.h) */
 	uint8_t *config;		/* LE config space image */
 	unsigned int config_size;	/* up to VIRTIO_CONFIG_MAX */
 

@@ -24,11 +24,19 @@ enum armz_exit {
 	ARMZ_EXIT_GUEST_PANIC	= 122,
 	ARMZ_EXIT_GUEST_RESET	= 123,	/* reset under --no-reboot */
 	ARMZ_EXIT_TIMEOUT	= 124,
+	ARMZ_EXIT_SECCOMP	= 159,	/* 128 + SIGSYS: a forbidden call */
 };
 
 #define VM_MAX_DISKS	16
 #define VM_MAX_NETS	4
 #define VM_MAX_SHARES	8
+
+/* --seccomp: how each thread is confined to its system calls. */
+enum vm_seccomp {
+	VM_SECCOMP_ON,			/* a forbidden call ends armz */
+	VM_SECCOMP_LOG,			/* the kernel logs it and allows it */
+	VM_SECCOMP_OFF,
+};
 
 /* How the guest's console is reached. */
 enum vm_console {
@@ -80,6 +88,8 @@ struct vm_config {
 	unsigned int nnets;
 	struct p9_share shares[VM_MAX_SHARES];
 	unsigned int nshares;
+	enum vm_seccomp seccomp;
+	const char *user;		/* --user; NULL: sudo's caller */
 
 	/* Run-a-command mode: armz run -k IMAGE [--rootfs DIR] -- CMD... */
 	char **command;			/* NULL in normal mode */

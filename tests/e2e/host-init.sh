@@ -58,11 +58,35 @@ if [ -d /sys/class/net/eth0 ]; then
 	echo "E2E-HOST: eth0 up at 10.0.2.15"
 fi
 
+# armz_sanitize: every case runs the dynamic armz, built with ASan and
+# UBSan. Their reports go to files the case sanitizer_reports reads;
+# seccomp is off, the sanitizers' runtime makes calls no list allows;
+# LeakSanitizer stops the world with ptrace, not here.
+sanitized() {
+	mkdir -p /tmp/e2e
+	cat >/bin/armz-san <<-'EOF'
+	#!/bin/sh
+	export ASAN_OPTIONS=detect_leaks=0:log_path=/tmp/e2e/sanitizer:exitcode=66
+	export UBSAN_OPTIONS=print_stacktrace=1:log_path=/tmp/e2e/sanitizer:exitcode=67
+	if [ "$1" = run ]; then
+		shift
+		exec /bin/armz-dyn run --seccomp=off "$@"
+	fi
+	exec /bin/armz-dyn "$@"
+	EOF
+	chmod 0755 /bin/armz-san
+	ARMZ=/bin/armz-san ARMZ_DYN=/bin/armz-san ARMZ_SANITIZED=1
+	export ARMZ ARMZ_DYN ARMZ_SANITIZED
+}
+
 mode=$(param armz_mode) || mode=e2e
 case $mode in
 e2e)
 	ARMZ_E2E=$(param armz_e2e) || ARMZ_E2E=
 	export ARMZ_E2E
+	if param armz_sanitize >/dev/null; then
+		sanitized
+	fi
 	sh /e2e/cases.sh
 	# E2E-DONE comes whatever happened; this says how the cases ended.
 	echo "E2E-CASES-EXIT $?"

@@ -7,6 +7,9 @@
 #               instead of building one
 # ARMZ_DYN=path and this dynamic one for user-mode networking, its
 #               libraries taken from ARMZ_DYN_SYSROOT; ARMZ_DYN=none: none
+# ARMZ_E2E_SANITIZE=1
+#               the dynamic armz is built with ASan and UBSan
+#               (out/arm64-asan) and every case runs it (make check-asan)
 # PAYLOADS=dir  and these bare-metal payloads (out/arm64/payloads)
 # E2E_DIR       where images are kept (out/e2e)
 # E2E_TIMEOUT   wall-clock seconds the emulated host may run (2400: the
@@ -26,9 +29,15 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-2400}
 # libslirp ships no static library, so --net user needs a dynamic armz.
 # A failure only costs the user-mode cases.
 e2e_build_dyn() {
-	make -s -j"$(nproc)" O=out/arm64-dyn CROSS_COMPILE=aarch64-linux-gnu- \
-		all || return 1
-	ARMZ_DYN=out/arm64-dyn/armz ARMZ_DYN_SYSROOT=out/arm64-dyn/sysroot
+	local o=out/arm64-dyn san=()
+
+	if [ -n "${ARMZ_E2E_SANITIZE:-}" ]; then
+		o=out/arm64-asan
+		san=(SANITIZE=1)
+	fi
+	make -s -j"$(nproc)" O=$o CROSS_COMPILE=aarch64-linux-gnu- \
+		"${san[@]}" all || return 1
+	ARMZ_DYN=$o/armz ARMZ_DYN_SYSROOT=$o/sysroot
 }
 
 # e2e_build all|boot: everything the cases need, or only what
@@ -43,6 +52,10 @@ e2e_build() {
 			CROSS_COMPILE=aarch64-linux-gnu- STATIC=1 all payloads
 		ARMZ=out/arm64/armz
 		if [ -z "${ARMZ_DYN:-}" ] && ! e2e_build_dyn; then
+			if [ -n "${ARMZ_E2E_SANITIZE:-}" ]; then
+				echo "e2e: the sanitized armz did not build" >&2
+				return 1
+			fi
 			echo "e2e: no dynamic armz: user-mode network" \
 				"cases will fail" >&2
 			ARMZ_DYN=none

@@ -64,6 +64,13 @@ for applet in $(qemu-aarch64-static "$root/bin/busybox" --list); do
 	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
 done
 mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
+# Users for armz --user: root and nobody, as Debian numbers them.
+mkdir -p "$root/root"
+chmod 0700 "$root/root"
+printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+	'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' \
+	>"$root/etc/passwd"
+printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
 
 # virtio_mmio and virtio_net: the NIC gdb reaches the host through.
 "$guests/copy-modules.sh" "$kdir" "$root" tun vhost_net virtio_mmio \

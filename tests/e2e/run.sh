@@ -6,6 +6,8 @@
 #
 #   tests/e2e/run.sh                  all cases
 #   ARMZ_E2E=boot_1cpu,bad_* tests/e2e/run.sh
+#   ARMZ_E2E_SANITIZE=1 tests/e2e/run.sh   the cases on an armz built
+#                                     with ASan and UBSan (lib.sh)
 #
 # The serial log is kept in out/e2e/host.log, the logs of failed cases in
 # out/e2e/logs/. Every selected case must report PASS, FAIL or SKIP (with a
@@ -30,8 +32,9 @@ case $ARMZ_E2E in
 esac
 
 # Skips CI accepts: a capability the emulated host may lack, by case name.
-# None: the host CI builds has everything every case needs.
-E2E_SKIP_ALLOWED=()
+# The host CI builds has everything every case needs; sanitizer_reports
+# has something to read only in make check-asan's run.
+E2E_SKIP_ALLOWED=(sanitizer_reports)
 
 # The cases cases.sh will run, selected by cases.sh itself.
 mapfile -t want < <(ARMZ_E2E=$ARMZ_E2E sh tests/e2e/cases.sh --list)
@@ -58,7 +61,8 @@ E2E_GDB_HOSTPORT=$(e2e_free_port) &&
 	E2E_GDB_FILEPORT=$(e2e_free_port "$E2E_GDB_HOSTPORT") ||
 	E2E_GDB_HOSTPORT=
 e2e_qemu "$E2E_DIR/host.cpio" "quiet loglevel=1 nokaslr" \
-	${ARMZ_E2E:+armz_e2e=$ARMZ_E2E} </dev/null | tee "$log" |
+	${ARMZ_E2E:+armz_e2e=$ARMZ_E2E} \
+	${ARMZ_E2E_SANITIZE:+armz_sanitize=1} </dev/null | tee "$log" |
 	gdb_watch || qstatus=$?
 t2=$(date +%s)
 

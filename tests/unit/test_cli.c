@@ -141,6 +141,15 @@ static void test_cli_basic(void)
 	CU_ASSERT_EQUAL(cfg.kernel_format, KERNEL_FORMAT_AUTO);
 	CU_ASSERT_EQUAL(parse("-k t.flat --kernel-format raw"), 0);
 	CU_ASSERT_EQUAL(cfg.kernel_format, KERNEL_FORMAT_RAW);
+	/* Confinement: on by default, no user unless asked for. */
+	CU_ASSERT_EQUAL(parse("-k I"), 0);
+	CU_ASSERT_EQUAL(cfg.seccomp, VM_SECCOMP_ON);
+	CU_ASSERT_PTR_NULL(cfg.user);
+	CU_ASSERT_EQUAL(parse("-k I --seccomp log --user nobody"), 0);
+	CU_ASSERT_EQUAL(cfg.seccomp, VM_SECCOMP_LOG);
+	CU_ASSERT_STRING_EQUAL(cfg.user, "nobody");
+	CU_ASSERT_EQUAL(parse("--payload P --seccomp off --user 65534"), 0);
+	CU_ASSERT_EQUAL(cfg.seccomp, VM_SECCOMP_OFF);
 }
 
 static void test_cli_values(void)
@@ -155,6 +164,7 @@ static void test_cli_values(void)
 	refused("-k I --kernel-format elf", "--kernel-format 'elf': give 'auto'");
 	refused("-k I --name .x", "--name '.x'");
 	refused("-k I --name a/b", "--name 'a/b'");
+	refused("-k I --seccomp strict", "--seccomp 'strict': give 'on'");
 	refused("-k I --bogus", "unknown option '--bogus'");
 	refused("-k I -c", "option '-c' needs a value");
 	refused("-k I extra", "unexpected argument 'extra'");

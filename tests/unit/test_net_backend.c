@@ -143,7 +143,7 @@ static void test_net_new_none(void)
 	struct virtio_device *dev = (struct virtio_device *)&c;
 
 	CU_ASSERT_EQUAL(net_parse("none", &c), 0);
-	CU_ASSERT_EQUAL(net_backend_new(&c, -1, &be), 0);
+	CU_ASSERT_EQUAL(net_backend_new(&c, -1, -1, &be), 0);
 	CU_ASSERT_PTR_NULL(be);
 	/* And no device is made around no backend. */
 	CU_ASSERT_EQUAL(virtio_net_new(be, c.mac, &dev), -EINVAL);

@@ -182,7 +182,7 @@ static struct net_backend *slirp_open(const char *arg)
 	struct net_backend *be = NULL;
 
 	CU_ASSERT_EQUAL_FATAL(net_parse(arg, &cfg), 0);
-	if (net_backend_new(&cfg, -1, &be))
+	if (net_backend_new(&cfg, -1, -1, &be))
 		fprintf(stderr, "\n%s\n", err_msg());
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
 	CU_ASSERT_EQUAL(be->offloads, 0);	/* complete frames only */
@@ -277,7 +277,7 @@ static void test_slirp_hostfwd(void)
 		snprintf(arg, sizeof(arg), "user,hostfwd=tcp::%u-:%u", port,
 			 w.port);
 		CU_ASSERT_EQUAL_FATAL(net_parse(arg, &cfg), 0);
-		if (net_backend_new(&cfg, -1, &be))
+		if (net_backend_new(&cfg, -1, -1, &be))
 			CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "cannot forward"));
 	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
@@ -566,7 +566,7 @@ static void test_slirp_restrict(void)
 			 "user,restrict=on,hostfwd=tcp::%u-:22", fport);
 		CU_ASSERT_EQUAL_FATAL(net_parse(arg, &cfg), 0);
 		CU_ASSERT_TRUE(cfg.restricted);
-		if (net_backend_new(&cfg, -1, &be))
+		if (net_backend_new(&cfg, -1, -1, &be))
 			CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "cannot forward"));
 	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(be);
@@ -642,7 +642,7 @@ static void test_slirp_device(void)
 
 	CU_ASSERT_EQUAL_FATAL(net_parse("user,mac=52:54:00:12:34:56", &cfg),
 			      0);
-	CU_ASSERT_EQUAL_FATAL(net_backend_new(&cfg, -1, &be), 0);
+	CU_ASSERT_EQUAL_FATAL(net_backend_new(&cfg, -1, -1, &be), 0);
 	CU_ASSERT_EQUAL_FATAL(virtio_net_new(be, cfg.mac, &dev), 0);
 	tr_mem_init(&mem);
 	tr_init(&rx, &mem, 16, TR_RING0);
@@ -700,7 +700,7 @@ static void test_slirp_absent(void)
 	struct net_backend *be = (struct net_backend *)&cfg;
 	struct virtio_device *dev = NULL;
 
-	CU_ASSERT_EQUAL(net_backend_new(&cfg, -1, &be), -ENOTSUP);
+	CU_ASSERT_EQUAL(net_backend_new(&cfg, -1, -1, &be), -ENOTSUP);
 	CU_ASSERT_PTR_NULL(be);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "use --net tap"));
 	/* What the machine does next makes no device either. */

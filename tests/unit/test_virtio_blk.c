@@ -552,10 +552,13 @@ static void test_direct_unaligned_large(void)
 	free(back);
 	fx_free(f);
 
-	/* Without O_DIRECT the guest's buffers are used as they are. */
+	/*
+	 * Without O_DIRECT the guest's buffers are used as they are, and a
+	 * transfer that large still goes a step at a time.
+	 */
 	f = fx_new_sized("", BIG_SECTORS, BIG_RAM);
 	CU_ASSERT_EQUAL(big_submit(f, VIRTIO_BLK_T_IN, 5), VIRTIO_BLK_S_OK);
-	CU_ASSERT_EQUAL(virtio_blk_steps(f->dev), 0);
+	CU_ASSERT_EQUAL(virtio_blk_steps(f->dev), 4);
 	CU_ASSERT_EQUAL(*big_byte(f, BIG_LEN - 1),
 			pattern(5 * 512 + BIG_LEN - 1));
 	fx_free(f);

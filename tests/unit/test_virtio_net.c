@@ -840,7 +840,7 @@ static int tap_child(int why)
 		dprintf(why, "%s", err_msg());
 		return 1;
 	}
-	r = net_backend_new(&cfg, -1, &be);
+	r = net_backend_new(&cfg, -1, -1, &be);
 	if (r) {
 		dprintf(why, "%s", err_msg());
 		return r == -ENOENT || r == -ENODEV || r == -EPERM ||
