@@ -111,6 +111,7 @@ int kvm_probe(struct kvm *kvm)
 	c->irqfd = kvm_check(kvm, fd, AZ_KVM_CAP_IRQFD);
 	c->psci_0_2 = kvm_check(kvm, fd, AZ_KVM_CAP_ARM_PSCI_0_2);
 	c->immediate_exit = kvm_check(kvm, fd, AZ_KVM_CAP_IMMEDIATE_EXIT);
+	c->coalesced_mmio_page = kvm_check(kvm, fd, AZ_KVM_CAP_COALESCED_MMIO);
 
 	kvm->vm_fd = ioctl(fd, AZ_KVM_CREATE_VM, 0UL);
 	if (kvm->vm_fd < 0)
@@ -212,5 +213,17 @@ int kvm_irq_line(struct kvm *kvm, unsigned int spi, int level)
 	if (ioctl(kvm->vm_fd, AZ_KVM_IRQ_LINE, &irq) < 0)
 		return err_set(errno, "KVM_IRQ_LINE for SPI %u: %s", spi,
 			       strerror(errno));
+	return 0;
+}
+
+int kvm_coalesced_mmio_zone(struct kvm *kvm, uint64_t addr, uint32_t size)
+{
+	struct az_kvm_coalesced_mmio_zone zone = {
+		.addr = addr, .size = size,
+	};
+
+	if (ioctl(kvm->vm_fd, AZ_KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
+		return err_set(errno, "KVM_REGISTER_COALESCED_MMIO at 0x%llx: %s",
+			       (unsigned long long)addr, strerror(errno));
 	return 0;
 }

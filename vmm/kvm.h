@@ -22,6 +22,8 @@ struct kvm_caps {
 	bool irqfd;
 	bool psci_0_2;
 	bool immediate_exit;
+	/* KVM_CAP_COALESCED_MMIO: the ring's page in the vCPU mapping, 0: none */
+	unsigned int coalesced_mmio_page;
 	int gic_version;		/* 3, 2 or 0: none in the kernel */
 	uint32_t preferred_target;
 };
@@ -48,6 +50,8 @@ int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, unsigned int len,
 		  uint64_t datamatch, int fd);
 int kvm_irqfd(struct kvm *kvm, unsigned int spi, int fd);
 int kvm_irq_line(struct kvm *kvm, unsigned int spi, int level);
+/* Writes to [addr, addr + size) queue in the coalesced MMIO ring. */
+int kvm_coalesced_mmio_zone(struct kvm *kvm, uint64_t addr, uint32_t size);
 const char *kvm_default_device(void);
 
 int gic_create(struct kvm *kvm, unsigned int ncpus, int *version);

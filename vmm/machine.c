@@ -41,6 +41,12 @@
 
 #define HUGE_2M (2UL << 20)
 
+/*
+ * How often main's loop serves writes KVM queued, when no exit did: the
+ * last byte a guest prints before it goes idle for a long while.
+ */
+#define QUEUED_WRITES_TICK_MS	100
+
 /* How long a panicking guest gets to finish printing its trace. */
 #define PANIC_GRACE_NS	(3ULL * 1000000000)
 
@@ -373,6 +379,28 @@ static int machine_add_devices(struct machine *m)
 	return r ?: machine_add_virtio_devices(m);
 }
 
+/*
+ * A byte written to the UART's transmit register queues in KVM's coalesced
+ * MMIO ring instead of exiting (coalesced-mmio.h): only THR's address,
+ * one byte wide, so every other register, and reads, exit as before.
+ * Where KVM lacks the capability, or the ring's page is not where it
+ * should be, the writes simply exit.
+ */
+static void machine_queue_uart_writes(struct machine *m)
+{
+	unsigned long page = m->kvm->caps.coalesced_mmio_page;
+	long psz = sysconf(_SC_PAGESIZE);
+	void *ring = NULL;
+
+	if (page && psz > 0 &&
+	    (page + 1) * (unsigned long)psz <= (unsigned long)m->kvm->run_size &&
+	    !kvm_coalesced_mmio_zone(m->kvm, MEMMAP_UART_BASE + UART_THR, 1))
+		ring = (uint8_t *)m->vcpus.cpu[0].run + page * (unsigned long)psz;
+	coalesced_mmio_init(&m->queued, ring, psz > 0 ? (size_t)psz : 0,
+			    &m->bus, &m->stats->queued_writes);
+	m->vcpus.queued = &m->queued;
+}
+
 /* --- What the loader puts in RAM --- */
 
 /*
@@ -571,8 +599,11 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 			      machine_vcpu_stop, m);
 	if (!r && m->gic_fd >= 0)
 		r = gic_finalize(m->gic_fd);
-	r = r ?: machine_add_devices(m) ?:
-	    (cfg->payload ? machine_load_payload(m) : machine_load_linux(m));
+	r = r ?: machine_add_devices(m);
+	if (!r)
+		machine_queue_uart_writes(m);
+	r = r ?: (cfg->payload ? machine_load_payload(m) :
+				 machine_load_linux(m));
 	if (!r && cfg->dtb_dump)
 		return machine_dump_dtb(m, cfg->dtb_dump);
 	return r ?: vcpus_set_boot(&m->vcpus, m->entry, m->dtb_gpa);
@@ -586,6 +617,8 @@ int machine_start(struct machine *m)
 enum stop_reason machine_stop(struct machine *m)
 {
 	vcpus_stop(&m->vcpus);
+	/* What the vCPUs wrote last and no exit served. */
+	coalesced_mmio_drain(&m->queued);
 	return m->reason;
 }
 
@@ -599,6 +632,9 @@ int machine_next_deadline(struct machine *m)
 	if (m->panic_seen_ns && m->panic_seen_ns + PANIC_GRACE_NS < deadline)
 		deadline = m->panic_seen_ns + PANIC_GRACE_NS;
 	pthread_mutex_unlock(&m->lock);
+	if (m->queued.ring &&
+	    now + QUEUED_WRITES_TICK_MS * 1000000ULL < deadline)
+		deadline = now + QUEUED_WRITES_TICK_MS * 1000000ULL;
 	if (deadline == UINT64_MAX)
 		return -1;
 	if (deadline <= now)
@@ -611,6 +647,7 @@ void machine_on_deadline(struct machine *m)
 	const struct vm_config *cfg = m->cfg;
 	uint64_t panic_ns;
 
+	coalesced_mmio_drain(&m->queued);
 	pthread_mutex_lock(&m->lock);
 	panic_ns = m->panic_seen_ns;
 	pthread_mutex_unlock(&m->lock);
@@ -630,6 +667,7 @@ void machine_destroy(struct machine *m)
 	/* Device threads touch guest RAM: stop them before it goes. */
 	mmio_bus_stop(&m->bus);
 	vcpus_destroy(&m->vcpus);
+	coalesced_mmio_destroy(&m->queued);
 	mmio_bus_free(&m->bus);
 	if (m->gic_fd >= 0)
 		close(m->gic_fd);

@@ -9,6 +9,7 @@
 #include <armz/bus.h>
 #include <armz/guest-mem.h>
 #include <armz/vmm.h>
+#include "coalesced-mmio.h"
 #include "console.h"
 #include "kvm.h"
 #include "stats.h"
@@ -56,6 +57,7 @@ struct machine {
 	unsigned int nvirtio;		/* virtio-mmio slots handed out */
 	struct console_input input;	/* the UART, or hvc0 */
 	struct vcpus vcpus;
+	struct coalesced_mmio queued;	/* UART writes KVM queued */
 	uint64_t entry;
 	uint64_t dtb_gpa;
 

@@ -189,6 +189,9 @@ void report_write(FILE *f, const struct machine *m, const char *name)
 		(unsigned long long)s->exits[EXITS_SYSTEM_EVENT],
 		(unsigned long long)s->exits[EXITS_INTERRUPTED],
 		(unsigned long long)s->exits[EXITS_OTHER]);
+	/* Guest writes served without an exit (the UART's THR). */
+	fprintf(f, "  \"queued_writes\": %llu,\n",
+		(unsigned long long)s->queued_writes);
 	report_devices(f, m);
 	fprintf(f, "  \"host\": {\n    \"peak_rss_kib\": %llu,\n"
 		"    \"guest_ram_rss_kib\": %llu,\n"
