@@ -106,37 +106,85 @@ bench_net() {
 		sed 's/^[^(]*//')"
 }
 
-# bench_boot NAME ARG...: the report's userspace time (first vCPU entry
-# to init's BOOTED write) over $BOOTS boots; the median and all of them.
+# median WORDS...: the middle number of those that are numbers.
+median() {
+	echo "$@" | tr ' ' '\n' | grep '^[0-9]' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# exits FILE: every exit to userspace the report counted.
+exits() {
+	tr -d ' \n' <"$1" | sed -n 's/.*"vcpu_exits":{\([^}]*\)}.*/\1/p' |
+		tr ',' '\n' | awk -F: '{ n += $2 } END { if (NR) print n }'
+}
+
+# bench_boot NAME PARAMS ARG...: the report's userspace time (first vCPU
+# entry to init's BOOTED write) and the exits to userspace of the whole
+# run, over $BOOTS boots; the medians and all of them. PARAMS is the
+# kernel command line.
 bench_boot() {
-	_name=$1
-	shift
-	_all=
+	_name=$1 _params=$2
+	shift 2
+	_all= _ex=
 	_i=0
 	while [ "$_i" -lt "$BOOTS" ]; do
 		_i=$((_i + 1))
 		rm -f "$LOGDIR/$_name.json"
 		run "$_name" "$ARMZ" run -k "$KERNEL" -i "$INITRD" \
-			--report "$LOGDIR/$_name.json" "$@" -p armz.test=boot ||
+			--report "$LOGDIR/$_name.json" "$@" -p "$_params" ||
 			continue
 		_ms=$(sed -n 's/^ *"userspace": \([0-9.]*\).*/\1/p' \
 			"$LOGDIR/$_name.json")
 		_all="$_all ${_ms:-?}"
+		_ex="$_ex $(exits "$LOGDIR/$_name.json")"
+		_q=$(sed -n 's/^ *"queued_writes": \([0-9]*\).*/\1/p' \
+			"$LOGDIR/$_name.json")
 	done
-	_med=$(echo "$_all" | tr ' ' '\n' | grep '^[0-9]' | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
-	result "$_name" "$_med" ms "median of:$_all (report's userspace)"
+	result "$_name" "$(median $_all)" ms \
+		"median of:$_all (report's userspace)"
+	result "$_name-exits" "$(median $_ex)" exits \
+		"median of:$_ex (report's vcpu_exits, whole run; UART writes" \
+		"without an exit: ${_q:-?}), -p '$_params'"
+}
+
+# Which groups of measurements run: armz_bench=boot,fs on the host's
+# command line (ARMZ_BENCH for make bench); all of them by default.
+param() {
+	for w in $(cat /proc/cmdline); do
+		case $w in
+		"$1"=*) echo "${w#*=}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+WANT=$(param armz_bench) || WANT=all
+want() {
+	case ",$WANT," in
+	*,all,*|*,"$1",*) return 0 ;;
+	esac
+	return 1
 }
 
 modprobe tun 2>/dev/null
 ip link set lo up
 
-bench_boot boot-uart
-bench_boot boot-hvc0 --console virtio
-bench_blk
-bench_net tap "$ARMZ" --net tap,ifname=tap0
-if [ -x "$ARMZ_DYN" ]; then
-	bench_net user "$ARMZ_DYN" --net user
-else
-	result net-user-tx - MB/s "no dynamic armz (libslirp) in the host"
+if want boot; then
+	bench_boot boot-uart armz.test=boot
+	bench_boot boot-hvc0 armz.test=boot --console virtio
+	bench_boot boot-quiet "armz.test=boot quiet"
+	# quiet before the console options: the early console never
+	# replays the messages a quiet boot does not print.
+	bench_boot boot-quiet-first "quiet console=ttyS0 \
+earlycon=uart8250,mmio,0x9000000 armz.test=boot"
+fi
+if want blk; then
+	bench_blk
+fi
+if want net; then
+	bench_net tap "$ARMZ" --net tap,ifname=tap0
+	if [ -x "$ARMZ_DYN" ]; then
+		bench_net user "$ARMZ_DYN" --net user
+	else
+		result net-user-tx - MB/s "no dynamic armz (libslirp) in the host"
+	fi
 fi

@@ -7,6 +7,7 @@
 # Prints one table. A benchmark, not a test: no thresholds, and the numbers
 # are those of nested KVM under TCG, good for comparing armz with itself.
 #
+# ARMZ_BENCH=boot,fs runs only those groups (boot, blk, net, fs, cmd).
 # The serial log is kept in out/e2e/bench.log.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ e2e_build all
 log=$E2E_DIR/bench.log
 echo "bench: booting the emulated arm64 KVM host (log: $log)" >&2
 e2e_qemu "$E2E_DIR/host.cpio" "quiet loglevel=1 armz_mode=bench" \
+	${ARMZ_BENCH:+armz_bench=$ARMZ_BENCH} \
 	</dev/null | tee "$log" || true
 
 rows=$(tr -d '\r' <"$log" | sed -n 's/.*E2E-BENCH //p')
