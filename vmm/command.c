@@ -23,6 +23,7 @@
 /* What armz-init needs before the root exists; built-ins are skipped. */
 static const char *const command_modules[] = {
 	"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", "overlay",
+	"virtiofs",	/* last: only with a virtio-fs root */
 };
 
 /* Passed through to the command; everything else stays on the host. */
@@ -66,28 +67,77 @@ static int command_find_init(char *path, size_t len)
 		       self);
 }
 
-static int command_add_modules(const struct vm_config *cfg, struct cpio *c)
+/*
+ * The modules' directory of the kernel's release under the root; "" when
+ * the kernel names no release. An error only when the kernel cannot be
+ * read.
+ */
+static int command_moddir(const struct vm_config *cfg, char *moddir,
+			  size_t len, bool *image_has_virtiofs)
 {
-	char rel[128], moddir[PATH_MAX], host[PATH_MAX + 256], name[64];
 	struct file_buf kernel = { 0 };
+	char rel[128];
+	int r;
+
+	r = file_map("kernel", cfg->kernel, &kernel);
+	if (r)
+		return r;
+	moddir[0] = '\0';
+	if (!image_kernel_release(kernel.data, kernel.size, rel, sizeof(rel)))
+		snprintf(moddir, len, "%s/lib/modules/%s", cfg->rootfs, rel);
+	if (image_has_virtiofs)
+		*image_has_virtiofs = memmem(kernel.data, kernel.size,
+					     "virtiofs", 9) != NULL;
+	file_unmap(&kernel);
+	return 0;
+}
+
+static bool command_listed(const char *path, const char *entry)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, entry) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+bool command_kernel_has_virtiofs(const struct vm_config *cfg)
+{
+	char moddir[PATH_MAX], path[PATH_MAX + 32];
+	bool in_image = false;
+
+	if (command_moddir(cfg, moddir, sizeof(moddir), &in_image) ||
+	    !moddir[0] || access(moddir, R_OK))
+		return in_image;
+	snprintf(path, sizeof(path), "%s/modules.builtin", moddir);
+	if (command_listed(path, "/virtiofs.ko"))
+		return true;
+	snprintf(path, sizeof(path), "%s/modules.dep", moddir);
+	return command_listed(path, "/virtiofs.ko");
+}
+
+static int command_add_modules(const struct vm_config *cfg, bool virtiofs,
+			       struct cpio *c)
+{
+	char moddir[PATH_MAX], host[PATH_MAX + 256], name[64];
 	char *list = NULL, **mods = NULL;
 	size_t list_len = 0;
 	unsigned int n = 0;
 	FILE *f;
 	int r;
 
-	r = file_map("kernel", cfg->kernel, &kernel);
+	r = command_moddir(cfg, moddir, sizeof(moddir), NULL);
 	if (r)
 		return r;
-	r = image_kernel_release(kernel.data, kernel.size, rel, sizeof(rel));
-	file_unmap(&kernel);
-	snprintf(moddir, sizeof(moddir), "%s/lib/modules/%s", cfg->rootfs,
-		 rel);
 	/* No modules for this kernel: it has what it needs built in. */
-	if (r || access(moddir, R_OK))
+	if (!moddir[0] || access(moddir, R_OK))
 		return cpio_add_file(c, COMMAND_MODULES + 1, 0644, "", 0);
 	r = modules_resolve(moddir, command_modules,
-			    ARRAY_SIZE(command_modules),
+			    ARRAY_SIZE(command_modules) - !virtiofs,
 			    &mods, &n);
 	f = r ? NULL : open_memstream(&list, &list_len);
 	for (unsigned int i = 0; f && !r && i < n; i++) {
@@ -165,7 +215,8 @@ static int command_add_cwd(const struct vm_config *cfg, struct cpio *c)
 	return cpio_add_file(c, COMMAND_CWD + 1, 0644, inside, strlen(inside));
 }
 
-static int command_add_config(const struct vm_config *cfg, struct cpio *c)
+static int command_add_config(const struct vm_config *cfg, bool virtiofs,
+			      struct cpio *c)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -178,17 +229,24 @@ static int command_add_config(const struct vm_config *cfg, struct cpio *c)
 		fprintf(f, "rw\n");
 	if (isatty(STDIN_FILENO))
 		fprintf(f, "tty\n");
+	if (virtiofs)
+		fprintf(f, "root virtiofs\n");
 	/* Extra shares appear in the guest where they are on the host. */
 	for (unsigned int i = 0; i < cfg->nshares; i++)
 		fprintf(f, "share %s %s\n", cfg->shares[i].tag,
 			cfg->shares[i].dir);
+	for (unsigned int i = 0; i < cfg->nfs; i++)
+		if (cfg->fs[i].dir[0])
+			fprintf(f, "fs %s %s\n", cfg->fs[i].tag,
+				cfg->fs[i].dir);
 	fclose(f);
 	r = cpio_add_file(c, COMMAND_CONFIG + 1, 0644, buf, len);
 	free(buf);
 	return r;
 }
 
-int command_build_initrd(const struct vm_config *cfg, struct cpio *c)
+int command_build_initrd(const struct vm_config *cfg, bool virtiofs_root,
+			 struct cpio *c)
 {
 	static const char *const dirs[] = {
 		COMMAND_DIR, COMMAND_MOD_DIR + 1, "dev", "proc", "sys",
@@ -208,8 +266,8 @@ int command_build_initrd(const struct vm_config *cfg, struct cpio *c)
 	if (!r)
 		r = command_add_strings(c, COMMAND_ARGV + 1, cfg->command, argc);
 	r = r ?: command_add_env(c) ?: command_add_cwd(cfg, c) ?:
-		 command_add_config(cfg, c) ?: command_add_modules(cfg, c) ?:
-		 cpio_finish(c);
+		 command_add_config(cfg, virtiofs_root, c) ?:
+		 command_add_modules(cfg, virtiofs_root, c) ?: cpio_finish(c);
 	if (r)
 		cpio_free(c);
 	return r;

@@ -34,6 +34,7 @@
 #include <armz/uart.h>
 #include <armz/virtio-blk.h>
 #include <armz/virtio-console.h>
+#include <armz/virtio-fs.h>
 #include <armz/virtio-net.h>
 #include <armz/virtio-rng.h>
 #include "machine.h"
@@ -177,14 +178,43 @@ static int machine_console_out(void *ctx, const uint8_t *buf, size_t len)
 	return r;
 }
 
+static bool machine_has_backends(const struct machine *m)
+{
+	for (unsigned int i = 0; i < m->cfg->nfs; i++)
+		if (m->env->fs[i])
+			return true;
+	return m->env->root_fs != NULL;
+}
+
+/*
+ * A vhost-user backend maps guest RAM itself: then RAM is a memfd, mapped
+ * shared over the reservation, that we can hand it.
+ */
+static int machine_share_ram(struct machine *m, void *at, uint64_t size)
+{
+	m->mem_fd = memfd_create("armz-guest-ram", MFD_CLOEXEC);
+	if (m->mem_fd < 0)
+		return err_set(errno, "memfd for guest RAM: %s",
+			       strerror(errno));
+	if (ftruncate(m->mem_fd, (off_t)size) ||
+	    mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 m->mem_fd, 0) == MAP_FAILED)
+		return err_set(errno, "cannot share %llu MiB of guest RAM: %s",
+			       (unsigned long long)(size >> 20),
+			       strerror(errno));
+	return 0;
+}
+
 /*
  * Anonymous memory, 2 MiB aligned so transparent huge pages can back it:
- * fewer TLB misses in the guest, fewer page faults at boot.
+ * fewer TLB misses in the guest, fewer page faults at boot. With a
+ * vhost-user backend, a memfd over the same aligned range.
  */
 static int machine_alloc_ram(struct machine *m)
 {
 	uint64_t size = m->cfg->mem_size;
 	uint8_t *p;
+	int r;
 
 	m->mem_map_size = size + HUGE_2M;
 	m->mem_map = mmap(NULL, m->mem_map_size, PROT_READ | PROT_WRITE,
@@ -197,6 +227,11 @@ static int machine_alloc_ram(struct machine *m)
 	}
 	p = (uint8_t *)(((uintptr_t)m->mem_map + HUGE_2M - 1) &
 			~(uintptr_t)(HUGE_2M - 1));
+	if (machine_has_backends(m)) {
+		r = machine_share_ram(m, p, size);
+		if (r)
+			return r;
+	}
 	madvise(p, size, MADV_HUGEPAGE);
 	m->mem = (struct guest_mem){
 		.gpa = MEMMAP_RAM_BASE, .size = size, .host = p,
@@ -300,12 +335,37 @@ static int machine_add_net(struct machine *m, unsigned int i)
 	return virtio_net_new(be, nc->mac, &dev) ?: machine_add_virtio(m, dev);
 }
 
-/* Run-a-command mode's root: the rootfs, read-only unless --rw. */
+/* A virtio-fs backend died under a running guest: nothing to go on with. */
+static void machine_fs_dead(void *ctx, const char *why)
+{
+	machine_request_stop(ctx, STOP_ERROR, ARMZ_EXIT_ERROR,
+			     "%s; stopping the guest", why);
+}
+
+static int machine_add_fs(struct machine *m, const char *tag,
+			  struct vhost_user *vu)
+{
+	struct vhost_user_mem mem = {
+		.gpa = m->mem.gpa, .size = m->mem.size, .host = m->mem.host,
+		.fd = m->mem_fd, .offset = 0,
+	};
+	struct virtio_device *dev;
+
+	return virtio_fs_new(tag, vu, &mem, machine_fs_dead, m, &dev) ?:
+	       machine_add_virtio(m, dev);
+}
+
+/*
+ * Run-a-command mode's root: the rootfs, read-only unless --rw, over
+ * virtio-fs where main could start a virtiofsd for it, else over 9p.
+ */
 static int machine_add_root_share(struct machine *m)
 {
 	struct p9_share root = { .ro = !m->cfg->rw };
 	struct virtio_device *dev;
 
+	if (m->env->root_fs)
+		return machine_add_fs(m, COMMAND_ROOT_TAG, m->env->root_fs);
 	snprintf(root.dir, sizeof(root.dir), "%s", m->cfg->rootfs);
 	snprintf(root.tag, sizeof(root.tag), "%s", COMMAND_ROOT_TAG);
 	return virtio_9p_new(&root, &dev) ?: machine_add_virtio(m, dev);
@@ -340,6 +400,8 @@ static int machine_add_virtio_devices(struct machine *m)
 	for (unsigned int i = 0; !r && i < cfg->nshares; i++)
 		r = virtio_9p_new(&cfg->shares[i], &dev) ?:
 		    machine_add_virtio(m, dev);
+	for (unsigned int i = 0; !r && i < cfg->nfs; i++)
+		r = machine_add_fs(m, cfg->fs[i].tag, env->fs[i]);
 	if (!r && cfg->rng)
 		r = virtio_rng_new(&dev) ?: machine_add_virtio(m, dev);
 	return r;
@@ -582,6 +644,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	m->ncpus = cfg->payload ? 1 : cfg->cpus;
 	m->gic_fd = -1;
 	m->event_fd = -1;
+	m->mem_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_mutex_init(&m->out_lock, NULL);
 	m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -675,6 +738,8 @@ void machine_destroy(struct machine *m)
 		kvm_destroy_vm(m->kvm);
 	if (m->mem_map)
 		munmap(m->mem_map, m->mem_map_size);
+	if (m->mem_fd >= 0)
+		close(m->mem_fd);
 	if (m->event_fd >= 0)
 		close(m->event_fd);
 	if (m->cfg) {
@@ -682,5 +747,5 @@ void machine_destroy(struct machine *m)
 		pthread_mutex_destroy(&m->out_lock);
 	}
 	memset(m, 0, sizeof(*m));
-	m->event_fd = m->gic_fd = -1;
+	m->event_fd = m->gic_fd = m->mem_fd = -1;
 }

@@ -40,6 +40,15 @@ struct machine_env {
 	/* Run-a-command mode: the initramfs armz built, or NULL. */
 	const void *initrd_data;
 	size_t initrd_size;
+	/*
+	 * virtio-fs backends, connected once per run: fs[i] serves
+	 * cfg->fs[i]; root_fs, run-a-command mode's root (NULL: the root
+	 * goes over 9p, for the reason in root_fs_note). With any of them
+	 * guest RAM is a memfd the backends map.
+	 */
+	struct vhost_user *fs[VM_MAX_SHARES];
+	struct vhost_user *root_fs;
+	char root_fs_note[256];
 };
 
 struct machine {
@@ -51,6 +60,7 @@ struct machine {
 	struct guest_mem mem;
 	void *mem_map;
 	size_t mem_map_size;
+	int mem_fd;			/* RAM's memfd, or -1: private RAM */
 	int gic_fd;
 	int gic_version;
 	struct mmio_bus bus;		/* owns every device */

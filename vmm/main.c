@@ -5,6 +5,7 @@
  * the event loop, and it builds a machine for every boot.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,12 +17,14 @@
 
 #include <cap-ng.h>
 
+#include <armz/command.h>
 #include <armz/err.h>
 #include <armz/net-backend.h>
 #include "cli.h"
 #include "command.h"
 #include "console.h"
 #include "control.h"
+#include "fs-backend.h"
 #include "machine.h"
 #include "report.h"
 #include "vcpu.h"
@@ -294,6 +297,55 @@ static void close_taps(struct machine_env *env)
 			close(env->tap_fds[i]);
 }
 
+/* The --fs backends; every one must come up. */
+static int open_fs(const struct vm_config *cfg, struct fs_backend *b,
+		   struct machine_env *env)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; !r && i < cfg->nfs; i++) {
+		r = fs_backend_open(&cfg->fs[i], cfg->verbose, &b[i]);
+		env->fs[i] = b[i].vu;
+	}
+	return r;
+}
+
+/*
+ * Run-a-command mode's root goes over virtio-fs where a virtiofsd can
+ * serve it and the kernel can mount it, and over 9p otherwise: the
+ * reason goes to the report, and with --verbose to stderr.
+ */
+static void open_root_fs(const struct vm_config *cfg, struct fs_backend *b,
+			 struct machine_env *env)
+{
+	struct fs_share root = { .ro = !cfg->rw };
+	char path[PATH_MAX];
+	enum fsd_kind kind;
+	const char *why = NULL;
+
+	snprintf(root.dir, sizeof(root.dir), "%s", cfg->rootfs);
+	snprintf(root.tag, sizeof(root.tag), "%s", COMMAND_ROOT_TAG);
+	if (virtiofsd_find(path, sizeof(path), &kind))
+		why = err_msg();
+	else if (!command_kernel_has_virtiofs(cfg))
+		why = "the kernel has no virtiofs, built in or as a module";
+	else if (fs_backend_open(&root, cfg->verbose, b))
+		why = err_msg();
+	else
+		env->root_fs = b->vu;
+	if (!why)
+		return;
+	snprintf(env->root_fs_note, sizeof(env->root_fs_note), "%s", why);
+	if (cfg->verbose)
+		fprintf(stderr, "armz: the root goes over 9p: %s\n", why);
+}
+
+static void close_fs(struct fs_backend *b, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		fs_backend_close(&b[i]);
+}
+
 /* 9p shares and disks hold descriptors: take all the kernel allows. */
 static void raise_fd_limit(void)
 {
@@ -314,6 +366,8 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		.cmd_stdout = console_write_stdout,
 		.cmd_stderr = console_write_stderr,
 	};
+	/* [VM_MAX_SHARES]: the run-a-command root's. */
+	static struct fs_backend fs[VM_MAX_SHARES + 1];
 	struct cpio initramfs = { 0 };
 	struct kvm kvm;
 	int r, status;
@@ -337,7 +391,11 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		kvm_close(&kvm);
 		return status;
 	}
-	if ((cfg.command && command_build_initrd(&cfg, &initramfs)) ||
+	if (cfg.command)
+		open_root_fs(&cfg, &fs[VM_MAX_SHARES], &env);
+	if (open_fs(&cfg, fs, &env) ||
+	    (cfg.command && command_build_initrd(&cfg, env.root_fs != NULL,
+						 &initramfs)) ||
 	    open_taps(&cfg, &env)) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
@@ -346,6 +404,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		status = run_vm(&cfg, &kvm, &env);
 	}
 	close_taps(&env);
+	close_fs(fs, VM_MAX_SHARES + 1);
 	cpio_free(&initramfs);
 	kvm_close(&kvm);
 	return status;

@@ -174,6 +174,16 @@ void report_write(FILE *f, const struct machine *m, const char *name)
 		fprintf(f, "  \"exit_status\": null,\n");
 	else
 		fprintf(f, "  \"exit_status\": %d,\n", m->status);
+	/* Run-a-command mode: what carried the root, and why not virtio-fs. */
+	if (m->cfg->command && m->env) {
+		fprintf(f, "  \"root_fs\": \"%s\",\n",
+			m->env->root_fs ? "virtiofs" : "9p");
+		if (!m->env->root_fs) {
+			fprintf(f, "  \"root_fs_fallback\": ");
+			report_string(f, m->env->root_fs_note);
+			fprintf(f, ",\n");
+		}
+	}
 	fprintf(f, "  \"resets\": %u,\n  \"vcpus\": %u,\n  \"memory_mib\": %llu,\n",
 		s->resets, m->ncpus,
 		(unsigned long long)(m->cfg->mem_size >> 20));

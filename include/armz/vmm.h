@@ -9,6 +9,7 @@
 #include <armz/net-backend.h>
 #include <armz/p9.h>
 #include <armz/virtio-blk.h>
+#include <armz/virtio-fs.h>
 
 /*
  * Exit statuses, one table for --help, the README and scripts. A payload's
@@ -65,6 +66,8 @@ struct vm_config {
 	unsigned int nnets;
 	struct p9_share shares[VM_MAX_SHARES];
 	unsigned int nshares;
+	struct fs_share fs[VM_MAX_SHARES];	/* --fs: virtio-fs */
+	unsigned int nfs;
 
 	/* Run-a-command mode: armz run -k IMAGE [--rootfs DIR] -- CMD... */
 	char **command;			/* NULL in normal mode */
