@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: boot the emulated arm64 KVM host and run
-# tests/e2e/bench-host.sh in it: boot time to userspace (full boot log on
-# the UART and on hvc0), virtio-blk sequential and random I/O, and TCP
-# throughput from the guest over tap and over user-mode networking.
+# tests/e2e/bench-host.sh in it: boot time to userspace and exits to
+# userspace (full boot log on the UART and on hvc0, quiet boots),
+# metadata and read workloads over 9p and virtio-fs and the `-- true`
+# round trip of run-a-command mode over each, virtio-blk sequential and
+# random I/O, and TCP throughput from the guest over tap and over
+# user-mode networking.
 # Prints one table. A benchmark, not a test: no thresholds, and the numbers
 # are those of nested KVM under TCG, good for comparing armz with itself.
 #
-# ARMZ_BENCH=boot,fs runs only those groups (boot, blk, net, fs, cmd).
+# ARMZ_BENCH=boot,fs runs only those groups (boot, fs, blk, net).
 # The serial log is kept in out/e2e/bench.log.
 set -euo pipefail
 

@@ -1147,6 +1147,134 @@ case_cmd_escape() {
 	rm -rf "$_root" "$_share" "$_outside"
 }
 
+# -------------------------------------------------------------- virtio-fs
+
+# A share for --fs: 1 MiB of random data, and symlinks that point out of
+# it (absolute, and relative past its root) at a secret beside it.
+FS_DIR=$LOGDIR/fs-share
+FS_OUT=$LOGDIR/fs-outside
+
+fs_share() {
+	rm -rf "$FS_DIR" "$FS_OUT"
+	mkdir -p "$FS_DIR" "$FS_OUT"
+	dd if=/dev/urandom of="$FS_DIR/data" bs=64k count=16 2>/dev/null
+	echo "FSSECRET-$(rand)" >"$FS_OUT/secret"
+	ln -s "$FS_OUT/secret" "$FS_DIR/abs-link"
+	ln -s ../fs-outside/secret "$FS_DIR/rel-link"
+}
+
+# The guest reads what virtiofsd serves; a read-only share takes no write.
+case_fs_read() {
+	fs_share
+	boot_test fs --fs "$FS_DIR,share,ro"
+	expect_guest_ran
+	expect_line fs-type=virtiofs
+	expect_line "fs-md5=$(md5 <"$FS_DIR/data")"
+	expect_line fs-write=refused
+	expect_line fs-umount=ok
+	[ ! -e "$FS_DIR/new" ] || fail "a file appeared in the ro share"
+	! grep -q FSSECRET "$OUT" ||
+		fail "the guest read $FS_OUT/secret through a symlink"
+	rm -rf "$FS_DIR" "$FS_OUT"
+}
+
+# A writable share: the guest's file is on the host.
+case_fs_rw() {
+	fs_share
+	_word=$(rand)
+	run_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" \
+		--fs "$FS_DIR,rwshare" \
+		-p "armz.test=fs armz.fstag=rwshare armz.word=$_word quiet"
+	expect_guest_ran
+	expect_line fs-write=ok
+	[ "$(cat "$FS_DIR/new" 2>/dev/null)" = "guest-wrote-$_word" ] ||
+		fail "the guest's write is not in $FS_DIR/new"
+	! grep -q FSSECRET "$OUT" ||
+		fail "the guest read $FS_OUT/secret through a symlink"
+	rm -rf "$FS_DIR" "$FS_OUT"
+}
+
+# The backend dies under a running guest: armz stops it, says why, exit 1.
+case_fs_backend_dies() {
+	fs_share
+	bg_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" \
+		--fs "$FS_DIR,share" -p "armz.test=fs_hang quiet"
+	if wait_out "armz-guest: fs-ready"; then
+		_pids=$(pidof virtiofsd)
+		note "killing virtiofsd: $_pids"
+		[ -n "$_pids" ] || fail "no virtiofsd running"
+		# shellcheck disable=SC2086
+		kill -9 $_pids
+	fi
+	bg_finish
+	expect_status 1
+	expect_err "virtio-fs 'share'"
+	rm -rf "$FS_DIR" "$FS_OUT"
+}
+
+# Run-a-command mode's root goes over virtio-fs, and the report says so.
+case_cmd_virtiofs_root() {
+	_rep=$LOGDIR/cmd-fs.json
+	cd / || return
+	rm -f "$_rep"
+	run_cmd --report "$_rep" -- /bin/sh -c \
+		'md5sum /guest/initrd.cpio.gz; grep virtiofs /proc/mounts'
+	expect_status 0
+	expect_out "$(md5 </guest/initrd.cpio.gz)  /guest/initrd.cpio.gz"
+	grep -q '"root_fs": "virtiofs"' "$_rep" 2>/dev/null ||
+		fail "the report does not say root_fs virtiofs:" \
+			"$(grep root_fs "$_rep" 2>/dev/null | tr -d '\n')"
+}
+
+# No virtiofsd: the root falls back to 9p, and the report says why.
+case_cmd_9p_fallback() {
+	_rep=$LOGDIR/cmd-9p.json
+	cd / || return
+	rm -f "$_rep"
+	export ARMZ_VIRTIOFSD=none
+	run_cmd --report "$_rep" -- /bin/md5sum /guest/initrd.cpio.gz
+	unset ARMZ_VIRTIOFSD
+	expect_status 0
+	expect_exactly "$OUT" "$(md5 </guest/initrd.cpio.gz)  /guest/initrd.cpio.gz"
+	grep -q '"root_fs": "9p"' "$_rep" 2>/dev/null ||
+		fail "the report does not say root_fs 9p"
+	grep -q '"root_fs_fallback": ".*ARMZ_VIRTIOFSD=none' "$_rep" \
+		2>/dev/null || fail "the report does not say why 9p"
+}
+
+# An --fs share in run-a-command mode, at its host path, holding symlinks
+# that point out of it: nothing outside may be read through it.
+case_cmd_fs_escape() {
+	cmd_home
+	_share=$CMD_HOME/fs-esc-share _outside=$CMD_HOME/fs-esc-outside
+	rm -rf "$_share" "$_outside"
+	mkdir -p "$_share" "$_outside"
+	_secret=TOPSECRET-$(rand)
+	echo "$_secret" >"$_outside/secret"
+	echo inside >"$_share/inside"
+	ln -s ../fs-esc-outside/secret "$_share/rel-link"
+	ln -s / "$_share/root-link"
+	cd / || return
+	# The root is $CMD_HOME's tmpfs-less twin: a root of its own.
+	_root=$CMD_HOME/fs-esc-root
+	rm -rf "$_root"
+	mkdir -p "$_root/bin" "$_root/lib" "$_root$_share"
+	cp /bin/busybox "$_root/bin/"
+	for _a in sh cat ls echo; do ln -s busybox "$_root/bin/$_a"; done
+	cp -a /lib/modules "$_root/lib/"
+	run_cmd --rootfs "$_root" --fs "$_share,escfs" -- /bin/sh -c "
+		cat $_share/inside
+		cat $_share/rel-link
+		cat $_share/../fs-esc-outside/secret
+		cat $_share/root-link$_outside/secret
+		echo all-done"
+	expect_line inside
+	expect_line all-done
+	! grep -q "$_secret" "$OUT" "$ERR" ||
+		fail "the guest read $_outside/secret through the share"
+	rm -rf "$_root" "$_share" "$_outside"
+}
+
 # ----------------------------------------------------------------- runner
 
 cases() {
