@@ -270,6 +270,16 @@ test_fs() {
 	umount /mnt/fs && echo fs-umount=ok
 }
 
+# The same share on both sides of a reset: the backend serves a new
+# guest in a new RAM.
+test_fs_reset() {
+	n=$(reset_count) || die "no readable chosen/armz,reset-count"
+	fs_up
+	echo "fs-md5-$n=$(md5 </mnt/fs/data)"
+	umount /mnt/fs
+	reset_once "$n"
+}
+
 # Reads on until the host kills the backend under it.
 test_fs_hang() {
 	fs_up

@@ -186,29 +186,60 @@ static bool machine_has_backends(const struct machine *m)
 	return m->env->root_fs != NULL;
 }
 
-/*
- * A vhost-user backend maps guest RAM itself: then RAM is a memfd, mapped
- * shared over the reservation, that we can hand it.
- */
-static int machine_share_ram(struct machine *m, void *at, uint64_t size)
+/* 2 MiB aligned inside a reservation of size + 2 MiB. */
+static uint8_t *machine_align(void *map)
 {
+	return (uint8_t *)(((uintptr_t)map + HUGE_2M - 1) &
+			   ~(uintptr_t)(HUGE_2M - 1));
+}
+
+/*
+ * A vhost-user backend maps guest RAM itself: then RAM is a memfd we can
+ * hand it, mapped shared into main's reservation, at the same address in
+ * every boot of the run. It has to be: QEMU's virtiofsd keeps the rings'
+ * addresses of the last boot and looks them up again in the next boot's
+ * memory table (libvhost-user's SET_MEM_TABLE), and gives up if they are
+ * not in it.
+ */
+static int machine_share_ram(struct machine *m)
+{
+	uint64_t size = m->cfg->mem_size;
+	uint8_t *p = machine_align(m->env->ram_reserve);
+
 	m->mem_fd = memfd_create("armz-guest-ram", MFD_CLOEXEC);
 	if (m->mem_fd < 0)
 		return err_set(errno, "memfd for guest RAM: %s",
 			       strerror(errno));
 	if (ftruncate(m->mem_fd, (off_t)size) ||
-	    mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+	    mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		 m->mem_fd, 0) == MAP_FAILED)
 		return err_set(errno, "cannot share %llu MiB of guest RAM: %s",
 			       (unsigned long long)(size >> 20),
 			       strerror(errno));
+	m->shared_ram = p;
+	m->mem = (struct guest_mem){
+		.gpa = MEMMAP_RAM_BASE, .size = size, .host = p,
+	};
 	return 0;
+}
+
+/* The reservation takes the range back; the memfd's pages go with it. */
+static void machine_unshare_ram(struct machine *m)
+{
+	if (m->shared_ram)
+		mmap(m->shared_ram, m->cfg->mem_size, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		     -1, 0);
+	m->shared_ram = NULL;
+	if (m->mem_fd >= 0)
+		close(m->mem_fd);
+	m->mem_fd = -1;
 }
 
 /*
  * Anonymous memory, 2 MiB aligned so transparent huge pages can back it:
  * fewer TLB misses in the guest, fewer page faults at boot. With a
- * vhost-user backend, a memfd over the same aligned range.
+ * vhost-user backend, a memfd (machine_share_ram()).
  */
 static int machine_alloc_ram(struct machine *m)
 {
@@ -216,6 +247,14 @@ static int machine_alloc_ram(struct machine *m)
 	uint8_t *p;
 	int r;
 
+	if (machine_has_backends(m) && m->env->ram_reserve) {
+		r = machine_share_ram(m);
+		if (r)
+			return r;
+		madvise(m->shared_ram, size, MADV_HUGEPAGE);
+		return kvm_add_memory(m->kvm, 0, MEMMAP_RAM_BASE, size,
+				      m->shared_ram);
+	}
 	m->mem_map_size = size + HUGE_2M;
 	m->mem_map = mmap(NULL, m->mem_map_size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -225,13 +264,7 @@ static int machine_alloc_ram(struct machine *m)
 			       (unsigned long long)(size >> 20),
 			       strerror(errno));
 	}
-	p = (uint8_t *)(((uintptr_t)m->mem_map + HUGE_2M - 1) &
-			~(uintptr_t)(HUGE_2M - 1));
-	if (machine_has_backends(m)) {
-		r = machine_share_ram(m, p, size);
-		if (r)
-			return r;
-	}
+	p = machine_align(m->mem_map);
 	madvise(p, size, MADV_HUGEPAGE);
 	m->mem = (struct guest_mem){
 		.gpa = MEMMAP_RAM_BASE, .size = size, .host = p,
@@ -738,8 +771,7 @@ void machine_destroy(struct machine *m)
 		kvm_destroy_vm(m->kvm);
 	if (m->mem_map)
 		munmap(m->mem_map, m->mem_map_size);
-	if (m->mem_fd >= 0)
-		close(m->mem_fd);
+	machine_unshare_ram(m);
 	if (m->event_fd >= 0)
 		close(m->event_fd);
 	if (m->cfg) {

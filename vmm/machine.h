@@ -49,6 +49,11 @@ struct machine_env {
 	struct vhost_user *fs[VM_MAX_SHARES];
 	struct vhost_user *root_fs;
 	char root_fs_note[256];
+	/*
+	 * With a backend: mem_size + 2 MiB of address space, PROT_NONE,
+	 * where every boot maps its RAM at the same address.
+	 */
+	void *ram_reserve;
 };
 
 struct machine {
@@ -61,6 +66,7 @@ struct machine {
 	void *mem_map;
 	size_t mem_map_size;
 	int mem_fd;			/* RAM's memfd, or -1: private RAM */
+	uint8_t *shared_ram;		/* the memfd's mapping, in ram_reserve */
 	int gic_fd;
 	int gic_version;
 	struct mmio_bus bus;		/* owns every device */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -340,6 +341,30 @@ static void open_root_fs(const struct vm_config *cfg, struct fs_backend *b,
 		fprintf(stderr, "armz: the root goes over 9p: %s\n", why);
 }
 
+/*
+ * Guest RAM shared with a backend sits at one address for the whole run
+ * (machine.c says why): the address space is set aside here, once.
+ */
+static int reserve_shared_ram(const struct vm_config *cfg,
+			      struct machine_env *env)
+{
+	bool any = env->root_fs != NULL;
+	void *p;
+
+	for (unsigned int i = 0; i < cfg->nfs; i++)
+		any = any || env->fs[i];
+	if (!any)
+		return 0;
+	p = mmap(NULL, cfg->mem_size + (2UL << 20), PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return err_set(errno, "cannot reserve %llu MiB for guest RAM: %s",
+			       (unsigned long long)(cfg->mem_size >> 20),
+			       strerror(errno));
+	env->ram_reserve = p;
+	return 0;
+}
+
 static void close_fs(struct fs_backend *b, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -393,7 +418,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 	}
 	if (cfg.command)
 		open_root_fs(&cfg, &fs[VM_MAX_SHARES], &env);
-	if (open_fs(&cfg, fs, &env) ||
+	if (open_fs(&cfg, fs, &env) || reserve_shared_ram(&cfg, &env) ||
 	    (cfg.command && command_build_initrd(&cfg, env.root_fs != NULL,
 						 &initramfs)) ||
 	    open_taps(&cfg, &env)) {
@@ -405,6 +430,8 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 	}
 	close_taps(&env);
 	close_fs(fs, VM_MAX_SHARES + 1);
+	if (env.ram_reserve)
+		munmap(env.ram_reserve, cfg.mem_size + (2UL << 20));
 	cpio_free(&initramfs);
 	kvm_close(&kvm);
 	return status;
