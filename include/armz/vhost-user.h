@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <armz/virtio.h>
+
 /*
  * The frontend of the vhost-user protocol (QEMU's docs/interop/
  * vhost-user.rst): another process, the backend, serves a device's
@@ -137,5 +139,42 @@ int vhost_user_start(struct vhost_user *vu, uint64_t features,
 		     const struct vhost_user_ring *rings, unsigned int n);
 /* Takes back the rings start gave (GET_VRING_BASE). Fine when stopped. */
 void vhost_user_stop(struct vhost_user *vu);
+
+/*
+ * --- A virtio device served by a vhost-user backend (vhost-user-dev.c) ---
+ *
+ * The generic half of every vhost-user device: on DRIVER_OK the rings the
+ * driver set up go to the backend with the transport's kick eventfds
+ * (KVM's ioeventfds) and its interrupt eventfd (KVM's irqfd), so that
+ * neither kicks nor interrupts pass through armz; on reset they come
+ * back. Without an irqfd (no KVM_CAP_IRQFD) the backend signals eventfds
+ * of ours and the device's worker raises the interrupts. The worker also
+ * watches the socket, so a backend that dies is noticed at once.
+ *
+ * A device half (virtio-fs.c; a vhost-user-blk or -net would be the
+ * same) embeds struct vhost_user_dev, fills its dev with the ID, queues,
+ * config and feature bits, sets free, and calls vhost_user_dev_init().
+ * Without an irqfd one worker relays the interrupts of up to
+ * VIRTIO_WORKER_FDS_MAX - 1 queues.
+ */
+struct vhost_user_dev {
+	struct virtio_device dev;	/* dev.ops = &vhost_user_dev_ops */
+	struct vhost_user *vu;		/* the run's connection, not ours */
+	struct vhost_user_mem mem;
+	void (*free)(struct vhost_user_dev *d);	/* the device half's */
+	int *call_fd;			/* dev.num_queues eventfds */
+	bool relay;			/* the worker raises interrupts */
+};
+
+extern const struct virtio_device_ops vhost_user_dev_ops;
+
+/*
+ * After d->dev is filled (num_queues set): the eventfds, the dead
+ * callback (cleared again when the device is freed). 0 or a negative
+ * errno with err_msg() set; on failure nothing is left to free but d.
+ */
+int vhost_user_dev_init(struct vhost_user_dev *d, struct vhost_user *vu,
+			const struct vhost_user_mem *mem,
+			vhost_user_dead_fn dead, void *ctx);
 
 #endif

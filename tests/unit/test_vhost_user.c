@@ -20,6 +20,7 @@
 #include <armz/virtio.h>
 
 #include "unit.h"
+#include "virtio-ring.h"
 
 #define FAKE_FEATURES	((1ULL << 32) | (1ULL << 28) | (1ULL << 29) | \
 			 (1ULL << VHOST_USER_F_PROTOCOL_FEATURES) | (1ULL << 5))
@@ -384,6 +385,87 @@ static void test_virtio_fs_config(void)
 	fake_end(&f);
 }
 
+/*
+ * The whole device behind a transport: DRIVER_OK hands the backend the
+ * rings with the transport's own kick eventfds and its interrupt
+ * eventfd; a reset takes them back; no kick is read by armz.
+ */
+static void test_virtio_fs_transport(void)
+{
+	struct fake f;
+	struct vhost_user *vu;
+	struct virtio_device *dev;
+	struct guest_mem mem;
+	struct test_ring t0, t1;
+	struct tr_irq irq;
+	struct virtio_mmio *vm;
+	int sock = fake_start(&f, 0);
+	int memfd = eventfd(0, EFD_CLOEXEC), irqfd = eventfd(0, EFD_CLOEXEC);
+	struct vhost_user_mem vmem = { .fd = memfd };
+	unsigned int at, kicks = 0, calls = 0;
+
+	CU_ASSERT_FATAL(sock >= 0);
+	tr_mem_init(&mem);
+	tr_init(&t0, &mem, 16, TR_RING0);
+	tr_init(&t1, &mem, 16, TR_RING1);
+	tr_irq_init(&irq);
+	irq.line.fd = irqfd;
+	vmem.gpa = mem.gpa;
+	vmem.size = mem.size;
+	vmem.host = mem.host;
+	CU_ASSERT_EQUAL_FATAL(vhost_user_new(sock, "fs", &vu), 0);
+	CU_ASSERT_EQUAL_FATAL(virtio_fs_new("t", vu, &vmem, NULL, NULL,
+					    &dev), 0);
+	vm = tr_transport(dev, &mem, &irq.line, MEMMAP_VIRTIO_BASE,
+			  MEMMAP_SPI_VIRTIO_BASE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+	/* The transport offers what the backend does, not bit 30. */
+	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_FS);
+	tr_negotiate(vm, VIRTIO_BIT(VIRTIO_F_VERSION_1) |
+			 VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX));
+	tr_setup_queue(vm, 0, &t0);
+	tr_setup_queue(vm, 1, &t1);
+	at = f.n;
+	tr_driver_ok(vm);
+	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_STATUS) &
+			VIRTIO_STATUS_NEEDS_RESET, 0);
+	for (unsigned int i = at; i < f.n; i++) {
+		const struct seen *s = &f.log[i];
+
+		if (s->request == VHOST_USER_SET_VRING_KICK) {
+			unsigned int q = (unsigned int)(u64_at(s->payload) & 0xff);
+
+			kicks++;
+			CU_ASSERT(same_eventfd(virtio_mmio_kick_fd(vm, q),
+					       s->fds[0]));
+		}
+		if (s->request == VHOST_USER_SET_VRING_CALL) {
+			calls++;
+			CU_ASSERT(same_eventfd(irqfd, s->fds[0]));
+		}
+		if (s->request == VHOST_USER_SET_VRING_ADDR &&
+		    u32_at(s->payload) == 1)
+			CU_ASSERT_EQUAL(u64_at(s->payload + 8),
+					(uint64_t)(uintptr_t)tr_at(&mem,
+								   TR_RING1));
+	}
+	CU_ASSERT_EQUAL(kicks, 2);
+	CU_ASSERT_EQUAL(calls, 2);
+	/* Interrupts come from the backend: the status always says so. */
+	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_INTERRUPT_STATUS),
+			VIRTIO_MMIO_INT_VRING);
+	at = f.n;
+	tr_w32(vm, VIRTIO_MMIO_STATUS, 0);
+	CU_ASSERT_EQUAL(f.n, at + 2);
+	CU_ASSERT_EQUAL(f.log[at].request, VHOST_USER_GET_VRING_BASE);
+	virtio_mmio_free(vm);
+	vhost_user_free(vu);
+	fake_end(&f);
+	tr_mem_free(&mem);
+	close(memfd);
+	close(irqfd);
+}
+
 static void test_fs_parse(void)
 {
 	struct fs_share s;
@@ -417,6 +499,7 @@ static CU_TestInfo vhost_user_tests[] = {
 	{ "backend hangs up while idle", test_vhost_user_hangup },
 	{ "nonsense reply", test_vhost_user_bad_reply },
 	{ "virtio-fs config", test_virtio_fs_config },
+	{ "virtio-fs behind a transport", test_virtio_fs_transport },
 	{ "--fs parsing", test_fs_parse },
 	CU_TEST_INFO_NULL,
 };
