@@ -204,7 +204,8 @@ static int vu_call(struct vhost_user *vu, uint32_t request, const void *body,
 			       vu->name);
 	if (ack)
 		m.flags |= VHOST_USER_NEED_REPLY;
-	memcpy(m.payload, body, size);
+	if (size)
+		memcpy(m.payload, body, size);
 	ret = vu_send(vu, &m, fds, nfds);
 	if (ret || (!reply_size && !ack))
 		return ret;

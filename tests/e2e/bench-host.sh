@@ -15,6 +15,8 @@ KERNEL=/guest/Image
 INITRD=/guest/initrd.cpio.gz
 LOGDIR=/tmp/bench
 TIMEOUT=240
+# The file system workloads are slow over 9p in nested TCG.
+FS_TIMEOUT=${FS_TIMEOUT:-1200}
 BOOTS=${BOOTS:-3}
 
 mkdir -p "$LOGDIR"
@@ -219,7 +221,7 @@ bench_fs() {
 		export ARMZ_VIRTIOFSD=none
 	fi
 	cd / || return
-	run "fs-$_kind" "$ARMZ" run -k "$GENERIC" -m 512M \
+	TIMEOUT=$FS_TIMEOUT run "fs-$_kind" "$ARMZ" run -k "$GENERIC" -m 512M \
 		--report "$LOGDIR/fs-$_kind.json" -- /bin/sh \
 		"$LOGDIR/fsbench.sh" "$TREE_STAT" "$TREE_CAT"
 	_root=$(sed -n 's/^ *"root_fs": "\(.*\)",/\1/p' "$LOGDIR/fs-$_kind.json")

@@ -15,6 +15,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+# Longer than a test run may take: every group, over 9p too, under TCG.
+E2E_TIMEOUT=${E2E_TIMEOUT:-3600}
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
 
