@@ -96,7 +96,7 @@ UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/obj/%.o)
 VMM_OBJS	:= $(VMM_SRCS:%.c=$(O)/obj/%.o)
 # The KVM-free parts of vmm/ are unit-tested too.
-VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/lkvm.c vmm/gdb-hwdebug.c \
+VMM_UNIT_SRCS	:= vmm/caps.c vmm/cli.c vmm/coalesced-mmio.c vmm/lkvm.c vmm/gdb-hwdebug.c \
 		   vmm/gdb-listen.c vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
 		   vmm/mmu-walk.c vmm/sandbox.c
 # The command line armz gives Linux, and the console read for the user.

@@ -18,6 +18,7 @@ static const char *const thread_role_names[THREAD_ROLES] = {
 	[THREAD_RNG] = "rng",
 	[THREAD_HVC] = "hvc",
 	[THREAD_GDB] = "gdb",
+	[THREAD_VHOST_USER] = "vhost-user",
 };
 
 /* Set once by main before any thread exists, read by all. */

@@ -200,6 +200,23 @@ void virtio_dev_stats(const struct virtio_device *dev,
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
+int virtio_dev_kick_fd(const struct virtio_device *dev, unsigned int q)
+{
+	return dev->transport ? virtio_mmio_kick_fd(dev->transport, q) : -1;
+}
+
+int virtio_dev_irq_fd(const struct virtio_device *dev)
+{
+	return dev->transport && dev->transport->irq.ops ?
+	       dev->transport->irq.fd : -1;
+}
+
+void virtio_dev_interrupt(struct virtio_device *dev)
+{
+	if (dev->transport)
+		transport_raise(dev->transport, VIRTIO_MMIO_INT_VRING);
+}
+
 /* --- Workers --- */
 
 static void transport_worker_kick(struct virtio_mmio *t, int fd, unsigned int q)
@@ -223,7 +240,8 @@ static void *transport_worker_main(void *arg)
 
 	pfd[n++] = (struct pollfd){ .fd = t->stop_fd, .events = POLLIN };
 	for (q = w->index; q < dev->num_queues; q += dev->nr_workers) {
-		if (!t->queues[q].live)
+		/* The backend of an external device reads the kicks. */
+		if (!t->queues[q].live || dev->external)
 			continue;
 		queue_of[n] = q;
 		pfd[n++] = (struct pollfd){
@@ -460,6 +478,14 @@ static uint32_t transport_reg_read(struct virtio_mmio *t, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return q ? t->dev->queue_size : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		/*
+		 * A backend's interrupts reach the guest through the irqfd
+		 * with no word to us: claim one whenever the driver looks,
+		 * and let it find out from the rings.
+		 */
+		if (t->dev->external && t->running && t->irq.fd >= 0)
+			return __atomic_load_n(&t->isr, __ATOMIC_SEQ_CST) |
+			       VIRTIO_MMIO_INT_VRING;
 		return __atomic_load_n(&t->isr, __ATOMIC_SEQ_CST);
 	case VIRTIO_MMIO_STATUS:
 		return transport_status(t);

@@ -253,6 +253,59 @@ test_heartbeat() {
 	done
 }
 
+# virtio-fs: mount the share tagged armz.fstag (or "share") at /mnt/fs.
+# The device appears once virtio_mmio is in and probed.
+fs_up() {
+	load virtio_mmio
+	mkdir -p /mnt/fs
+	_tag=$(param armz.fstag) || _tag=share
+	_n=50
+	until mount -t virtiofs "$_tag" /mnt/fs 2>/tmp/mount.err; do
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] || die "mount -t virtiofs $_tag: $(cat /tmp/mount.err)"
+		sleep 0.1
+	done
+}
+
+# What the host checks: a file's checksum, the listing, whether a write
+# lands, and what the symlinks that point out of the share give.
+test_fs() {
+	fs_up
+	echo "fs-type=$(sed -n 's|^[^ ]* /mnt/fs \([^ ]*\) .*|\1|p' /proc/mounts)"
+	echo "fs-md5=$(md5 </mnt/fs/data)"
+	echo "fs-list=$(ls /mnt/fs | tr '\n' ' ')"
+	if echo "guest-wrote-$(param armz.word)" >/mnt/fs/new 2>/dev/null &&
+		sync; then
+		echo fs-write=ok
+	else
+		echo fs-write=refused
+	fi
+	for l in abs-link rel-link; do
+		echo "fs-$l=$(cat "/mnt/fs/$l" 2>&1 | head -c 80)"
+	done
+	umount /mnt/fs && echo fs-umount=ok
+}
+
+# The same share on both sides of a reset: the backend serves a new
+# guest in a new RAM.
+test_fs_reset() {
+	n=$(reset_count) || die "no readable chosen/armz,reset-count"
+	fs_up
+	echo "fs-md5-$n=$(md5 </mnt/fs/data)"
+	umount /mnt/fs
+	reset_once "$n"
+}
+
+# Reads on until the host kills the backend under it.
+test_fs_hang() {
+	fs_up
+	echo "armz-guest: fs-ready"
+	while :; do
+		cat /mnt/fs/data >/dev/null 2>&1
+		sleep 0.2
+	done
+}
+
 net_up() {
 	load virtio_mmio virtio_net
 	wait_for /sys/class/net/eth0 || die "no eth0"
@@ -459,7 +512,7 @@ panic)
 	echo c >/proc/sysrq-trigger
 	die "still alive after sysrq-c"
 	;;
-blk_*|rng|echo|heartbeat|flood|net_*|all|bench_*)
+blk_*|rng|echo|heartbeat|flood|net_*|fs|fs_*|all|bench_*)
 	guest_test "$test"
 	off
 	;;

@@ -304,6 +304,7 @@ int modules_plan_new(const struct modules_req *req,
 	char *build_tree = NULL;
 	const char *rel;
 	unsigned int nwant, nfound = 0;
+	char vfs = 0;		/* CONFIG_VIRTIO_FS, as far as it matters */
 	int r;
 
 	*out = NULL;
@@ -321,10 +322,20 @@ int modules_plan_new(const struct modules_req *req,
 	if (!r) {
 		config = plan_find_config(p, req, build_tree);
 		nwant = kconfig_modules(config, req->rw, want, WANT_MAX);
+		vfs = req->virtiofs ? (config ? kconfig_get(config,
+							    "CONFIG_VIRTIO_FS") :
+						'm') : 0;
+		if (vfs == 'm' && nwant < WANT_MAX)
+			want[nwant++] = "virtiofs";
 		r = plan_modules(p, kind, want, nwant);
 	}
-	for (unsigned int i = 0; i < p->nmods && i < WANT_MAX * 4; i++)
+	for (unsigned int i = 0; i < p->nmods && i < WANT_MAX * 4; i++) {
 		found[nfound++] = p->mods[i].name;
+		if (vfs == 'm' && !strcmp(p->mods[i].name, "virtiofs"))
+			p->virtiofs = true;
+	}
+	if (vfs == 'y')
+		p->virtiofs = true;
 	if (!r && config)
 		r = modules_check(config, p->config_from, p->release, req->rw,
 				  found, nfound, p->looked);

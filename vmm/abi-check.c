@@ -173,6 +173,21 @@ SAME(offsetof(struct az_kvm_run, debug.far),
      offsetof(struct kvm_run, debug.arch.far));
 SAME_FIELD(az_kvm_run, kvm_run, flags);
 
+/* Coalesced MMIO. */
+SAME_LAYOUT(az_kvm_coalesced_mmio_zone, kvm_coalesced_mmio_zone);
+SAME_LAYOUT(az_kvm_coalesced_mmio, kvm_coalesced_mmio);
+SAME_LAYOUT(az_kvm_coalesced_mmio_ring, kvm_coalesced_mmio_ring);
+SAME_FIELD(az_kvm_coalesced_mmio_zone, kvm_coalesced_mmio_zone, size);
+SAME_FIELD(az_kvm_coalesced_mmio_zone, kvm_coalesced_mmio_zone, pio);
+SAME_FIELD(az_kvm_coalesced_mmio, kvm_coalesced_mmio, len);
+SAME_FIELD(az_kvm_coalesced_mmio, kvm_coalesced_mmio, pio);
+SAME_FIELD(az_kvm_coalesced_mmio, kvm_coalesced_mmio, data);
+SAME(offsetof(struct az_kvm_coalesced_mmio_ring, entries),
+     offsetof(struct kvm_coalesced_mmio_ring, coalesced_mmio));
+SAME(AZ_KVM_CAP_COALESCED_MMIO, KVM_CAP_COALESCED_MMIO);
+SAME(AZ_KVM_REGISTER_COALESCED_MMIO, KVM_REGISTER_COALESCED_MMIO);
+SAME(AZ_KVM_UNREGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO);
+
 SAME(AZ_KVM_DEV_TYPE_ARM_VGIC_V2, KVM_DEV_TYPE_ARM_VGIC_V2);
 SAME(AZ_KVM_DEV_TYPE_ARM_VGIC_V3, KVM_DEV_TYPE_ARM_VGIC_V3);
 SAME(AZ_KVM_CREATE_DEVICE_TEST, KVM_CREATE_DEVICE_TEST);

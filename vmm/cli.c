@@ -227,6 +227,14 @@ static int set_gdb(struct vm_config *cfg, const char *arg)
 	return r;
 }
 
+static int set_fs(struct vm_config *cfg, const char *arg)
+{
+	int r = fs_parse_share(arg, &cfg->fs[cfg->nfs]);
+
+	cfg->nfs += !r;
+	return r;
+}
+
 /* --- The table --- */
 
 #define STR(field)	.str = offsetof(struct vm_config, field) + 1
@@ -288,6 +296,10 @@ const struct cli_option cli_options[] = {
 	{ "9p", 0, "HOSTDIR,TAG[,ro]", .set = set_9p,
 	  COUNT(nshares, VM_MAX_SHARES),
 	  .help = "share a host directory over virtio-9p; repeatable\n(with a command: mounted at HOSTDIR in the guest)",
+	  .not_payload = NO_VIRTIO_ON_PAYLOAD },
+	{ "fs", 0, "HOSTDIR,TAG[,ro] | socket=PATH,tag=TAG", .set = set_fs,
+	  COUNT(nfs, VM_MAX_SHARES),
+	  .help = "share a host directory over virtio-fs, served by a\nvirtiofsd armz starts, or by the vhost-user-fs\nbackend at PATH; repeatable (with a command:\nHOSTDIR is mounted at HOSTDIR in the guest)",
 	  .not_payload = NO_VIRTIO_ON_PAYLOAD },
 	{ "rootfs", 0, "DIR", STR(rootfs),
 	  .help = "with a command: the guest's root (default /)",
@@ -531,7 +543,8 @@ void cli_usage_run(FILE *f)
 "\n"
 "Boot an AArch64 Linux kernel Image, or a bare-metal payload, on arm64 KVM.\n"
 "With -- CMD, run CMD in the guest on the host's root directory (shared\n"
-"read-only over 9p, with a writable tmpfs over it) and exit with its status;\n"
+"read-only over virtio-fs, or 9p where virtiofsd or the kernel's virtiofs is\n"
+"missing, with a writable tmpfs over it) and exit with its status;\n"
 "its stdout and stderr are armz's, the kernel's console goes to --console-log.\n"
 "\n");
 	for (size_t i = 0; i < CLI_NOPTS; i++)

@@ -88,28 +88,14 @@ static int command_add_module(struct cpio *c, unsigned int i,
 	return r;
 }
 
-static int command_add_modules(const struct vm_config *cfg, struct cpio *c,
-			       struct modules_plan **planp)
+static int command_add_modules(const struct modules_plan *plan,
+			       struct cpio *c)
 {
-	struct modules_req req = {
-		.kernel_path = cfg->kernel, .root = cfg->rootfs,
-		.modules_dir = cfg->modules_dir, .rw = cfg->rw,
-	};
-	struct modules_plan *plan = NULL;
 	char *list = NULL;
 	size_t list_len = 0;
-	FILE *f;
-	int r;
+	FILE *f = open_memstream(&list, &list_len);
+	int r = f ? 0 : err_set(ENOMEM, "out of memory");
 
-	r = kernel_open(cfg->kernel, cfg->kernel_format, &req.kernel);
-	if (!r)
-		r = modules_plan_new(&req, &plan);
-	kernel_close(req.kernel);
-	if (r)
-		return r;
-	f = open_memstream(&list, &list_len);
-	if (!f)
-		r = err_set(ENOMEM, "out of memory");
 	for (unsigned int i = 0; !r && i < plan->nmods; i++)
 		r = command_add_module(c, i, &plan->mods[i], f);
 	if (f)
@@ -117,10 +103,25 @@ static int command_add_modules(const struct vm_config *cfg, struct cpio *c,
 	if (!r)
 		r = cpio_add_file(c, COMMAND_MODULES + 1, 0644, list, list_len);
 	free(list);
-	if (!r && planp)
-		*planp = plan;
-	else
-		modules_plan_free(plan);
+	return r;
+}
+
+int command_plan(const struct vm_config *cfg, struct modules_plan **plan)
+{
+	struct modules_req req = {
+		.kernel_path = cfg->kernel, .root = cfg->rootfs,
+		.modules_dir = cfg->modules_dir, .rw = cfg->rw,
+		.virtiofs = true,
+	};
+	char init[PATH_MAX];
+	int r;
+
+	*plan = NULL;
+	r = command_find_init(init, sizeof(init)) ?:
+	    kernel_open(cfg->kernel, cfg->kernel_format, &req.kernel);
+	if (!r)
+		r = modules_plan_new(&req, plan);
+	kernel_close(req.kernel);
 	return r;
 }
 
@@ -181,7 +182,8 @@ static int command_add_cwd(const struct vm_config *cfg, struct cpio *c)
 	return cpio_add_file(c, COMMAND_CWD + 1, 0644, inside, strlen(inside));
 }
 
-static int command_add_config(const struct vm_config *cfg, struct cpio *c)
+static int command_add_config(const struct vm_config *cfg, bool virtiofs,
+			      struct cpio *c)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -194,23 +196,25 @@ static int command_add_config(const struct vm_config *cfg, struct cpio *c)
 		fprintf(f, "rw\n");
 	if (isatty(STDIN_FILENO))
 		fprintf(f, "tty\n");
+	if (virtiofs)
+		fprintf(f, "root virtiofs\n");
 	/* Extra shares appear in the guest where they are on the host. */
 	for (unsigned int i = 0; i < cfg->nshares; i++)
 		fprintf(f, "share %s %s\n", cfg->shares[i].tag,
 			cfg->shares[i].dir);
+	for (unsigned int i = 0; i < cfg->nfs; i++)
+		if (cfg->fs[i].dir[0])
+			fprintf(f, "fs %s %s\n", cfg->fs[i].tag,
+				cfg->fs[i].dir);
 	fclose(f);
 	r = cpio_add_file(c, COMMAND_CONFIG + 1, 0644, buf, len);
 	free(buf);
 	return r;
 }
 
-int command_build_initrd(const struct vm_config *cfg, struct cpio *c)
-{
-	return command_build_initrd_plan(cfg, c, NULL);
-}
-
-int command_build_initrd_plan(const struct vm_config *cfg, struct cpio *c,
-			      struct modules_plan **plan)
+int command_build_initrd(const struct vm_config *cfg,
+			 const struct modules_plan *plan, bool virtiofs_root,
+			 struct cpio *c)
 {
 	static const char *const dirs[] = {
 		COMMAND_DIR, COMMAND_MOD_DIR + 1, "dev", "proc", "sys",
@@ -229,17 +233,10 @@ int command_build_initrd_plan(const struct vm_config *cfg, struct cpio *c,
 		argc++;
 	if (!r)
 		r = command_add_strings(c, COMMAND_ARGV + 1, cfg->command, argc);
-	if (plan)
-		*plan = NULL;
 	r = r ?: command_add_env(c) ?: command_add_cwd(cfg, c) ?:
-		 command_add_config(cfg, c) ?:
-		 command_add_modules(cfg, c, plan) ?:
-		 cpio_finish(c);
+		 command_add_config(cfg, virtiofs_root, c) ?:
+		 command_add_modules(plan, c) ?: cpio_finish(c);
 	if (r)
 		cpio_free(c);
-	if (r && plan) {
-		modules_plan_free(*plan);
-		*plan = NULL;
-	}
 	return r;
 }

@@ -2,6 +2,8 @@
 #ifndef ARMZ_VMM_COMMAND_H
 #define ARMZ_VMM_COMMAND_H
 
+#include <stdbool.h>
+
 #include <armz/initramfs.h>
 #include <armz/vmm.h>
 
@@ -9,17 +11,21 @@
  * Run-a-command mode: the initramfs with armz-init, the modules it needs,
  * and the command with its directory and environment (include/armz/
  * command.h says what armz-init reads). Built once per run, before the
- * first boot.
- */
-int command_build_initrd(const struct vm_config *cfg, struct cpio *out);
-/*
- * The same, also handing back (when plan is not NULL) what was found of
- * the kernel: its release, where its config and modules came from
- * (plan->config_from NULL: no config, nothing was checked) and the
- * modules packed. The caller frees it with modules_plan_free().
+ * first boot, in two steps.
+ *
+ * command_plan() finds armz-init and what the kernel has and needs
+ * (loader's modules_plan_new(): its release, where its config and modules
+ * came from, config_from NULL when nothing could be checked, and whether
+ * it can mount virtiofs). It touches neither KVM nor the guest's root:
+ * what is missing of armz's own installation is said first. The caller
+ * frees the plan with modules_plan_free().
  */
 struct modules_plan;
-int command_build_initrd_plan(const struct vm_config *cfg, struct cpio *out,
-			      struct modules_plan **plan);
+int command_plan(const struct vm_config *cfg, struct modules_plan **plan);
+
+/* Then the initramfs, the root going over virtiofs or over 9p. */
+int command_build_initrd(const struct vm_config *cfg,
+			 const struct modules_plan *plan, bool virtiofs_root,
+			 struct cpio *out);
 
 #endif

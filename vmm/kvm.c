@@ -118,6 +118,7 @@ int kvm_probe(struct kvm *kvm)
 	c->sysregs = true;
 	c->hw_bps = kvm_check(kvm, fd, AZ_KVM_CAP_GUEST_DEBUG_HW_BPS);
 	c->hw_wps = kvm_check(kvm, fd, AZ_KVM_CAP_GUEST_DEBUG_HW_WPS);
+	c->coalesced_mmio_page = kvm_check(kvm, fd, AZ_KVM_CAP_COALESCED_MMIO);
 
 	kvm->vm_fd = ioctl(fd, AZ_KVM_CREATE_VM, 0UL);
 	if (kvm->vm_fd < 0)
@@ -234,5 +235,17 @@ int kvm_irq_line(struct kvm *kvm, unsigned int spi, int level)
 	if (ioctl(kvm->vm_fd, AZ_KVM_IRQ_LINE, &irq) < 0)
 		return err_set(errno, "KVM_IRQ_LINE for SPI %u: %s", spi,
 			       strerror(errno));
+	return 0;
+}
+
+int kvm_coalesced_mmio_zone(struct kvm *kvm, uint64_t addr, uint32_t size)
+{
+	struct az_kvm_coalesced_mmio_zone zone = {
+		.addr = addr, .size = size,
+	};
+
+	if (ioctl(kvm->vm_fd, AZ_KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
+		return err_set(errno, "KVM_REGISTER_COALESCED_MMIO at 0x%llx: %s",
+			       (unsigned long long)addr, strerror(errno));
 	return 0;
 }

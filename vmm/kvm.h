@@ -23,6 +23,8 @@ struct kvm_caps {
 	bool irqfd;
 	bool psci_0_2;
 	bool immediate_exit;
+	/* KVM_CAP_COALESCED_MMIO: the ring's page in the vCPU mapping, 0: none */
+	unsigned int coalesced_mmio_page;
 	int gic_version;		/* 3, 2 or 0: none in the kernel */
 	bool gicv2;			/* a GICv2 can be made (not on all v3) */
 	bool its;			/* a GICv3 ITS can be made */
@@ -78,6 +80,8 @@ int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, unsigned int len,
 		  uint64_t datamatch, int fd);
 int kvm_irqfd(struct kvm *kvm, unsigned int spi, int fd);
 int kvm_irq_line(struct kvm *kvm, unsigned int spi, int level);
+/* Writes to [addr, addr + size) queue in the coalesced MMIO ring. */
+int kvm_coalesced_mmio_zone(struct kvm *kvm, uint64_t addr, uint32_t size);
 const char *kvm_default_device(void);
 
 /*

@@ -36,6 +36,7 @@
 #include <armz/uart.h>
 #include <armz/virtio-blk.h>
 #include <armz/virtio-console.h>
+#include <armz/virtio-fs.h>
 #include <armz/virtio-net.h>
 #include <armz/virtio-rng.h>
 #include "bootargs.h"
@@ -44,6 +45,12 @@
 #include "virtio-kvm.h"
 
 #define HUGE_2M (2UL << 20)
+
+/*
+ * How often main's loop serves writes KVM queued, when no exit did: the
+ * last byte a guest prints before it goes idle for a long while.
+ */
+#define QUEUED_WRITES_TICK_MS	100
 
 /* How long a panicking guest gets to finish printing its trace. */
 #define PANIC_GRACE_NS	(3ULL * 1000000000)
@@ -217,15 +224,83 @@ static int machine_console_out(void *ctx, const uint8_t *buf, size_t len)
 	return r;
 }
 
+static bool machine_has_backends(const struct machine *m)
+{
+	for (unsigned int i = 0; i < m->cfg->nfs; i++)
+		if (m->env->fs[i])
+			return true;
+	return m->env->root_fs != NULL;
+}
+
+/* 2 MiB aligned inside a reservation of size + 2 MiB. */
+static uint8_t *machine_align(void *map)
+{
+	return (uint8_t *)(((uintptr_t)map + HUGE_2M - 1) &
+			   ~(uintptr_t)(HUGE_2M - 1));
+}
+
+/*
+ * A vhost-user backend maps guest RAM itself: then RAM is a memfd we can
+ * hand it, mapped shared into main's reservation, at the same address in
+ * every boot of the run. It has to be: QEMU's virtiofsd keeps the rings'
+ * addresses of the last boot and looks them up again in the next boot's
+ * memory table (libvhost-user's SET_MEM_TABLE), and gives up if they are
+ * not in it.
+ */
+static int machine_share_ram(struct machine *m)
+{
+	uint64_t size = m->cfg->mem_size;
+	uint8_t *p = machine_align(m->env->ram_reserve);
+
+	m->mem_fd = memfd_create("armz-guest-ram", MFD_CLOEXEC);
+	if (m->mem_fd < 0)
+		return err_set(errno, "memfd for guest RAM: %s",
+			       strerror(errno));
+	if (ftruncate(m->mem_fd, (off_t)size) ||
+	    mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 m->mem_fd, 0) == MAP_FAILED)
+		return err_set(errno, "cannot share %llu MiB of guest RAM: %s",
+			       (unsigned long long)(size >> 20),
+			       strerror(errno));
+	m->shared_ram = p;
+	m->mem = (struct guest_mem){
+		.gpa = MEMMAP_RAM_BASE, .size = size, .host = p,
+	};
+	return 0;
+}
+
+/* The reservation takes the range back; the memfd's pages go with it. */
+static void machine_unshare_ram(struct machine *m)
+{
+	if (m->shared_ram)
+		mmap(m->shared_ram, m->cfg->mem_size, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		     -1, 0);
+	m->shared_ram = NULL;
+	if (m->mem_fd >= 0)
+		close(m->mem_fd);
+	m->mem_fd = -1;
+}
+
 /*
  * Anonymous memory, 2 MiB aligned so transparent huge pages can back it:
- * fewer TLB misses in the guest, fewer page faults at boot.
+ * fewer TLB misses in the guest, fewer page faults at boot. With a
+ * vhost-user backend, a memfd (machine_share_ram()).
  */
 static int machine_alloc_ram(struct machine *m)
 {
 	uint64_t size = m->cfg->mem_size;
 	uint8_t *p;
+	int r;
 
+	if (machine_has_backends(m) && m->env->ram_reserve) {
+		r = machine_share_ram(m);
+		if (r)
+			return r;
+		madvise(m->shared_ram, size, MADV_HUGEPAGE);
+		return kvm_add_memory(m->kvm, 0, MEMMAP_RAM_BASE, size,
+				      m->shared_ram);
+	}
 	m->mem_map_size = size + HUGE_2M;
 	m->mem_map = mmap(NULL, m->mem_map_size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -235,8 +310,7 @@ static int machine_alloc_ram(struct machine *m)
 			       (unsigned long long)(size >> 20),
 			       strerror(errno));
 	}
-	p = (uint8_t *)(((uintptr_t)m->mem_map + HUGE_2M - 1) &
-			~(uintptr_t)(HUGE_2M - 1));
+	p = machine_align(m->mem_map);
 	madvise(p, size, MADV_HUGEPAGE);
 	m->mem = (struct guest_mem){
 		.gpa = MEMMAP_RAM_BASE, .size = size, .host = p,
@@ -342,12 +416,37 @@ static int machine_add_net(struct machine *m, unsigned int i)
 	return virtio_net_new(be, nc->mac, &dev) ?: machine_add_virtio(m, dev);
 }
 
-/* Run-a-command mode's root: the rootfs, read-only unless --rw. */
+/* A virtio-fs backend died under a running guest: nothing to go on with. */
+static void machine_fs_dead(void *ctx, const char *why)
+{
+	machine_request_stop(ctx, STOP_ERROR, ARMZ_EXIT_ERROR,
+			     "%s; stopping the guest", why);
+}
+
+static int machine_add_fs(struct machine *m, const char *tag,
+			  struct vhost_user *vu)
+{
+	struct vhost_user_mem mem = {
+		.gpa = m->mem.gpa, .size = m->mem.size, .host = m->mem.host,
+		.fd = m->mem_fd, .offset = 0,
+	};
+	struct virtio_device *dev;
+
+	return virtio_fs_new(tag, vu, &mem, machine_fs_dead, m, &dev) ?:
+	       machine_add_virtio(m, dev);
+}
+
+/*
+ * Run-a-command mode's root: the rootfs, read-only unless --rw, over
+ * virtio-fs where main could start a virtiofsd for it, else over 9p.
+ */
 static int machine_add_root_share(struct machine *m)
 {
 	struct p9_share root = { .ro = !m->cfg->rw };
 	struct virtio_device *dev;
 
+	if (m->env->root_fs)
+		return machine_add_fs(m, COMMAND_ROOT_TAG, m->env->root_fs);
 	snprintf(root.dir, sizeof(root.dir), "%s", m->cfg->rootfs);
 	snprintf(root.tag, sizeof(root.tag), "%s", COMMAND_ROOT_TAG);
 	return virtio_9p_new(&root, &dev) ?: machine_add_virtio(m, dev);
@@ -382,6 +481,8 @@ static int machine_add_virtio_devices(struct machine *m)
 	for (unsigned int i = 0; !r && i < cfg->nshares; i++)
 		r = virtio_9p_new(&cfg->shares[i], &dev) ?:
 		    machine_add_virtio(m, dev);
+	for (unsigned int i = 0; !r && i < cfg->nfs; i++)
+		r = machine_add_fs(m, cfg->fs[i].tag, env->fs[i]);
 	if (!r && cfg->rng)
 		r = virtio_rng_new(&dev) ?: machine_add_virtio(m, dev);
 	return r;
@@ -426,6 +527,28 @@ static int machine_add_devices(struct machine *m)
 	    mmio_bus_add(&m->bus, MEMMAP_PVPANIC_BASE, MEMMAP_PVPANIC_SIZE,
 			 &pvpanic_mmio_ops, pp);
 	return r ?: machine_add_virtio_devices(m);
+}
+
+/*
+ * A byte written to the UART's transmit register queues in KVM's coalesced
+ * MMIO ring instead of exiting (coalesced-mmio.h): only THR's address,
+ * one byte wide, so every other register, and reads, exit as before.
+ * Where KVM lacks the capability, or the ring's page is not where it
+ * should be, the writes simply exit.
+ */
+static void machine_queue_uart_writes(struct machine *m)
+{
+	unsigned long page = m->kvm->caps.coalesced_mmio_page;
+	long psz = sysconf(_SC_PAGESIZE);
+	void *ring = NULL;
+
+	if (page && psz > 0 &&
+	    (page + 1) * (unsigned long)psz <= (unsigned long)m->kvm->run_size &&
+	    !kvm_coalesced_mmio_zone(m->kvm, MEMMAP_UART_BASE + UART_THR, 1))
+		ring = (uint8_t *)m->vcpus.cpu[0].run + page * (unsigned long)psz;
+	coalesced_mmio_init(&m->queued, ring, psz > 0 ? (size_t)psz : 0,
+			    &m->bus, &m->stats->queued_writes);
+	m->vcpus.queued = &m->queued;
 }
 
 /* --- What the loader puts in RAM --- */
@@ -587,6 +710,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	m->gic_fd = -1;
 	m->its_fd = -1;
 	m->event_fd = -1;
+	m->mem_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_mutex_init(&m->out_lock, NULL);
 	m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -615,8 +739,11 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 		r = gic_finalize(m->gic_fd);
 	if (!r && kvm->vm_pmu)
 		r = vcpus_init_pmu(&m->vcpus, AZ_GIC_PPI_BASE + MEMMAP_PPI_PMU);
-	r = r ?: machine_add_devices(m) ?:
-	    (cfg->payload ? machine_load_payload(m) : machine_load_linux(m));
+	r = r ?: machine_add_devices(m);
+	if (!r)
+		machine_queue_uart_writes(m);
+	r = r ?: (cfg->payload ? machine_load_payload(m) :
+				 machine_load_linux(m));
 	if (!r && cfg->dtb_dump)
 		return machine_dump_dtb(m, cfg->dtb_dump);
 	return r ?: vcpus_set_boot(&m->vcpus, m->entry, m->dtb_gpa);
@@ -637,6 +764,8 @@ enum stop_reason machine_stop(struct machine *m)
 	int status;
 
 	vcpus_stop(&m->vcpus);
+	/* What the vCPUs wrote last and no exit served. */
+	coalesced_mmio_drain(&m->queued);
 	pthread_mutex_lock(&m->lock);
 	status = m->status;
 	pthread_mutex_unlock(&m->lock);
@@ -681,6 +810,9 @@ int machine_next_deadline(struct machine *m)
 	if (m->panic_seen_ns && m->panic_seen_ns + PANIC_GRACE_NS < deadline)
 		deadline = m->panic_seen_ns + PANIC_GRACE_NS;
 	pthread_mutex_unlock(&m->lock);
+	if (m->queued.ring &&
+	    now + QUEUED_WRITES_TICK_MS * 1000000ULL < deadline)
+		deadline = now + QUEUED_WRITES_TICK_MS * 1000000ULL;
 	if (deadline == UINT64_MAX)
 		return -1;
 	if (deadline <= now)
@@ -693,6 +825,7 @@ void machine_on_deadline(struct machine *m)
 	const struct vm_config *cfg = m->cfg;
 	uint64_t panic_ns;
 
+	coalesced_mmio_drain(&m->queued);
 	pthread_mutex_lock(&m->lock);
 	panic_ns = m->panic_seen_ns;
 	pthread_mutex_unlock(&m->lock);
@@ -712,6 +845,7 @@ void machine_destroy(struct machine *m)
 	/* Device threads touch guest RAM: stop them before it goes. */
 	mmio_bus_stop(&m->bus);
 	vcpus_destroy(&m->vcpus);
+	coalesced_mmio_destroy(&m->queued);
 	mmio_bus_free(&m->bus);
 	if (m->its_fd >= 0)
 		close(m->its_fd);
@@ -721,6 +855,7 @@ void machine_destroy(struct machine *m)
 		kvm_destroy_vm(m->kvm);
 	if (m->mem_map)
 		munmap(m->mem_map, m->mem_map_size);
+	machine_unshare_ram(m);
 	if (m->event_fd >= 0)
 		close(m->event_fd);
 	guest_log_free(m->log);
@@ -729,5 +864,5 @@ void machine_destroy(struct machine *m)
 		pthread_mutex_destroy(&m->out_lock);
 	}
 	memset(m, 0, sizeof(*m));
-	m->event_fd = m->gic_fd = m->its_fd = -1;
+	m->event_fd = m->gic_fd = m->its_fd = m->mem_fd = -1;
 }

@@ -9,6 +9,7 @@
 #include <armz/bus.h>
 #include <armz/guest-mem.h>
 #include <armz/vmm.h>
+#include "coalesced-mmio.h"
 #include "console.h"
 #include "guest-log.h"
 #include "kvm.h"
@@ -56,6 +57,20 @@ struct machine_env {
 	size_t initrd_size;
 	/* --gdb: the stub every boot attaches to, or NULL. */
 	struct gdb_kvm *gdb;
+	/*
+	 * virtio-fs backends, connected once per run: fs[i] serves
+	 * cfg->fs[i]; root_fs, run-a-command mode's root (NULL: the root
+	 * goes over 9p, for the reason in root_fs_note). With any of them
+	 * guest RAM is a memfd the backends map.
+	 */
+	struct vhost_user *fs[VM_MAX_SHARES];
+	struct vhost_user *root_fs;
+	char root_fs_note[256];
+	/*
+	 * With a backend: mem_size + 2 MiB of address space, PROT_NONE,
+	 * where every boot maps its RAM at the same address.
+	 */
+	void *ram_reserve;
 };
 
 struct machine {
@@ -67,6 +82,8 @@ struct machine {
 	struct guest_mem mem;
 	void *mem_map;
 	size_t mem_map_size;
+	int mem_fd;			/* RAM's memfd, or -1: private RAM */
+	uint8_t *shared_ram;		/* the memfd's mapping, in ram_reserve */
 	int gic_fd;
 	int gic_version;
 	int its_fd;			/* -1: no ITS */
@@ -75,6 +92,7 @@ struct machine {
 	unsigned int nvirtio;		/* virtio-mmio slots handed out */
 	struct console_input input;	/* the UART, or hvc0 */
 	struct vcpus vcpus;
+	struct coalesced_mmio queued;	/* UART writes KVM queued */
 	uint64_t entry;
 	uint64_t dtb_gpa;
 

@@ -5,15 +5,18 @@
  * the event loop, and it builds a machine for every boot.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <armz/command.h>
 #include <armz/err.h>
 #include <armz/util.h>
 #include <armz/modules.h>
@@ -22,6 +25,7 @@
 #include "command.h"
 #include "console.h"
 #include "control.h"
+#include "fs-backend.h"
 #include "gdb-kvm.h"
 #include "lkvm.h"
 #include "machine.h"
@@ -432,6 +436,80 @@ static int gdb_open(const struct vm_config *cfg, const struct kvm *kvm,
 	return gdb_kvm_new(cfg->gdb, cfg->gdb_wait, kvm, &env->gdb);
 }
 
+/* The --fs backends; every one must come up. */
+static int open_fs(const struct vm_config *cfg, struct fs_backend *b,
+		   struct machine_env *env)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; !r && i < cfg->nfs; i++) {
+		r = fs_backend_open(&cfg->fs[i], cfg->verbose, &b[i]);
+		env->fs[i] = b[i].vu;
+	}
+	return r;
+}
+
+/*
+ * Run-a-command mode's root goes over virtio-fs where a virtiofsd can
+ * serve it and the kernel can mount it, and over 9p otherwise: the
+ * reason goes to the report, and with --verbose to stderr.
+ */
+static void open_root_fs(const struct vm_config *cfg,
+			 const struct modules_plan *plan, struct fs_backend *b,
+			 struct machine_env *env)
+{
+	struct fs_share root = { .ro = !cfg->rw };
+	char path[PATH_MAX];
+	enum fsd_kind kind;
+	const char *why = NULL;
+
+	snprintf(root.dir, sizeof(root.dir), "%s", cfg->rootfs);
+	snprintf(root.tag, sizeof(root.tag), "%s", COMMAND_ROOT_TAG);
+	if (virtiofsd_find(path, sizeof(path), &kind))
+		why = err_msg();
+	else if (!plan->virtiofs)
+		why = "the kernel has no virtiofs, built in or as a module";
+	else if (fs_backend_open(&root, cfg->verbose, b))
+		why = err_msg();
+	else
+		env->root_fs = b->vu;
+	if (!why)
+		return;
+	snprintf(env->root_fs_note, sizeof(env->root_fs_note), "%s", why);
+	if (cfg->verbose)
+		fprintf(stderr, "armz: the root goes over 9p: %s\n", why);
+}
+
+/*
+ * Guest RAM shared with a backend sits at one address for the whole run
+ * (machine.c says why): the address space is set aside here, once.
+ */
+static int reserve_shared_ram(const struct vm_config *cfg,
+			      struct machine_env *env)
+{
+	bool any = env->root_fs != NULL;
+	void *p;
+
+	for (unsigned int i = 0; i < cfg->nfs; i++)
+		any = any || env->fs[i];
+	if (!any)
+		return 0;
+	p = mmap(NULL, cfg->mem_size + (2UL << 20), PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return err_set(errno, "cannot reserve %llu MiB for guest RAM: %s",
+			       (unsigned long long)(cfg->mem_size >> 20),
+			       strerror(errno));
+	env->ram_reserve = p;
+	return 0;
+}
+
+static void close_fs(struct fs_backend *b, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		fs_backend_close(&b[i]);
+}
+
 /* 9p shares and disks hold descriptors: take all the kernel allows. */
 static void raise_fd_limit(void)
 {
@@ -463,16 +541,32 @@ static void say_unchecked(const struct modules_plan *p)
 			p->looked ? p->looked : "nowhere");
 }
 
-/* The initramfs of run-a-command mode, built once for every boot. */
-static int build_initrd(const struct vm_config *cfg, struct cpio *initramfs)
+/*
+ * What run-a-command mode needs of armz's installation and of the kernel,
+ * found (or said missing) before anything else is opened.
+ */
+static int plan_command(const struct vm_config *cfg,
+			struct modules_plan **plan)
 {
-	struct modules_plan *plan = NULL;
-	int r = command_build_initrd_plan(cfg, initramfs, &plan);
+	int r = command_plan(cfg, plan);
 
 	if (!r)
-		say_unchecked(plan);
-	modules_plan_free(plan);
+		say_unchecked(*plan);
 	return r;
+}
+
+/*
+ * The virtio-fs backends, started with the rights armz runs the guest
+ * with: each --fs share's, and run-a-command mode's root where it can go
+ * over virtio-fs. fs[VM_MAX_SHARES] is the root's.
+ */
+static int open_backends(const struct vm_config *cfg,
+			 const struct modules_plan *plan, struct fs_backend *fs,
+			 struct machine_env *env)
+{
+	if (cfg->command)
+		open_root_fs(cfg, plan, &fs[VM_MAX_SHARES], env);
+	return open_fs(cfg, fs, env) ?: reserve_shared_ram(cfg, env);
 }
 
 /*
@@ -494,6 +588,9 @@ static int run_config(struct vm_config *cfg, struct vm_stats *stats,
 	struct run run = {
 		.cfg = cfg, .env = &env, .signal_fd = -1, .control_fd = -1,
 	};
+	/* [VM_MAX_SHARES]: the run-a-command root's. */
+	static struct fs_backend fs[VM_MAX_SHARES + 1];
+	struct modules_plan *plan = NULL;
 	struct cpio initramfs = { 0 };
 	struct kvm kvm;
 	int status;
@@ -502,25 +599,32 @@ static int run_config(struct vm_config *cfg, struct vm_stats *stats,
 		env.tap_fds[i] = env.vhost_fds[i] = -1;
 	raise_fd_limit();
 	/*
-	 * The command's initramfs first: what armz needs of its own
-	 * installation (armz-init, the kernel's modules) is found, or said
-	 * missing, before it looks for KVM; install-check relies on that.
+	 * What armz needs of its own installation (armz-init, the kernel's
+	 * modules) is found, or said missing, before it looks for KVM;
+	 * install-check relies on that.
 	 */
-	if (cfg->command && build_initrd(cfg, &initramfs))
+	if (cfg->command && plan_command(cfg, &plan))
 		return fail(ARMZ_EXIT_ERROR, err_msg());
 	if (kvm_open(&kvm, cfg->kvm_dev ?: kvm_default_device()) ||
 	    kvm_probe(&kvm) || (prepare && prepare(cfg, &kvm))) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 		kvm_close(&kvm);
-		cpio_free(&initramfs);
+		modules_plan_free(plan);
 		return status;
 	}
 	/* The user sees no kernel console: what matters of it goes here. */
 	if (cfg->command && !cfg->verbose)
 		env.notice = console_write_stderr;
-	/* Root's part is done once the taps are open; then privileges go. */
+	/*
+	 * Root's part is done once the taps are open; then privileges go,
+	 * and what is started or opened after that has the user's rights.
+	 */
 	if (open_taps(cfg, &env) || gdb_open(cfg, &kvm, &env) ||
-	    run_open(&run, cfg) || privileges_drop(cfg->user, NULL)) {
+	    run_open(&run, cfg) || privileges_drop(cfg->user, NULL) ||
+	    open_backends(cfg, plan, fs, &env) ||
+	    (cfg->command && command_build_initrd(cfg, plan,
+						  env.root_fs != NULL,
+						  &initramfs))) {
 		status = fail(ARMZ_EXIT_ERROR, err_msg());
 	} else {
 		env.initrd_data = initramfs.buf;
@@ -529,8 +633,12 @@ static int run_config(struct vm_config *cfg, struct vm_stats *stats,
 	}
 	run_close(&run);
 	close_taps(&env);
+	close_fs(fs, ARRAY_SIZE(fs));
+	if (env.ram_reserve)
+		munmap(env.ram_reserve, cfg->mem_size + (2UL << 20));
 	gdb_kvm_free(env.gdb);
 	cpio_free(&initramfs);
+	modules_plan_free(plan);
 	kvm_close(&kvm);
 	return status;
 }

@@ -174,6 +174,16 @@ void report_write(FILE *f, const struct machine *m, const char *name)
 		fprintf(f, "  \"exit_status\": null,\n");
 	else
 		fprintf(f, "  \"exit_status\": %d,\n", m->status);
+	/* Run-a-command mode: what carried the root, and why not virtio-fs. */
+	if (m->cfg->command && m->env) {
+		fprintf(f, "  \"root_fs\": \"%s\",\n",
+			m->env->root_fs ? "virtiofs" : "9p");
+		if (!m->env->root_fs) {
+			fprintf(f, "  \"root_fs_fallback\": ");
+			report_string(f, m->env->root_fs_note);
+			fprintf(f, ",\n");
+		}
+	}
 	fprintf(f, "  \"resets\": %u,\n  \"vcpus\": %u,\n  \"memory_mib\": %llu,\n",
 		s->resets, m->ncpus,
 		(unsigned long long)(m->cfg->mem_size >> 20));
@@ -189,6 +199,9 @@ void report_write(FILE *f, const struct machine *m, const char *name)
 		(unsigned long long)s->exits[EXITS_SYSTEM_EVENT],
 		(unsigned long long)s->exits[EXITS_INTERRUPTED],
 		(unsigned long long)s->exits[EXITS_OTHER]);
+	/* Guest writes served without an exit (the UART's THR). */
+	fprintf(f, "  \"queued_writes\": %llu,\n",
+		(unsigned long long)s->queued_writes);
 	report_devices(f, m);
 	fprintf(f, "  \"host\": {\n    \"peak_rss_kib\": %llu,\n"
 		"    \"guest_ram_rss_kib\": %llu,\n"

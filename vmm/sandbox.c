@@ -143,12 +143,16 @@ static const struct sb_rule sb_main[] = {
 	SYS(statx), SYS(lseek), SYS(fcntl), SYS(eventfd2),
 	SYS(epoll_create1), SYS(epoll_ctl), SYS(accept4), SYS(getrandom),
 	SYS(prlimit64), SYS(unlink), SYS(unlinkat),
+	/* Guest RAM a vhost-user backend maps; its daemon ended. */
+	SYS(memfd_create), SYS(ftruncate), SYS(wait4), SYS(nanosleep),
+	SYS(clock_nanosleep), ARG(kill, 1, SIGTERM), ARG(kill, 1, SIGKILL),
 	ARG(socket, 0, AF_INET), SYS(setsockopt), SYS(getsockopt),
 	SYS(bind), SYS(listen), SYS(getsockname),
 	IOCTL(AZ_KVM_CREATE_VM), IOCTL(AZ_KVM_CREATE_VCPU),
 	IOCTL(AZ_KVM_ARM_VCPU_INIT), IOCTL(AZ_KVM_SET_ONE_REG),
 	IOCTL(AZ_KVM_GET_ONE_REG), IOCTL(AZ_KVM_SET_USER_MEMORY_REGION),
 	IOCTL(AZ_KVM_ENABLE_CAP), IOCTL(AZ_KVM_SET_GUEST_DEBUG),
+	IOCTL(AZ_KVM_REGISTER_COALESCED_MMIO),
 	IOCTL(AZ_KVM_CREATE_DEVICE), IOCTL(AZ_KVM_SET_DEVICE_ATTR),
 	IOCTL(AZ_KVM_IOEVENTFD), IOCTL(AZ_KVM_IRQFD), IOCTL(AZ_KVM_IRQ_LINE),
 	IOCTL(TUNGETIFF), IOCTL(TUNSETVNETHDRSZ), IOCTL(TUNSETVNETLE),
@@ -253,6 +257,26 @@ static const struct sb_rule sb_gdb[] = {
 	SB_END
 };
 
+/*
+ * A vhost-user device's worker: whether the backend hung up or spoke out
+ * of turn (devices/vhost-user.c, vhost_user_check()), and the interrupts
+ * it relays.
+ */
+static const struct sb_rule sb_vhost_user[] = {
+	SYS(epoll_wait), SYS(epoll_pwait), SYS(epoll_ctl), SYS(recvfrom),
+	SB_END
+};
+
+/*
+ * A vhost-user backend's messages, from whoever starts and stops its
+ * device: main at boot and teardown, a vCPU on DRIVER_OK and reset.
+ */
+static const struct sb_rule sb_vhost_msg[] = {
+	SYS(sendmsg), SYS(recvfrom), SYS(recvmsg), SYS(epoll_wait),
+	SYS(epoll_pwait),
+	SB_END
+};
+
 /* armz list|status|stop|pause|resume: a unix socket and a directory. */
 static const struct sb_rule sb_control[] = {
 	ARG(socket, 0, AF_UNIX), SYS(connect), SYS(read), SYS(openat),
@@ -287,7 +311,7 @@ static const struct sb_rule sb_clone[] = {
 #define SB_SETS_MAX	5
 static const struct sb_rule *const sb_lists[SB_ROLES][SB_SETS_MAX] = {
 	[THREAD_DEVICE] = { sb_base, sb_wait, sb_irq },
-	[THREAD_VCPU] = { sb_base, sb_wait, sb_irq, sb_vcpu },
+	[THREAD_VCPU] = { sb_base, sb_wait, sb_irq, sb_vcpu, sb_vhost_msg },
 	[THREAD_CONSOLE] = { sb_base, sb_wait, sb_irq },
 	[THREAD_BLK] = { sb_base, sb_wait, sb_irq, sb_blk },
 	[THREAD_NET] = { sb_base, sb_wait, sb_irq, sb_net },
@@ -297,7 +321,8 @@ static const struct sb_rule *const sb_lists[SB_ROLES][SB_SETS_MAX] = {
 	[THREAD_RNG] = { sb_base, sb_wait, sb_irq, sb_rng },
 	[THREAD_HVC] = { sb_base, sb_wait, sb_irq, sb_hvc },
 	[THREAD_GDB] = { sb_base, sb_wait, sb_gdb },
-	[SB_MAIN] = { sb_base, sb_main },
+	[THREAD_VHOST_USER] = { sb_base, sb_wait, sb_irq, sb_vhost_user },
+	[SB_MAIN] = { sb_base, sb_main, sb_vhost_msg },
 	[SB_CONTROL] = { sb_base, sb_control },
 	[SB_SPAWNER] = { sb_clone },	/* and every thread role's */
 };

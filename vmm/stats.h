@@ -31,6 +31,7 @@ struct vm_stats {
 	uint64_t start_ns;
 	_Atomic uint64_t at[AT_COUNT];
 	_Atomic uint64_t exits[EXITS_COUNT];
+	_Atomic uint64_t queued_writes;	/* served from the coalesced ring */
 	_Atomic uint64_t console_out;
 	_Atomic uint64_t console_in;
 	unsigned int resets;

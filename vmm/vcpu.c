@@ -238,6 +238,8 @@ static bool vcpu_handle_exit(struct vcpu *v)
 {
 	struct az_kvm_run *run = v->run;
 
+	/* Queued writes came first: serve them before this exit. */
+	coalesced_mmio_drain(v->group->queued);
 	vcpu_count(v, vcpu_exit_kind(run->exit_reason));
 	switch (run->exit_reason) {
 	case AZ_KVM_EXIT_MMIO:

@@ -9,6 +9,7 @@
 
 #include <armz/bus.h>
 #include <armz/kvm-arm64-abi.h>
+#include "coalesced-mmio.h"
 #include "kvm.h"
 #include "stats.h"
 
@@ -82,6 +83,12 @@ struct vcpus {
 	struct vm_stats *stats;
 	vcpu_stop_fn stop;
 	void *stop_ctx;
+	/*
+	 * Writes KVM queued without an exit, served before every exit is
+	 * (coalesced-mmio.h); set by the machine before vcpus_start(), or
+	 * NULL.
+	 */
+	struct coalesced_mmio *queued;
 
 	unsigned int count;
 	struct vcpu *cpu;

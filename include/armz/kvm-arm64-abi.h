@@ -303,6 +303,46 @@ struct az_kvm_guest_debug {
 #define AZ_KVM_CAP_GUEST_DEBUG_HW_BPS	119
 #define AZ_KVM_CAP_GUEST_DEBUG_HW_WPS	120
 
+/*
+ * Coalesced MMIO (KVM_CAP_COALESCED_MMIO): writes inside a registered zone
+ * do not exit; KVM appends them to a ring shared by all vCPUs of the VM,
+ * in the page KVM_CHECK_EXTENSION(KVM_CAP_COALESCED_MMIO) names (an offset
+ * in host pages into every vCPU's mapping). KVM fills entry `last`,
+ * userspace consumes from `first`; one entry always stays free, and a
+ * write that finds the ring full exits as ordinary MMIO. The ring's
+ * indexes and lengths are host-endian; data is as the guest wrote it, the
+ * same bytes as a KVM_EXIT_MMIO's mmio.data.
+ */
+struct az_kvm_coalesced_mmio_zone {
+	uint64_t addr;
+	uint32_t size;
+	uint32_t pio;		/* 0: MMIO */
+};
+
+struct az_kvm_coalesced_mmio {
+	uint64_t phys_addr;
+	uint32_t len;
+	uint32_t pio;
+	uint8_t data[8];
+};
+
+struct az_kvm_coalesced_mmio_ring {
+	uint32_t first;
+	uint32_t last;
+	struct az_kvm_coalesced_mmio entries[];
+};
+
+#define AZ_KVM_CAP_COALESCED_MMIO	15
+#define AZ_KVM_REGISTER_COALESCED_MMIO \
+	AZ_IOW(0x67, struct az_kvm_coalesced_mmio_zone)
+#define AZ_KVM_UNREGISTER_COALESCED_MMIO \
+	AZ_IOW(0x68, struct az_kvm_coalesced_mmio_zone)
+
+/* Entries in a ring of one host page (KVM_COALESCED_MMIO_MAX). */
+#define AZ_KVM_COALESCED_MMIO_MAX(page_size) \
+	(((page_size) - sizeof(struct az_kvm_coalesced_mmio_ring)) / \
+	 sizeof(struct az_kvm_coalesced_mmio))
+
 /* In-kernel interrupt controllers */
 #define AZ_KVM_DEV_TYPE_ARM_VGIC_V2	5
 #define AZ_KVM_DEV_TYPE_ARM_VGIC_V3	7

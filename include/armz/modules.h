@@ -79,6 +79,11 @@ struct modules_req {
 	const char *root;		/* the guest's root on the host */
 	const char *modules_dir;	/* --modules DIR, or NULL */
 	bool rw;			/* --rw: no overlay, no tmpfs */
+	/*
+	 * Pack virtiofs too, when the kernel has it as a module: the root
+	 * may go over virtio-fs. It is never required (9p is the fallback).
+	 */
+	bool virtiofs;
 };
 
 struct guest_module {
@@ -97,6 +102,12 @@ struct modules_plan {
 	/* To load in this order. */
 	struct guest_module *mods;
 	unsigned int nmods;
+	/*
+	 * With req->virtiofs: the kernel can mount virtiofs, built in
+	 * (its config says =y) or as a module that was found. Without a
+	 * config, only the module found says so.
+	 */
+	bool virtiofs;
 };
 
 /*

@@ -24,6 +24,7 @@ enum thread_role {
 	THREAD_RNG,		/* virtio-rng worker: getrandom() */
 	THREAD_HVC,		/* virtio-console workers: the guest's output */
 	THREAD_GDB,		/* the gdb stub's socket (--gdb) */
+	THREAD_VHOST_USER,	/* a vhost-user device: its backend's health */
 	THREAD_ROLES
 };
 

@@ -107,6 +107,14 @@ struct virtio_device {
 	enum thread_role worker_role;	/* what the workers do (thread.h) */
 	uint8_t *config;		/* LE config space image */
 	unsigned int config_size;	/* up to VIRTIO_CONFIG_MAX */
+	/*
+	 * Another process serves the queues (vhost-user): the workers poll
+	 * no kicks (the backend reads virtio_dev_kick_fd()) and, while the
+	 * device runs with an interrupt eventfd, InterruptStatus always
+	 * shows a used-buffer interrupt, since the backend signals
+	 * virtio_dev_irq_fd() behind the transport's back.
+	 */
+	bool external;
 
 	/* Transport-owned. */
 	struct virtio_mmio *transport;
@@ -183,5 +191,17 @@ bool virtio_dev_stopping(const struct virtio_device *dev);
 
 void virtio_dev_stats(const struct virtio_device *dev,
 		      struct virtio_stats *out);
+
+/* --- For devices whose queues another process serves (dev->external) --- */
+
+/* Queue q's kick eventfd (KVM_IOEVENTFD writes it), or -1. */
+int virtio_dev_kick_fd(const struct virtio_device *dev, unsigned int q);
+/*
+ * The eventfd that interrupts the guest directly (KVM_IRQFD), or -1
+ * where interrupts go through virtio_dev_interrupt().
+ */
+int virtio_dev_irq_fd(const struct virtio_device *dev);
+/* A used-buffer interrupt, whatever the rings say (any thread). */
+void virtio_dev_interrupt(struct virtio_device *dev);
 
 #endif

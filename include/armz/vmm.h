@@ -10,6 +10,7 @@
 #include <armz/net-backend.h>
 #include <armz/p9.h>
 #include <armz/virtio-blk.h>
+#include <armz/virtio-fs.h>
 
 /*
  * Exit statuses, one table for --help, the README and scripts. A payload's
@@ -90,6 +91,8 @@ struct vm_config {
 	unsigned int nshares;
 	enum vm_seccomp seccomp;
 	const char *user;		/* --user; NULL: sudo's caller */
+	struct fs_share fs[VM_MAX_SHARES];	/* --fs: virtio-fs */
+	unsigned int nfs;
 
 	/* Run-a-command mode: armz run -k IMAGE [--rootfs DIR] -- CMD... */
 	char **command;			/* NULL in normal mode */

@@ -15,6 +15,8 @@ KERNEL=/guest/Image
 INITRD=/guest/initrd.cpio.gz
 LOGDIR=/tmp/bench
 TIMEOUT=240
+# The file system workloads are slow over 9p in nested TCG.
+FS_TIMEOUT=${FS_TIMEOUT:-1200}
 BOOTS=${BOOTS:-3}
 
 mkdir -p "$LOGDIR"
@@ -106,37 +108,166 @@ bench_net() {
 		sed 's/^[^(]*//')"
 }
 
-# bench_boot NAME ARG...: the report's userspace time (first vCPU entry
-# to init's BOOTED write) over $BOOTS boots; the median and all of them.
+# median WORDS...: the middle number of those that are numbers.
+median() {
+	echo "$@" | tr ' ' '\n' | grep '^[0-9]' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# exits FILE: every exit to userspace the report counted.
+exits() {
+	tr -d ' \n' <"$1" | sed -n 's/.*"vcpu_exits":{\([^}]*\)}.*/\1/p' |
+		tr ',' '\n' | awk -F: '{ n += $2 } END { if (NR) print n }'
+}
+
+# bench_boot NAME PARAMS ARG...: the report's userspace time (first vCPU
+# entry to init's BOOTED write) and the exits to userspace of the whole
+# run, over $BOOTS boots; the medians and all of them. PARAMS is the
+# kernel command line.
 bench_boot() {
-	_name=$1
-	shift
-	_all=
+	_name=$1 _params=$2
+	shift 2
+	_all= _ex=
 	_i=0
 	while [ "$_i" -lt "$BOOTS" ]; do
 		_i=$((_i + 1))
 		rm -f "$LOGDIR/$_name.json"
 		run "$_name" "$ARMZ" run -k "$KERNEL" -i "$INITRD" \
-			--report "$LOGDIR/$_name.json" "$@" -p armz.test=boot ||
+			--report "$LOGDIR/$_name.json" "$@" -p "$_params" ||
 			continue
 		_ms=$(sed -n 's/^ *"userspace": \([0-9.]*\).*/\1/p' \
 			"$LOGDIR/$_name.json")
 		_all="$_all ${_ms:-?}"
+		_ex="$_ex $(exits "$LOGDIR/$_name.json")"
+		_q=$(sed -n 's/^ *"queued_writes": \([0-9]*\).*/\1/p' \
+			"$LOGDIR/$_name.json")
 	done
-	_med=$(echo "$_all" | tr ' ' '\n' | grep '^[0-9]' | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
-	result "$_name" "$_med" ms "median of:$_all (report's userspace)"
+	result "$_name" "$(median $_all)" ms \
+		"median of:$_all (report's userspace)"
+	result "$_name-exits" "$(median $_ex)" exits \
+		"median of:$_ex (report's vcpu_exits, whole run; UART writes without an exit: ${_q:-?}), -p '$_params'"
+}
+
+# Which groups of measurements run: armz_bench=boot,fs on the host's
+# command line (ARMZ_BENCH for make bench); all of them by default.
+param() {
+	for w in $(cat /proc/cmdline); do
+		case $w in
+		"$1"=*) echo "${w#*=}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+WANT=$(param armz_bench) || WANT=all
+want() {
+	case ",$WANT," in
+	*,all,*|*,"$1",*) return 0 ;;
+	esac
+	return 1
 }
 
 modprobe tun 2>/dev/null
 ip link set lo up
 
-bench_boot boot-uart
-bench_boot boot-hvc0 --console virtio
-bench_blk
-bench_net tap "$ARMZ" --net tap,ifname=tap0
-if [ -x "$ARMZ_DYN" ]; then
-	bench_net user "$ARMZ_DYN" --net user
-else
-	result net-user-tx - MB/s "no dynamic armz (libslirp) in the host"
+# --------------------------------------------------------- 9p, virtio-fs
+
+GENERIC=/guest/Image-generic
+TREE_STAT=$LOGDIR/tree-stat
+TREE_CAT=$LOGDIR/tree-cat
+
+# The trees, in this host's /tmp (tmpfs): 20,000 empty files in 200
+# directories, and 100 MiB in 400 files of 256 KiB in 10.
+fs_trees() {
+	rm -rf "$TREE_STAT" "$TREE_CAT"
+	mkdir -p "$TREE_STAT" "$TREE_CAT"
+	for _d in $(seq 1 200); do
+		mkdir "$TREE_STAT/d$_d"
+		(cd "$TREE_STAT/d$_d" && seq 1 100 | xargs touch)
+	done
+	dd if=/dev/urandom of="$LOGDIR/chunk" bs=256k count=1 2>/dev/null
+	for _d in $(seq 1 10); do
+		mkdir "$TREE_CAT/d$_d"
+		for _f in $(seq 1 40); do
+			cp "$LOGDIR/chunk" "$TREE_CAT/d$_d/f$_f"
+		done
+	done
+	# What the guest runs: each workload timed by the guest's clock.
+	cat >"$LOGDIR/fsbench.sh" <<'EOS'
+#!/bin/sh
+now() { cut -d' ' -f1 /proc/uptime; }
+took() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+a=$(now); n=$(find "$1" -type f | xargs stat -c %s | wc -l); b=$(now)
+echo "bench-fs-stat=$(took "$a" "$b") s for $n files"
+a=$(now); n=$(find "$2" -type f | xargs cat | wc -c); b=$(now)
+echo "bench-fs-cat=$(took "$a" "$b") s for $n bytes"
+EOS
+}
+
+# ms of wall time (this host's clock) of one command.
+wall_ms() {
+	_a=$(cut -d' ' -f1 /proc/uptime)
+	"$@" >/dev/null
+	_rc=$?
+	_b=$(cut -d' ' -f1 /proc/uptime)
+	awk -v a="$_a" -v b="$_b" 'BEGIN { printf "%d", (b - a) * 1000 }'
+	return $_rc
+}
+
+# bench_fs KIND: run-a-command mode with its root over KIND (9p: no
+# virtiofsd): the two workloads, then `-- true` $BOOTS times.
+bench_fs() {
+	_kind=$1 _all=
+	if [ "$_kind" = 9p ]; then
+		export ARMZ_VIRTIOFSD=none
+	fi
+	cd / || return
+	TIMEOUT=$FS_TIMEOUT run "fs-$_kind" "$ARMZ" run -k "$GENERIC" -m 512M \
+		--report "$LOGDIR/fs-$_kind.json" -- /bin/sh \
+		"$LOGDIR/fsbench.sh" "$TREE_STAT" "$TREE_CAT"
+	_root=$(sed -n 's/^ *"root_fs": "\(.*\)",/\1/p' "$LOGDIR/fs-$_kind.json")
+	_st=$(val "fs-$_kind" bench-fs-stat)
+	result "fs-stat-$_kind" "${_st%% *}" s \
+		"find | xargs stat of 20,000 files, root over ${_root:-?}: $_st"
+	_ct=$(val "fs-$_kind" bench-fs-cat)
+	result "fs-cat-$_kind" "${_ct%% *}" s \
+		"find | xargs cat of 100 MiB in 400 files, root over ${_root:-?}: $_ct"
+	_i=0
+	while [ "$_i" -lt "$BOOTS" ]; do
+		_i=$((_i + 1))
+		echo "bench: $ARMZ run -k $GENERIC -- true ($_kind)" >&2
+		_ms=$(wall_ms timeout "$TIMEOUT" "$ARMZ" run -k "$GENERIC" \
+			-- true </dev/null 2>>"$LOGDIR/true-$_kind.err") ||
+			_ms="?"
+		_all="$_all $_ms"
+	done
+	result "cmd-true-$_kind" "$(median $_all)" ms \
+		"armz run -k Image-generic -- true, wall time, median of:$_all"
+	unset ARMZ_VIRTIOFSD
+}
+
+if want boot; then
+	bench_boot boot-uart armz.test=boot
+	bench_boot boot-hvc0 armz.test=boot --console virtio
+	bench_boot boot-quiet "armz.test=boot quiet"
+	# quiet before the console options: the early console never
+	# replays the messages a quiet boot does not print.
+	bench_boot boot-quiet-first "quiet console=ttyS0 \
+earlycon=uart8250,mmio,0x9000000 armz.test=boot"
+fi
+if want fs; then
+	fs_trees
+	bench_fs 9p
+	bench_fs virtiofs
+	rm -rf "$TREE_STAT" "$TREE_CAT"
+fi
+if want blk; then
+	bench_blk
+fi
+if want net; then
+	bench_net tap "$ARMZ" --net tap,ifname=tap0
+	if [ -x "$ARMZ_DYN" ]; then
+		bench_net user "$ARMZ_DYN" --net user
+	else
+		result net-user-tx - MB/s "no dynamic armz (libslirp) in the host"
+	fi
 fi

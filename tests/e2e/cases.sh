@@ -1467,11 +1467,18 @@ case_cmd_status_streams() {
 	expect_exactly "$ERR" err
 }
 
+# The root comes over virtio-fs (virtiofsd is in this host), as the report
+# says.
 case_cmd_root_read() {
+	_rep=$LOGDIR/cmd-root.json
 	cd_or_fail / || return
-	run_cmd -- /bin/md5sum /guest/initrd.cpio.gz
+	rm -f "$_rep"
+	run_cmd --report "$_rep" -- /bin/md5sum /guest/initrd.cpio.gz
 	expect_status 0
 	expect_exactly "$OUT" "$(md5 </guest/initrd.cpio.gz)  /guest/initrd.cpio.gz"
+	grep -q '"root_fs": "virtiofs"' "$_rep" 2>/dev/null ||
+		fail "the report does not say root_fs virtiofs:" \
+			"$(grep root_fs "$_rep" 2>/dev/null | tr -d '\n')"
 }
 
 # The root is read-only with a tmpfs over it: the command may write, the
@@ -1492,15 +1499,28 @@ case_cmd_overlay() {
 }
 
 # --rw: writes land on the host.
+# The root over virtio-fs with --rw: writes land, and a set-user-ID or
+# set-group-ID bit the guest asks for never does (virtiofsd runs under
+# armz's filter against them).
 case_cmd_rw() {
 	cd_or_fail / || return
-	_word=landed-$(rand)
-	rm -f /e2e/rwfile
-	run_cmd --rw -- /bin/sh -c "echo $_word >/e2e/rwfile"
+	_word=landed-$(rand) _rep=$LOGDIR/cmd-rw.json
+	rm -f /e2e/rwfile /e2e/rwsuid "$_rep"
+	run_cmd --rw --report "$_rep" -- /bin/sh -c "echo $_word >/e2e/rwfile
+		echo x >/e2e/rwsuid; chmod 0755 /e2e/rwsuid
+		chmod 4755 /e2e/rwsuid || echo setuid-refused
+		chmod 2755 /e2e/rwsuid || echo setgid-refused"
 	expect_status 0
 	[ "$(cat /e2e/rwfile 2>/dev/null)" = "$_word" ] ||
 		fail "the guest's write did not reach the host with --rw"
-	rm -f /e2e/rwfile
+	grep -q '"root_fs": "virtiofs"' "$_rep" 2>/dev/null ||
+		fail "the root did not go over virtio-fs"
+	expect_line setuid-refused
+	expect_line setgid-refused
+	_mode=$(stat -c %a /e2e/rwsuid 2>/dev/null)
+	[ "$_mode" = 755 ] ||
+		fail "the guest's file is mode $_mode on the host, not 755"
+	rm -f /e2e/rwfile /e2e/rwsuid
 }
 
 # A directory on a file system of its own, as a home directory often is:
@@ -1857,6 +1877,130 @@ case_gdb_kernel() {
 	bg_finish
 	expect_status 143
 	expect_out ARMZ-GUEST-UP
+}
+
+# -------------------------------------------------------------- virtio-fs
+
+# A share for --fs: 1 MiB of random data, and symlinks that point out of
+# it (absolute, and relative past its root) at a secret beside it.
+FS_DIR=$LOGDIR/fs-share
+FS_OUT=$LOGDIR/fs-outside
+
+fs_share() {
+	rm -rf "$FS_DIR" "$FS_OUT"
+	mkdir -p "$FS_DIR" "$FS_OUT"
+	dd if=/dev/urandom of="$FS_DIR/data" bs=64k count=16 2>/dev/null
+	echo "FSSECRET-$(rand)" >"$FS_OUT/secret"
+	ln -s "$FS_OUT/secret" "$FS_DIR/abs-link"
+	ln -s ../fs-outside/secret "$FS_DIR/rel-link"
+}
+
+# The guest reads what virtiofsd serves; a read-only share takes no write.
+case_fs_read() {
+	fs_share
+	boot_test fs --fs "$FS_DIR,share,ro"
+	expect_guest_ran
+	expect_line fs-type=virtiofs
+	expect_line "fs-md5=$(md5 <"$FS_DIR/data")"
+	expect_line fs-write=refused
+	expect_line fs-umount=ok
+	[ ! -e "$FS_DIR/new" ] || fail "a file appeared in the ro share"
+	! grep -q FSSECRET "$OUT" ||
+		fail "the guest read $FS_OUT/secret through a symlink"
+	rm -rf "$FS_DIR" "$FS_OUT"
+}
+
+# A writable share: the guest's file is on the host.
+case_fs_rw() {
+	fs_share
+	_word=$(rand)
+	run_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" \
+		--fs "$FS_DIR,rwshare" \
+		-p "armz.test=fs armz.fstag=rwshare armz.word=$_word quiet"
+	expect_guest_ran
+	expect_line fs-write=ok
+	[ "$(cat "$FS_DIR/new" 2>/dev/null)" = "guest-wrote-$_word" ] ||
+		fail "the guest's write is not in $FS_DIR/new"
+	! grep -q FSSECRET "$OUT" ||
+		fail "the guest read $FS_OUT/secret through a symlink"
+	rm -rf "$FS_DIR" "$FS_OUT"
+}
+
+# A guest reset keeps the backend: the second boot reads the share too.
+case_fs_reset() {
+	fs_share
+	boot_test fs_reset --fs "$FS_DIR,share,ro"
+	expect_guest_ran
+	expect_line "fs-md5-0=$(md5 <"$FS_DIR/data")"
+	expect_line "fs-md5-1=$(md5 <"$FS_DIR/data")"
+	rm -rf "$FS_DIR" "$FS_OUT"
+}
+
+# The backend dies under a running guest: armz stops it, says why, exit 1.
+case_fs_backend_dies() {
+	fs_share
+	bg_armz "$BOOT_TIMEOUT" run -k "$KERNEL" -i "$INITRD" \
+		--fs "$FS_DIR,share" -p "armz.test=fs_hang quiet"
+	if wait_out "armz-guest: fs-ready"; then
+		_pids=$(pidof virtiofsd)
+		note "killing virtiofsd: $_pids"
+		[ -n "$_pids" ] || fail "no virtiofsd running"
+		# shellcheck disable=SC2086
+		kill -9 $_pids
+	fi
+	bg_finish
+	expect_status 1
+	expect_err "virtio-fs 'share'"
+	rm -rf "$FS_DIR" "$FS_OUT"
+}
+
+# No virtiofsd: the root falls back to 9p, and the report says why.
+case_cmd_9p_fallback() {
+	_rep=$LOGDIR/cmd-9p.json
+	cd / || return
+	rm -f "$_rep"
+	export ARMZ_VIRTIOFSD=none
+	run_cmd --report "$_rep" -- /bin/md5sum /guest/initrd.cpio.gz
+	unset ARMZ_VIRTIOFSD
+	expect_status 0
+	expect_exactly "$OUT" "$(md5 </guest/initrd.cpio.gz)  /guest/initrd.cpio.gz"
+	grep -q '"root_fs": "9p"' "$_rep" 2>/dev/null ||
+		fail "the report does not say root_fs 9p"
+	grep -q '"root_fs_fallback": ".*ARMZ_VIRTIOFSD=none' "$_rep" \
+		2>/dev/null || fail "the report does not say why 9p"
+}
+
+# An --fs share in run-a-command mode, at its host path, holding symlinks
+# that point out of it: nothing outside may be read through it.
+case_cmd_fs_escape() {
+	cmd_home
+	_share=$CMD_HOME/fs-esc-share _outside=$CMD_HOME/fs-esc-outside
+	rm -rf "$_share" "$_outside"
+	mkdir -p "$_share" "$_outside"
+	_secret=TOPSECRET-$(rand)
+	echo "$_secret" >"$_outside/secret"
+	echo inside >"$_share/inside"
+	ln -s ../fs-esc-outside/secret "$_share/rel-link"
+	ln -s / "$_share/root-link"
+	cd / || return
+	# The root is $CMD_HOME's tmpfs-less twin: a root of its own.
+	_root=$CMD_HOME/fs-esc-root
+	rm -rf "$_root"
+	mkdir -p "$_root/bin" "$_root/lib" "$_root$_share"
+	cp /bin/busybox "$_root/bin/"
+	for _a in sh cat ls echo; do ln -s busybox "$_root/bin/$_a"; done
+	cp -a /lib/modules "$_root/lib/"
+	run_cmd --rootfs "$_root" --fs "$_share,escfs" -- /bin/sh -c "
+		cat $_share/inside
+		cat $_share/rel-link
+		cat $_share/../fs-esc-outside/secret
+		cat $_share/root-link$_outside/secret
+		echo all-done"
+	expect_line inside
+	expect_line all-done
+	! grep -q "$_secret" "$OUT" "$ERR" ||
+		fail "the guest read $_outside/secret through the share"
+	rm -rf "$_root" "$_share" "$_outside"
 }
 
 # ------------------------------------------------- seccomp and privileges

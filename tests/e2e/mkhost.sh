@@ -21,7 +21,8 @@
 # (zstd) that TOOL (tests/tools/mkzboot.c) makes. --armz-dyn adds a
 # dynamically linked armz (user-mode networking needs libslirp, which has
 # no static library) as /bin/armz-dyn, with the libraries it needs from
-# SYSROOT and the cross toolchain.
+# SYSROOT and the cross toolchain. QEMU's virtiofsd, with its libraries,
+# is always there, at /usr/lib/qemu/virtiofsd as in Debian.
 set -euo pipefail
 
 usage() {
@@ -29,7 +30,7 @@ usage() {
 		"[--mkzboot TOOL] OUT.cpio ARMZ KERNELDIR GUESTDIR PAYLOADDIR" >&2
 	exit 2
 }
-generic='' armz_dyn='' sysroot='' mkzboot=''
+generic='' armz_dyn='' sysroot='' mkzboot='' fsd_root=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--generic) [ $# -ge 2 ] || usage; generic=$2; shift 2 ;;
@@ -97,23 +98,39 @@ if [ -n "$generic" ]; then
 	cp "$generic/Image" "$root/guest/Image-generic"
 	cp "$generic/config" "$root/guest/config-$(cat "$generic/version")"
 	"$guests/copy-modules.sh" "$generic" "$root" \
-		virtio_mmio virtio_console 9pnet_virtio 9p overlay
+		virtio_mmio virtio_console 9pnet_virtio 9p overlay virtiofs
 fi
 
-# The shared libraries armz-dyn needs, and theirs: from the sysroot it was
-# linked against, libc from the cross toolchain.
+# The shared libraries armz-dyn and virtiofsd need, and theirs: from the
+# sysroot armz-dyn was linked against or the packages virtiofsd came
+# with, libc from the cross toolchain.
 lib_find() {
-	local d
-	for d in "$sysroot/lib/aarch64-linux-gnu" \
-		 "$sysroot/usr/lib/aarch64-linux-gnu" /usr/aarch64-linux-gnu/lib
-	do
-		if [ -e "$d/$1" ]; then
-			echo "$d/$1"
-			return 0
-		fi
+	local d s
+	for s in $sysroot $fsd_root; do
+		for d in "$s/lib/aarch64-linux-gnu" \
+			 "$s/usr/lib/aarch64-linux-gnu"; do
+			if [ -e "$d/$1" ]; then
+				echo "$d/$1"
+				return 0
+			fi
+		done
 	done
-	echo "$0: $1, which armz-dyn needs, is not in $sysroot" >&2
+	if [ -e "/usr/aarch64-linux-gnu/lib/$1" ]; then
+		echo "/usr/aarch64-linux-gnu/lib/$1"
+		return 0
+	fi
+	echo "$0: $1 is not in $sysroot $fsd_root" >&2
 	return 1
+}
+
+# The dynamic loader of an executable, from the cross toolchain.
+interp_copy() {
+	local interp
+	interp=$(readelf -l "$1" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
+	[ -e "$root/$interp" ] && return 0
+	mkdir -p "$root/$(dirname "$interp")"
+	cp -L "$(lib_find "${interp##*/}")" "$root/$interp"
+	chmod 0755 "$root/$interp"
 }
 
 lib_copy() {
@@ -127,15 +144,24 @@ lib_copy() {
 	done
 }
 
+mkdir -p "$root/lib/aarch64-linux-gnu"
 if [ -n "$armz_dyn" ]; then
-	mkdir -p "$root/lib/aarch64-linux-gnu"
 	install -m 0755 "$armz_dyn" "$root/bin/armz-dyn"
 	lib_copy "$armz_dyn"
-	interp=$(readelf -l "$armz_dyn" |
-		sed -n 's/.*interpreter: \(.*\)\]/\1/p')
-	cp -L "$(lib_find "${interp##*/}")" "$root/$interp"
-	chmod 0755 "$root/$interp"
+	interp_copy "$armz_dyn"
 fi
+
+# virtio-fs: QEMU's virtiofsd from Debian's arm64 qemu-system-common, where
+# armz looks for it, with its libraries.
+fsd_root=$out.virtiofsd
+rm -rf "$fsd_root"
+"$guests/debian-fetch.sh" arm64 "$fsd_root" qemu-system-common \
+	libseccomp2 libcap-ng0 libglib2.0-0 libnuma1 libpcre2-8-0
+mkdir -p "$root/usr/lib/qemu"
+install -m 0755 "$fsd_root/usr/lib/qemu/virtiofsd" "$root/usr/lib/qemu/"
+lib_copy "$fsd_root/usr/lib/qemu/virtiofsd"
+interp_copy "$fsd_root/usr/lib/qemu/virtiofsd"
+rm -rf "$fsd_root"
 
 (cd "$root" && find . | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"

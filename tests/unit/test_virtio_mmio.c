@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include <libfdt.h>
 
@@ -445,6 +446,57 @@ static void test_device_runs(void)
 	fx_free(f);
 }
 
+/*
+ * A device whose queues another process serves: kicks stay in the
+ * eventfds for it, and with an interrupt eventfd InterruptStatus shows a
+ * used-buffer interrupt whenever the device runs.
+ */
+static void test_external_device(void)
+{
+	struct mmio_fixture *f = calloc(1, sizeof(*f));
+	struct virtio_device *dev = &f->d.dev;
+	int efd = eventfd(0, EFD_CLOEXEC);
+	struct pollfd p;
+	struct virtio_mmio *vm;
+
+	tr_mem_init(&f->mem);
+	tr_init(&f->t0, &f->mem, 16, TR_RING0);
+	tr_init(&f->t1, &f->mem, 16, TR_RING1);
+	tr_irq_init(&f->irq);
+	f->irq.line.fd = efd;
+	*dev = (struct virtio_device){
+		.ops = &dummy_ops, .name = "external", .id = 26,
+		.num_queues = 2, .queue_size = QSIZE, .nr_workers = 1,
+		.external = true,
+	};
+	vm = f->vm = tr_transport(dev, &f->mem, &f->irq.line, BASE, SPI);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+	CU_ASSERT_EQUAL(virtio_dev_kick_fd(dev, 1), virtio_mmio_kick_fd(vm, 1));
+	CU_ASSERT_EQUAL(virtio_dev_kick_fd(dev, 2), -1);
+	CU_ASSERT_EQUAL(virtio_dev_irq_fd(dev), efd);
+	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	tr_negotiate(vm, F_V1);
+	tr_setup_queue(vm, 0, &f->t0);
+	tr_setup_queue(vm, 1, &f->t1);
+	tr_driver_ok(vm);
+	CU_ASSERT_EQUAL(f->d.starts, 1);
+	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_INTERRUPT_STATUS),
+			VIRTIO_MMIO_INT_VRING);
+	/* The worker leaves the kick for the backend. */
+	post_and_kick(f, &f->t1, 1, TR_BUF);
+	usleep(20000);
+	p = (struct pollfd){ .fd = virtio_mmio_kick_fd(vm, 1), .events = POLLIN };
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 1);
+	CU_ASSERT_EQUAL(tr_used_idx(&f->t1), 0);
+	virtio_dev_interrupt(dev);
+	CU_ASSERT_EQUAL(tr_irq_count(&f->irq), 1);
+	tr_w32(vm, VIRTIO_MMIO_STATUS, 0);
+	CU_ASSERT_EQUAL(f->d.stops, 1);
+	CU_ASSERT_EQUAL(tr_r32(vm, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	fx_free(f);
+	close(efd);
+}
+
 static void test_malformed_ring_needs_reset(void)
 {
 	struct mmio_fixture *f = fx_new();
@@ -551,6 +603,7 @@ static void test_bad_device_rejected(void)
 }
 
 static const CU_TestInfo virtio_mmio_tests[] = {
+	{ "a device another process serves", test_external_device },
 	{ "magic, version, ids", test_identity },
 	{ "feature negotiation", test_features },
 	{ "queue registers", test_queue_registers },

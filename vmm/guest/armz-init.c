@@ -2,8 +2,9 @@
 /*
  * armz-init: PID 1 of a guest in run-a-command mode. It runs inside the
  * guest, from the initramfs armz builds: loads the modules the kernel
- * needs, mounts the host's directory shared over virtio-9p as the root
- * (read-only under a tmpfs overlay unless armz was given --rw), runs the
+ * needs, mounts the host's directory shared over virtio-fs or virtio-9p as
+ * the root (read-only under a tmpfs overlay unless armz was given --rw),
+ * runs the
  * command with stdin/stdout on hvc0 and stderr on hvc1, and hands the
  * command's exit status back to armz through the test-exit register.
  *
@@ -12,7 +13,8 @@
  *   /armz/env       the environment, NUL-separated KEY=VALUE
  *   /armz/cwd       directory to run in
  *   /armz/modules   modules to load, one path a line, in order
- *   /armz/config    "rw", "tty" and "share TAG PATH" lines
+ *   /armz/config    "rw", "tty", "root virtiofs" (else 9p), and
+ *                   "share TAG PATH" (9p) and "fs TAG PATH" (virtiofs) lines
  *
  * Whatever goes wrong is said in one line, the way include/armz/command.h
  * lays down: to the kernel log, which reaches the console before any
@@ -47,7 +49,7 @@
 #define MAX_ARGS		4096
 #define KERN_ERR		"<3>"
 
-static bool config_rw, config_tty;
+static bool config_rw, config_tty, config_virtiofs;
 static int kmsg_fd = -1;
 static bool on_hvc1;		/* fd 2 is hvc1, armz's stderr */
 
@@ -207,21 +209,30 @@ static void read_config(void)
 
 	config_rw = config_has(cfg, "rw");
 	config_tty = config_has(cfg, "tty");
+	config_virtiofs = config_has(cfg, "root virtiofs");
 	free(cfg);
 }
 
-static int mount_root(void)
+/* The shared root at dir: over virtio-fs, or 9p. */
+static int mount_shared_root(const char *dir, unsigned long flags)
 {
 	const char *opts9p = config_rw ?
 		"trans=virtio,version=9p2000.L," MSIZE ",cache=mmap" :
 		"trans=virtio,version=9p2000.L," MSIZE ",cache=loose";
 
+	if (config_virtiofs)
+		return mount(COMMAND_ROOT_TAG, dir, "virtiofs", flags, NULL);
+	return mount(COMMAND_ROOT_TAG, dir, "9p", flags, opts9p);
+}
+
+static int mount_root(void)
+{
 	mkdir("/newroot", 0755);
 	if (config_rw)
-		return mount(COMMAND_ROOT_TAG, "/newroot", "9p", 0, opts9p);
+		return mount_shared_root("/newroot", 0);
 	mkdir("/lower", 0755);
 	mkdir("/upper", 0755);
-	if (mount(COMMAND_ROOT_TAG, "/lower", "9p", MS_RDONLY, opts9p) < 0)
+	if (mount_shared_root("/lower", MS_RDONLY) < 0)
 		return -1;
 	/* Writes land in guest memory; the host's files stay untouched. */
 	if (mount("tmpfs", "/upper", "tmpfs", 0, "mode=0755") == 0 &&
@@ -253,10 +264,13 @@ static int mount_shares(void)
 
 	for (line = cfg ? strtok_r(cfg, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "share %63s %4095s", tag, dir) != 2)
+		bool fs = sscanf(line, "fs %63s %4095s", tag, dir) == 2;
+
+		if (!fs && sscanf(line, "share %63s %4095s", tag, dir) != 2)
 			continue;
 		snprintf(path, sizeof(path), "/newroot%s", dir);
-		if (mount(tag, path, "9p", 0, "trans=virtio,version=9p2000.L,"
+		if (fs ? mount(tag, path, "virtiofs", 0, NULL) < 0 :
+		    mount(tag, path, "9p", 0, "trans=virtio,version=9p2000.L,"
 			  MSIZE ",cache=mmap") < 0) {
 			say("cannot mount share %s on %s: %s", tag, dir,
 			    strerror(errno));
@@ -272,13 +286,18 @@ static int enter_root(void)
 	if (mount_root() < 0) {
 		int e = errno;
 
-		say("cannot mount the root from the host over 9p (tag "
-		    COMMAND_ROOT_TAG "): %s%s", strerror(e),
-		    e == ENODEV ? "; the kernel has no 9p filesystem" :
-		    e == EPROTONOSUPPORT ? "; the kernel has no 9p virtio "
-					   "transport" :
-		    e == ENOENT ? "; no virtio-9p device with that tag "
-				  "(virtio-mmio missing?)" : "");
+		if (config_virtiofs)
+			say("cannot mount the root from the host over virtiofs "
+			    "(tag " COMMAND_ROOT_TAG "): %s%s", strerror(e),
+			    e == ENODEV ? "; the kernel has no virtiofs" : "");
+		else
+			say("cannot mount the root from the host over 9p (tag "
+			    COMMAND_ROOT_TAG "): %s%s", strerror(e),
+			    e == ENODEV ? "; the kernel has no 9p filesystem" :
+			    e == EPROTONOSUPPORT ? "; the kernel has no 9p "
+						   "virtio transport" :
+			    e == ENOENT ? "; no virtio-9p device with that tag "
+					  "(virtio-mmio missing?)" : "");
 		return -1;
 	}
 	/*
