@@ -455,7 +455,8 @@ static int open_fs(const struct vm_config *cfg, struct fs_backend *b,
  * reason goes to the report, and with --verbose to stderr.
  */
 static void open_root_fs(const struct vm_config *cfg,
-			 const struct modules_plan *plan, struct fs_backend *b,
+			 const struct modules_plan *plan,
+			 const struct privileges *who, struct fs_backend *b,
 			 struct machine_env *env)
 {
 	struct fs_share root = { .ro = !cfg->rw };
@@ -465,7 +466,9 @@ static void open_root_fs(const struct vm_config *cfg,
 
 	snprintf(root.dir, sizeof(root.dir), "%s", cfg->rootfs);
 	snprintf(root.tag, sizeof(root.tag), "%s", COMMAND_ROOT_TAG);
-	if (virtiofsd_find(path, sizeof(path), &kind))
+	if (who->changed)
+		why = "armz runs the guest as another user, and virtiofsd would serve the root with root's rights";
+	else if (virtiofsd_find(path, sizeof(path), &kind))
 		why = err_msg();
 	else if (!plan->virtiofs)
 		why = "the kernel has no virtiofs, built in or as a module";
@@ -556,16 +559,23 @@ static int plan_command(const struct vm_config *cfg,
 }
 
 /*
- * The virtio-fs backends, started with the rights armz runs the guest
- * with: each --fs share's, and run-a-command mode's root where it can go
- * over virtio-fs. fs[VM_MAX_SHARES] is the root's.
+ * The virtio-fs backends, started before armz drops its privileges (QEMU's
+ * virtiofsd runs as root only, and sets up its sandbox with root's
+ * capabilities): each --fs share's, and run-a-command mode's root where
+ * it can go over virtio-fs and armz stays who it is. fs[VM_MAX_SHARES] is
+ * the root's.
  */
 static int open_backends(const struct vm_config *cfg,
 			 const struct modules_plan *plan, struct fs_backend *fs,
 			 struct machine_env *env)
 {
+	struct privileges who;
+	int r = privileges_target(cfg->user, &who);
+
+	if (r)
+		return r;
 	if (cfg->command)
-		open_root_fs(cfg, plan, &fs[VM_MAX_SHARES], env);
+		open_root_fs(cfg, plan, &who, &fs[VM_MAX_SHARES], env);
 	return open_fs(cfg, fs, env) ?: reserve_shared_ram(cfg, env);
 }
 
@@ -616,12 +626,13 @@ static int run_config(struct vm_config *cfg, struct vm_stats *stats,
 	if (cfg->command && !cfg->verbose)
 		env.notice = console_write_stderr;
 	/*
-	 * Root's part is done once the taps are open; then privileges go,
-	 * and what is started or opened after that has the user's rights.
+	 * Root's part is done once the taps are open and the backends
+	 * started; then privileges go, and what is opened after that is
+	 * opened with the user's rights.
 	 */
 	if (open_taps(cfg, &env) || gdb_open(cfg, &kvm, &env) ||
-	    run_open(&run, cfg) || privileges_drop(cfg->user, NULL) ||
-	    open_backends(cfg, plan, fs, &env) ||
+	    run_open(&run, cfg) || open_backends(cfg, plan, fs, &env) ||
+	    privileges_drop(cfg->user, NULL) ||
 	    (cfg->command && command_build_initrd(cfg, plan,
 						  env.root_fs != NULL,
 						  &initramfs))) {

@@ -162,6 +162,18 @@ static int check_ids(const struct target *t)
 	return 0;
 }
 
+int privileges_target(const char *user, struct privileges *out)
+{
+	struct target t;
+	int r = target_find(user, &t);
+
+	if (!r)
+		*out = (struct privileges){
+			.changed = t.change, .uid = t.uid, .gid = t.gid,
+		};
+	return r;
+}
+
 int privileges_drop(const char *user, struct privileges *out)
 {
 	struct target t;

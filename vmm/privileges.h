@@ -21,4 +21,7 @@ struct privileges {
  */
 int privileges_drop(const char *user, struct privileges *out);
 
+/* Who privileges_drop() will make armz, changing nothing yet. */
+int privileges_target(const char *user, struct privileges *out);
+
 #endif
