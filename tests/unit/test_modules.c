@@ -119,6 +119,8 @@ static const struct fake_mod fake_mods[] = {
 	{ "drivers/virtio/virtio_mmio", "virtio_mmio", "" },
 	{ "fs/overlayfs/overlay", "overlay", "" },
 	{ "fs/nfs/nfs", "nfs", "netfs" },
+	{ "fs/fuse/fuse", "fuse", "" },
+	{ "fs/fuse/virtiofs", "virtiofs", "fuse" },
 };
 
 /*
@@ -481,6 +483,81 @@ static void test_modules_plan_root(void)
 	tf_rmtree(root);
 }
 
+/* A plan that may put the root on virtio-fs, with the root's config. */
+static int plan_vfs(struct kernel *k, const char *kpath, const char *root,
+		    const char *config, struct modules_plan **p)
+{
+	struct modules_req req = {
+		.kernel_path = kpath, .kernel = k, .root = root,
+		.virtiofs = true,
+	};
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/boot/config-" REL, root);
+	unlink(path);
+	if (config)
+		CU_ASSERT_EQUAL(tf_put(root, "boot/config-" REL, config,
+				       strlen(config)), 0);
+	return modules_plan_new(&req, p);
+}
+
+/*
+ * virtiofs is packed when the kernel has it as a module, and never
+ * required: a kernel without it leaves the root to 9p.
+ */
+static void test_modules_plan_virtiofs(void)
+{
+	static const char vfs_m[] = CFG_BASE "CONFIG_VIRTIO_MMIO=m\n"
+		"CONFIG_NET_9P=m\nCONFIG_NET_9P_VIRTIO=m\nCONFIG_9P_FS=m\n"
+		"CONFIG_OVERLAY_FS=m\nCONFIG_VIRTIO_FS=m\n";
+	static const char vfs_y[] = CFG_BASE "CONFIG_VIRTIO_MMIO=y\n"
+		"CONFIG_NET_9P=y\nCONFIG_NET_9P_VIRTIO=y\nCONFIG_9P_FS=y\n"
+		"CONFIG_OVERLAY_FS=y\nCONFIG_VIRTIO_FS=y\n";
+	char *root = tmpdir(), *kdir = tmpdir(), *kpath, moddir[512];
+	struct modules_plan *p;
+	struct kernel *k = kernel_at(kdir, "vmlinuz", NULL, &kpath);
+
+	snprintf(moddir, sizeof(moddir), "%s/lib/modules/" REL, root);
+	put_installed(moddir, UNPACK_NONE, true, NULL);
+
+	/* No config: the module found says so. */
+	CU_ASSERT_EQUAL_FATAL(plan_vfs(k, kpath, root, NULL, &p), 0);
+	CU_ASSERT(p->virtiofs);
+	CU_ASSERT_STRING_EQUAL(plan_names(p), "virtio_mmio netfs 9pnet "
+			       "9pnet_virtio 9p overlay fuse virtiofs");
+	modules_plan_free(p);
+
+	CU_ASSERT_EQUAL_FATAL(plan_vfs(k, kpath, root, vfs_m, &p), 0);
+	CU_ASSERT(p->virtiofs);
+	CU_ASSERT_STRING_EQUAL(plan_names(p), "virtio_mmio netfs 9pnet "
+			       "9pnet_virtio 9p overlay fuse virtiofs");
+	modules_plan_free(p);
+
+	/* Not in the config: not packed, and no error. */
+	CU_ASSERT_EQUAL_FATAL(plan_vfs(k, kpath, root, cfg_modular, &p), 0);
+	CU_ASSERT_FALSE(p->virtiofs);
+	CU_ASSERT_STRING_EQUAL(plan_names(p), "virtio_mmio netfs 9pnet "
+			       "9pnet_virtio 9p overlay");
+	modules_plan_free(p);
+
+	/* Built in. */
+	CU_ASSERT_EQUAL_FATAL(plan_vfs(k, kpath, root, vfs_y, &p), 0);
+	CU_ASSERT(p->virtiofs);
+	CU_ASSERT_EQUAL(p->nmods, 0);
+	modules_plan_free(p);
+
+	/* A module the config promises but the tree lacks: 9p, no error. */
+	put_installed(moddir, UNPACK_NONE, true, "virtiofs");
+	CU_ASSERT_EQUAL_FATAL(plan_vfs(k, kpath, root, vfs_m, &p), 0);
+	CU_ASSERT_FALSE(p->virtiofs);
+	modules_plan_free(p);
+
+	kernel_close(k);
+	free(kpath);
+	tf_rmtree(kdir);
+	tf_rmtree(root);
+}
+
 /* The kernel's own IKCONFIG wins: everything built in, nothing packed. */
 static void test_modules_plan_ikconfig(void)
 {
@@ -591,6 +668,7 @@ static const CU_TestInfo modules_tests[] = {
 	{ "config check messages", test_modules_check },
 	{ "plan: root's lib/modules and boot/config", test_modules_plan_root },
 	{ "plan: IKCONFIG", test_modules_plan_ikconfig },
+	{ "plan: virtiofs when the kernel has it", test_modules_plan_virtiofs },
 	{ "plan: build tree", test_modules_plan_build_tree },
 	{ "plan: --modules DIR", test_modules_plan_dir },
 	CU_TEST_INFO_NULL,
