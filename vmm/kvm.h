@@ -55,10 +55,13 @@ int kvm_open(struct kvm *kvm, const char *path);
 /* vmm/caps.c: no ioctls, so unit-testable. */
 int kvm_check_request(const struct kvm *kvm, const struct vm_config *cfg);
 /*
- * Keep to a named feature set, for testing on a full arm64 KVM what a
- * weaker one gives: "s390" is the arm64 KVM on s390 as posted (1 vCPU,
- * no vGIC, no irqfd, no PSCI 0.2, no PMU, no MTE). NULL or "" changes
- * nothing; anything else is -EINVAL. kvm_probe() applies ARMZ_FEATURES.
+ * Keep to named feature sets, comma-separated, for testing on a full
+ * arm64 KVM what a weaker one gives: "s390" is the arm64 KVM on s390 as
+ * posted (1 vCPU, no vGIC, no irqfd, no PSCI 0.2, no PMU, no MTE, core
+ * registers only, no guest debug, no coalesced MMIO);
+ * "no-coalesced-mmio" takes that one away alone (every UART write an
+ * exit, as before armz used it). NULL or "" changes nothing; anything
+ * else is -EINVAL. kvm_probe() applies ARMZ_FEATURES.
  */
 int kvm_caps_restrict(struct kvm_caps *c, const char *features);
 unsigned long kvm_vm_type(const struct kvm *kvm, uint64_t ipa_end);

@@ -82,6 +82,16 @@ static void test_caps_restrict(void)
 	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, "s390x"), -EINVAL);
 	CU_ASSERT(msg_has("ARMZ_FEATURES='s390x'"));
 	CU_ASSERT_EQUAL(k.caps.gic_version, 3);
+	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, "no-coalesced-mmio,x"),
+			-EINVAL);
+
+	/* One capability taken away, the rest as probed. */
+	k.caps.coalesced_mmio_page = 1;
+	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, "no-coalesced-mmio"), 0);
+	CU_ASSERT_EQUAL(k.caps.coalesced_mmio_page, 0);
+	CU_ASSERT_EQUAL(k.caps.gic_version, 3);
+	CU_ASSERT_PTR_NULL(k.caps.restricted);
+	k.caps.coalesced_mmio_page = 1;
 
 	CU_ASSERT_EQUAL(kvm_caps_restrict(&k.caps, "s390"), 0);
 	CU_ASSERT_EQUAL(k.caps.max_vcpus, 1);
@@ -96,6 +106,7 @@ static void test_caps_restrict(void)
 	CU_ASSERT_FALSE(k.caps.sysregs);
 	CU_ASSERT_FALSE(k.caps.guest_debug);
 	CU_ASSERT_EQUAL(k.caps.hw_bps + k.caps.hw_wps, 0);
+	CU_ASSERT_EQUAL(k.caps.coalesced_mmio_page, 0);
 	/* What the probe found and the device as posted also has. */
 	CU_ASSERT_TRUE(k.caps.ioeventfd);
 	CU_ASSERT_EQUAL(k.caps.ipa_bits, 40);
