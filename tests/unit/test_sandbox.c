@@ -37,7 +37,7 @@
 
 static const char *const roles[] = {
 	"main", "control", "spawner", "device", "vcpu", "console", "blk",
-	"net", "net-user", "9p", "9p-ro", "rng", "hvc",
+	"net", "net-user", "9p", "9p-ro", "rng", "hvc", "gdb", "vhost-user",
 };
 
 static void test_sandbox_lists(void)
