@@ -111,6 +111,12 @@ static const struct sb_rule sb_base[] = {
 	SYS(brk), SYS(mmap), SYS(munmap), SYS(mremap), SYS(madvise),
 	SYS(mprotect), SYS(write), SYS(clock_gettime), SYS(gettimeofday),
 	SYS(getpid), SYS(gettid),
+	/*
+	 * glibc's malloc counts the CPUs it may run on when the process
+	 * makes its first arena beside main's, in whichever thread first
+	 * allocates: any thread may be that one.
+	 */
+	SYS(sched_getaffinity),
 	ARG(tgkill, 0, SB_SELF_PID),
 	ARG(rt_sigaction, 0, SIGSEGV), ARG(rt_sigaction, 0, SIGBUS),
 	ARG(rt_sigaction, 0, SIGABRT), ARG(rt_sigaction, 0, SIGFPE),
