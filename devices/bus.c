@@ -40,24 +40,33 @@ int mmio_bus_add(struct mmio_bus *bus, uint64_t base, uint64_t size,
 	return 0;
 }
 
-int mmio_bus_access(const struct mmio_bus *bus, uint64_t addr, void *data,
-		    unsigned int len, bool is_write)
+int mmio_bus_find(const struct mmio_bus *bus, uint64_t addr,
+		  unsigned int len)
 {
-	unsigned int i;
-
-	for (i = 0; i < bus->count; i++) {
+	for (unsigned int i = 0; i < bus->count; i++) {
 		const struct mmio_region *r = &bus->regions[i];
 		uint64_t off = addr - r->base;
 
-		if (addr < r->base || off >= r->size || len > r->size - off)
-			continue;
-		if (is_write)
-			r->ops->write(r->opaque, off, data, len);
-		else
-			r->ops->read(r->opaque, off, data, len);
-		return 0;
+		if (addr >= r->base && off < r->size && len <= r->size - off)
+			return (int)i;
 	}
 	return -ENOENT;
+}
+
+int mmio_bus_access(const struct mmio_bus *bus, uint64_t addr, void *data,
+		    unsigned int len, bool is_write)
+{
+	int i = mmio_bus_find(bus, addr, len);
+	const struct mmio_region *r;
+
+	if (i < 0)
+		return i;
+	r = &bus->regions[i];
+	if (is_write)
+		r->ops->write(r->opaque, addr - r->base, data, len);
+	else
+		r->ops->read(r->opaque, addr - r->base, data, len);
+	return 0;
 }
 
 int mmio_bus_dt_nodes(const struct mmio_bus *bus, void *fdt,

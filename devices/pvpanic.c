@@ -84,6 +84,7 @@ static void pvpanic_mmio_free(void *opaque)
 }
 
 const struct mmio_ops pvpanic_mmio_ops = {
+	.name = "pvpanic",
 	.read = pvpanic_read,
 	.write = pvpanic_write,
 	.dt_node = pvpanic_dt_node,

@@ -101,6 +101,7 @@ static void test_exit_mmio_free(void *opaque)
 }
 
 const struct mmio_ops test_exit_mmio_ops = {
+	.name = "test-exit",
 	.read = test_exit_read,
 	.write = test_exit_write,
 	.dt_node = test_exit_dt_node,

@@ -397,6 +397,7 @@ static int uart_dt_node(const struct mmio_region *r, void *fdt,
 }
 
 const struct mmio_ops uart_mmio_ops = {
+	.name = "uart",
 	.read = uart_mmio_read,
 	.write = uart_mmio_write,
 	.dt_node = uart_dt_node,
@@ -404,6 +405,7 @@ const struct mmio_ops uart_mmio_ops = {
 };
 
 const struct mmio_ops uart_alias_mmio_ops = {
+	.name = "uart-alias",
 	.read = uart_mmio_read,
 	.write = uart_mmio_write,
 };

@@ -812,6 +812,7 @@ static void transport_bus_free(void *opaque)
 }
 
 const struct mmio_ops virtio_mmio_ops = {
+	.name = "virtio-mmio",
 	.read = transport_read,
 	.write = transport_write,
 	.dt_node = transport_dt_node,

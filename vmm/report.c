@@ -128,6 +128,29 @@ static void report_string(FILE *f, const char *s)
 }
 
 /* The console's bytes, then every virtio device's counters, by slot. */
+/*
+ * The MMIO exits by device, "uart@0x9000000": which one a guest's
+ * driver keeps calling on (--dtb-dump names the rest).
+ */
+static void report_mmio_exits(FILE *f, const struct machine *m)
+{
+	const char *sep = "";
+
+	fprintf(f, "  \"mmio_exits\": {");
+	for (unsigned int i = 0; i < m->bus.count; i++) {
+		const struct mmio_region *r = &m->bus.regions[i];
+		uint64_t n = m->stats->mmio_exits_at[i];
+
+		if (!n)
+			continue;
+		fprintf(f, "%s\n    \"%s@0x%llx\": %llu", sep,
+			r->ops->name ? r->ops->name : "mmio",
+			(unsigned long long)r->base, (unsigned long long)n);
+		sep = ",";
+	}
+	fprintf(f, "%s},\n", *sep ? "\n  " : "");
+}
+
 static void report_devices(FILE *f, const struct machine *m)
 {
 	const struct mmio_bus *bus = &m->bus;
@@ -202,6 +225,7 @@ void report_write(FILE *f, const struct machine *m, const char *name)
 	/* Guest writes served without an exit (the UART's THR). */
 	fprintf(f, "  \"queued_writes\": %llu,\n",
 		(unsigned long long)s->queued_writes);
+	report_mmio_exits(f, m);
 	report_devices(f, m);
 	fprintf(f, "  \"host\": {\n    \"peak_rss_kib\": %llu,\n"
 		"    \"guest_ram_rss_kib\": %llu,\n"

@@ -5,6 +5,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <armz/bus.h>
+
 /*
  * What a run did, across guest resets: what --report and `armz status`
  * show. main owns it; machines and vCPUs add to it from any thread.
@@ -32,6 +34,8 @@ struct vm_stats {
 	_Atomic uint64_t at[AT_COUNT];
 	_Atomic uint64_t exits[EXITS_COUNT];
 	_Atomic uint64_t queued_writes;	/* served from the coalesced ring */
+	/* MMIO exits by the bus's region index (the same on every boot). */
+	_Atomic uint64_t mmio_exits_at[MMIO_BUS_MAX_REGIONS];
 	_Atomic uint64_t console_out;
 	_Atomic uint64_t console_in;
 	unsigned int resets;

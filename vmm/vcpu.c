@@ -173,11 +173,16 @@ static void vcpu_handle_mmio(struct vcpu *v)
 {
 	struct az_kvm_run *run = v->run;
 	unsigned int len = run->mmio.len;
+	int i;
 
 	if (len != 1 && len != 2 && len != 4 && len != 8) {
 		vcpu_fault(v, "access of bad size", run->mmio.phys_addr, len);
 		return;
 	}
+	i = mmio_bus_find(v->group->bus, run->mmio.phys_addr, len);
+	if (i >= 0)
+		atomic_fetch_add_explicit(&v->group->stats->mmio_exits_at[i],
+					  1, memory_order_relaxed);
 	if (mmio_bus_access(v->group->bus, run->mmio.phys_addr,
 			    run->mmio.data, len, run->mmio.is_write))
 		vcpu_fault(v, run->mmio.is_write ? "write" : "read",

@@ -20,6 +20,7 @@ struct dt_ctx;
 struct mmio_region;
 
 struct mmio_ops {
+	const char *name;	/* "uart", "virtio-mmio": for reports */
 	void (*read)(void *opaque, uint64_t offset, void *data,
 		     unsigned int len);
 	void (*write)(void *opaque, uint64_t offset, const void *data,
@@ -59,6 +60,9 @@ struct mmio_bus {
  */
 int mmio_bus_add(struct mmio_bus *bus, uint64_t base, uint64_t size,
 		 const struct mmio_ops *ops, void *opaque);
+/* The index of the region covering [addr, addr + len), or -ENOENT. */
+int mmio_bus_find(const struct mmio_bus *bus, uint64_t addr,
+		  unsigned int len);
 /* -ENOENT when no region covers the whole access. */
 int mmio_bus_access(const struct mmio_bus *bus, uint64_t addr, void *data,
 		    unsigned int len, bool is_write);
