@@ -154,6 +154,8 @@ static const struct sb_rule sb_main[] = {
 	SYS(clock_nanosleep), ARG(kill, 1, SIGTERM), ARG(kill, 1, SIGKILL),
 	ARG(socket, 0, AF_INET), SYS(setsockopt), SYS(getsockopt),
 	SYS(bind), SYS(listen), SYS(getsockname),
+	/* The end of a boot, told to a gdb that waits for a stop. */
+	SYS(sendto),
 	IOCTL(AZ_KVM_CREATE_VM), IOCTL(AZ_KVM_CREATE_VCPU),
 	IOCTL(AZ_KVM_ARM_VCPU_INIT), IOCTL(AZ_KVM_SET_ONE_REG),
 	IOCTL(AZ_KVM_GET_ONE_REG), IOCTL(AZ_KVM_SET_USER_MEMORY_REGION),
