@@ -42,9 +42,11 @@ if [ ${#want[@]} -eq 0 ]; then
 	echo "$0: no case matches ARMZ_E2E=$ARMZ_E2E" >&2
 	exit 2
 fi
-# The runner's own check of what dtb_dump printed.
+# The runner's own check of what dtb_dump printed, and gdb's side of a
+# gdb case (gdb.sh), reported as NAME_gdb.
 for c in "${want[@]}"; do
 	[ "$c" != dtb_dump ] || want+=(dtb_decompile)
+	! declare -F "gdb_script_$c" >/dev/null || want+=("${c}_gdb")
 done
 
 t0=$(date +%s)
