@@ -230,7 +230,7 @@ check-all: check check-asan
 # aarch64 armz built with both runs the device cases in the emulated host
 # (tests/e2e/host-init.sh: seccomp off, reports to files the last case
 # reads). Not in check: it would double the time real guests take.
-ASAN_E2E	:= boot_1cpu,reset_reboots,blk_*,rng,console_*,net_*,all_devices,control_socket,sigterm_report,cmd_*,stop_bounded,sanitizer_reports
+ASAN_E2E	:= boot_1cpu,reset_reboots,blk_*,rng,console_*,net_*,fs_*,all_devices,control_socket,sigterm_report,cmd_*,stop_bounded,gdb_payload,sanitizer_reports
 
 check-asan:
 	ARMZ_E2E_SANITIZE=1 ARMZ_E2E='$(ASAN_E2E)' E2E_DIR=out/e2e-asan \
