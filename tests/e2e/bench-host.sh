@@ -141,11 +141,13 @@ bench_boot() {
 		_ex="$_ex $(exits "$LOGDIR/$_name.json")"
 		_q=$(sed -n 's/^ *"queued_writes": \([0-9]*\).*/\1/p' \
 			"$LOGDIR/$_name.json")
+		_by=$(tr -d ' \n' <"$LOGDIR/$_name.json" |
+			grep -o '"mmio_exits":{[^}]*}')
 	done
 	result "$_name" "$(median $_all)" ms \
 		"median of:$_all (report's userspace)"
 	result "$_name-exits" "$(median $_ex)" exits \
-		"median of:$_ex (report's vcpu_exits, whole run; UART writes without an exit: ${_q:-?}), -p '$_params'"
+		"median of:$_ex (report's vcpu_exits, whole run; UART writes without an exit: ${_q:-?}; the last run's $_by), -p '$_params'"
 }
 
 # Which groups of measurements run: armz_bench=boot,fs on the host's
