@@ -34,10 +34,14 @@ bash -n "$dest/usr/share/bash-completion/completions/armz" ||
 # it into the guest's initramfs before it opens KVM, so a KVM device that
 # does not exist tells the two apart: with armz-init in its place armz
 # gets as far as KVM; moved away, armz must stop at armz-init and say so.
-# No guest boots (any readable file will do as the kernel), and this
-# machine needs no KVM.
+# No guest boots, and this machine needs no KVM; the kernel is an arm64
+# Image header and nothing else, which armz reads (for its release and
+# config) before it opens KVM, as it does a real one.
+kernel=$dest/Image
+head -c 4096 /dev/zero >"$kernel"
+printf 'ARM\x64' | dd of="$kernel" bs=1 seek=56 conv=notrunc 2>/dev/null
 armz_try() {
-	env -u ARMZ_INIT "$dest/usr/bin/armz" run -k "$dest/usr/bin/armz" \
+	env -u ARMZ_INIT "$dest/usr/bin/armz" run -k "$kernel" \
 		--kvm-dev "$dest/no-kvm" -- true 2>&1 >/dev/null
 }
 init=$dest/usr/libexec/armz/armz-init
