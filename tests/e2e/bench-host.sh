@@ -262,6 +262,9 @@ if want boot; then
 	bench_boot boot-uart armz.test=boot
 	bench_boot boot-hvc0 armz.test=boot --console virtio
 	bench_boot boot-quiet "armz.test=boot quiet"
+	# The same with the console on hvc0: userspace's lines go out
+	# through virtio and ioeventfd, not 2 UART accesses a byte.
+	bench_boot boot-quiet-hvc0 "armz.test=boot quiet" --console virtio
 	# quiet before the console options: the early console never
 	# replays the messages a quiet boot does not print.
 	bench_boot boot-quiet-first "quiet console=ttyS0 \
