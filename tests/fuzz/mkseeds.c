@@ -18,7 +18,15 @@
 
 #include <armz/le.h>
 #include <armz/p9.h>
+#include <armz/pvpanic.h>
+#include <armz/test-exit.h>
+#include <armz/net-hdr.h>
+#include <armz/virtio-blk.h>
+#include <armz/virtio-net.h>
+#include <armz/virtio-mmio.h>
 #include <armz/virtqueue.h>
+
+#include "harness.h"
 
 static const char *outdir;
 
@@ -35,41 +43,76 @@ static void save(const char *name, const uint8_t *buf, size_t len)
 	}
 }
 
-/* --- 9P: one input is messages back to back --- */
+/* --- Building one input in in[], field by field, little-endian --- */
 
-static uint8_t in[16384];
+static uint8_t in[65536];
 static size_t in_len, msg_at;
 static uint16_t next_tag;
 
+static void room(size_t n)
+{
+	if (n > sizeof(in) - in_len) {
+		fprintf(stderr, "mkseeds: a seed outgrew %zu bytes\n",
+			sizeof(in));
+		exit(1);
+	}
+}
+
 static void put8(uint8_t v)
 {
+	room(1);
 	in[in_len++] = v;
 }
 
 static void put16(uint16_t v)
 {
+	room(2);
 	le16_write(in + in_len, v);
 	in_len += 2;
 }
 
 static void put32(uint32_t v)
 {
+	room(4);
 	le32_write(in + in_len, v);
 	in_len += 4;
 }
 
 static void put64(uint64_t v)
 {
+	room(8);
 	le64_write(in + in_len, v);
 	in_len += 8;
+}
+
+static void putmem(const void *p, size_t len)
+{
+	room(len);
+	memcpy(in + in_len, p, len);
+	in_len += len;
 }
 
 static void putstr(const char *s)
 {
 	put16((uint16_t)strlen(s));
-	memcpy(in + in_len, s, strlen(s));
-	in_len += strlen(s);
+	putmem(s, strlen(s));
 }
+
+/* A blob as harness.c's fz_blob() reads it: u16 length, bytes. */
+static void putblob(const void *p, size_t len)
+{
+	put16((uint16_t)len);
+	putmem(p, len);
+}
+
+/* Saves in[] as a seed and starts the next one. */
+static void done(const char *name)
+{
+	save(name, in, in_len);
+	in_len = 0;
+}
+
+/* --- 9P: one input is messages back to back --- */
 
 /* Starts a message; the next msg() or end() fills in its size. */
 static void msg(uint8_t type)
@@ -164,8 +207,7 @@ static void io(uint8_t type, uint32_t fid, uint64_t off, uint32_t count)
 static void write_data(uint32_t fid, uint64_t off, const char *data)
 {
 	io(P9_TWRITE, fid, off, (uint32_t)strlen(data));
-	memcpy(in + in_len, data, strlen(data));
-	in_len += strlen(data);
+	putmem(data, strlen(data));
 }
 
 static void setattr(uint32_t fid, uint32_t valid, uint32_t mode,
@@ -463,20 +505,618 @@ static void seeds_virtqueue(void)
 	save("full-ring", vq, VQ_HDR + BUF);
 }
 
+/* --- virtio targets: harness.h's ops --- */
+
+static void op_write32(uint16_t off, uint32_t v)
+{
+	put8(VH_OP_WRITE32);
+	put16(off);
+	put32(v);
+}
+
+static void op_read(uint16_t off, uint8_t width)
+{
+	put8(VH_OP_READ);
+	put16(off);
+	put8((uint8_t)(width - 1));
+}
+
+static void op_write(uint16_t off, uint8_t width, uint64_t v)
+{
+	put8(VH_OP_WRITE);
+	put16(off);
+	put8((uint8_t)(width - 1));
+	put64(v);
+}
+
+static void op_kick(uint8_t q)
+{
+	put8(VH_OP_KICK);
+	put8(q);
+}
+
+/* Every feature the device offers. */
+static void op_features(uint64_t f)
+{
+	put8(VH_OP_FEATURES);
+	put64(f);
+}
+
+static void op_queue(uint8_t q, uint8_t log2num, uint16_t desc,
+		     uint16_t avail, uint16_t used)
+{
+	put8(VH_OP_QUEUE);
+	put8(q);
+	put8(log2num);
+	put16(desc);
+	put16(avail);
+	put16(used);
+}
+
+static void op(uint8_t op)
+{
+	put8(op);
+}
+
+struct buf {
+	uint16_t off, len;
+	bool write;
+};
+
+static void op_chain(uint8_t q, unsigned int n, const struct buf *b)
+{
+	put8(VH_OP_CHAIN);
+	put8(q);
+	put8((uint8_t)n);
+	for (unsigned int i = 0; i < n; i++) {
+		put16(b[i].off);
+		put16(b[i].len);
+		put8(b[i].write);
+	}
+}
+
+static void op_poke(uint16_t off, const void *p, size_t len)
+{
+	put8(VH_OP_POKE);
+	put16(off);
+	putblob(p, len);
+}
+
+/* The usual start: all features, queues 0 .. n-1 of 2^log2 entries. */
+static void vq_start(unsigned int n, uint8_t log2num)
+{
+	op_features(~0ULL);
+	for (unsigned int q = 0; q < n; q++)
+		op_queue((uint8_t)q, log2num, (uint16_t)(0x1000 * q),
+			 (uint16_t)(0x1000 * q + 0x800),
+			 (uint16_t)(0x1000 * q + 0xc00));
+	op(VH_OP_DRIVER_OK);
+}
+
+/* Where the seeds put buffers: past the rings of 8 queues. */
+#define DATA	0x8000
+
+/* --- mmio: fuzz_mmio.c's header, RAM, ops --- */
+
+static void mmio_hdr(unsigned int nq, unsigned int log2num,
+		     unsigned int workers, unsigned int config_size,
+		     uint8_t flags, uint64_t features)
+{
+	put8((uint8_t)(nq - 1));
+	put8((uint8_t)log2num);
+	put8((uint8_t)(workers - 1));
+	put8((uint8_t)(config_size - 1));
+	put8(flags);
+	put64(features);
+	put16(0);
+	put8(0);
+	putblob(NULL, 0);	/* RAM: all zeros */
+}
+
+static void mmio_access(uint8_t region, uint16_t off, uint8_t width,
+			bool write, uint64_t v)
+{
+	put8(VH_OP_DEVICE + 0);
+	put8(region);
+	put16(off);
+	put8((uint8_t)(width - 1));
+	put8(write);
+	put64(v);
+}
+
+static void seeds_mmio(void)
+{
+	static const struct buf rw[] = {
+		{ DATA, 64, false }, { DATA + 0x100, 64, true },
+	}, wr[] = {
+		{ DATA + 0x200, 16, false }, { DATA + 0x300, 32, true },
+		{ DATA + 0x400, 8, true },
+	};
+	static const uint8_t bad = 0xff, cfg[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	/* Two queues, a chain on each, interrupts acknowledged. */
+	mmio_hdr(2, 4, 2, 64, 4, 0x5);
+	vq_start(2, 4);
+	op_chain(0, 2, rw);
+	op_kick(0);
+	op_chain(1, 3, wr);
+	op_kick(1);
+	op_read(VIRTIO_MMIO_INTERRUPT_STATUS, 4);
+	op_write32(VIRTIO_MMIO_INTERRUPT_ACK, 3);
+	op(VH_OP_DEVICE + 2);
+	op(VH_OP_RESET);
+	done("two-queues");
+
+	/* Config space at every width, read-only half too, generation. */
+	mmio_hdr(1, 3, 1, 256, 4, 0);
+	for (unsigned int w = 1; w <= 8; w *= 2) {
+		op_write((uint16_t)(VIRTIO_MMIO_CONFIG + 8 * w), (uint8_t)w,
+			 0x1122334455667788ULL);
+		op_read((uint16_t)(VIRTIO_MMIO_CONFIG + 8 * w), (uint8_t)w);
+		op_read((uint16_t)(VIRTIO_MMIO_CONFIG + 0x80 + w), (uint8_t)w);
+	}
+	op_read(VIRTIO_MMIO_CONFIG + 0xfc, 8);
+	op_read(VIRTIO_MMIO_CONFIG + 0xff, 3);
+	op_read(VIRTIO_MMIO_CONFIG_GENERATION, 4);
+	vq_start(1, 3);
+	put8(VH_OP_DEVICE + 1);
+	put8(4);
+	putblob(cfg, sizeof(cfg));
+	op_read(VIRTIO_MMIO_INTERRUPT_STATUS, 4);
+	op_read(VIRTIO_MMIO_CONFIG_GENERATION, 4);
+	op(VH_OP_DEVICE + 2);
+	done("config");
+
+	/* The registers one by one, as a driver probes them. */
+	mmio_hdr(3, 8, 1, 16, 0, 0xffffff);
+	op_read(VIRTIO_MMIO_MAGIC_VALUE, 4);
+	op_read(VIRTIO_MMIO_VERSION, 4);
+	op_read(VIRTIO_MMIO_DEVICE_ID, 4);
+	op_write32(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	op_write32(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_DRIVER);
+	op_write32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	op_read(VIRTIO_MMIO_DEVICE_FEATURES, 4);
+	op_write32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 2);
+	op_read(VIRTIO_MMIO_DEVICE_FEATURES, 4);
+	op_write32(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	op_write32(VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	op_write32(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FEATURES_OK);
+	op_read(VIRTIO_MMIO_STATUS, 4);
+	op_write32(VIRTIO_MMIO_QUEUE_SEL, 2);
+	op_read(VIRTIO_MMIO_QUEUE_NUM_MAX, 4);
+	op_write32(VIRTIO_MMIO_QUEUE_NUM, 3);
+	op_write32(VIRTIO_MMIO_QUEUE_NUM, 64);
+	op_write32(VIRTIO_MMIO_QUEUE_DESC_LOW, 0x40000000);
+	op_write32(VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
+	op_write32(VIRTIO_MMIO_QUEUE_DRIVER_LOW, 0x40000400);
+	op_write32(VIRTIO_MMIO_QUEUE_DEVICE_LOW, 0x40001000);
+	op_write32(VIRTIO_MMIO_QUEUE_READY, 1);
+	op_write32(VIRTIO_MMIO_QUEUE_NUM, 8);
+	op_read(VIRTIO_MMIO_QUEUE_DESC_LOW, 4);
+	op_write32(VIRTIO_MMIO_QUEUE_SEL, 7);
+	op_read(VIRTIO_MMIO_QUEUE_NUM_MAX, 4);
+	op_write32(VIRTIO_MMIO_SHM_SEL, 0);
+	op_read(VIRTIO_MMIO_SHM_LEN_LOW, 4);
+	op_read(VIRTIO_MMIO_SHM_BASE_HIGH, 4);
+	op_write32(VIRTIO_MMIO_STATUS, 0xf);
+	op_write32(VIRTIO_MMIO_QUEUE_NOTIFY, 2);
+	op_write32(VIRTIO_MMIO_QUEUE_NOTIFY, 9);
+	op_read(VIRTIO_MMIO_STATUS, 2);
+	op_write(VIRTIO_MMIO_STATUS, 8, 0);
+	op_read(0x1fc, 8);
+	op_write32(VIRTIO_MMIO_STATUS, 0);
+	done("registers");
+
+	/* A kick before DRIVER_OK, served when the device starts. */
+	mmio_hdr(1, 4, 1, 8, 0, 0);
+	op_features(~0ULL);
+	op_queue(0, 4, 0, 0x800, 0xc00);
+	op_chain(0, 2, rw);
+	op_kick(0);
+	op(VH_OP_DRIVER_OK);
+	op_read(VIRTIO_MMIO_INTERRUPT_STATUS, 4);
+	op(VH_OP_MACHINE_RESET);
+	op(VH_OP_DEVICE + 2);
+	done("kick-early");
+
+	/* A request the device calls malformed: it needs a reset. */
+	mmio_hdr(2, 2, 1, 8, 0, 0);
+	vq_start(2, 2);
+	op_poke(DATA, &bad, 1);
+	op_chain(1, 2, rw);
+	op_kick(1);
+	op_read(VIRTIO_MMIO_STATUS, 4);
+	op_read(VIRTIO_MMIO_INTERRUPT_STATUS, 4);
+	op(VH_OP_RESET);
+	vq_start(2, 2);
+	done("needs-reset");
+
+	/* Started by another process, interrupts through an irqfd. */
+	mmio_hdr(1, 4, 1, 8, 1 | 8, 0);
+	vq_start(1, 4);
+	op_kick(0);
+	op_read(VIRTIO_MMIO_INTERRUPT_STATUS, 4);
+	done("external");
+
+	/* A device that refuses to start. */
+	mmio_hdr(1, 4, 1, 8, 2, 0);
+	vq_start(1, 4);
+	op_read(VIRTIO_MMIO_STATUS, 4);
+	op_kick(0);
+	done("start-fails");
+
+	/* The small register devices beside the transport. */
+	mmio_hdr(1, 0, 1, 1, 0, 0);
+	mmio_access(0, TEST_EXIT_REG_ID, 4, false, 0);
+	mmio_access(0, TEST_EXIT_REG_BOOTED, 4, true, 1);
+	mmio_access(0, TEST_EXIT_REG_STATUS, 4, true, 3);
+	mmio_access(0, TEST_EXIT_REG_STATUS, 1, true, 0);
+	mmio_access(1, 0, 1, false, 0);
+	mmio_access(1, 0, 4, true, PVPANIC_PANICKED);
+	mmio_access(1, 0, 8, true, 0xff);
+	mmio_access(2, 0x1fe, 4, false, 0);
+	done("small-devices");
+}
+
+/* --- blk: fuzz_blk.c's header, RAM, ops --- */
+
+static void blk_hdr(unsigned int nq, uint8_t flags, const char *serial)
+{
+	char id[VIRTIO_BLK_ID_BYTES] = { 0 };
+
+	put8((uint8_t)(nq - 1));
+	put8(flags);
+	memcpy(id, serial, strlen(serial));
+	putmem(id, sizeof(id));
+	putblob(NULL, 0);
+}
+
+static void blk_req(uint8_t q, uint32_t type, uint64_t sector, uint8_t nsect,
+		    uint16_t odd, uint8_t nbufs, uint8_t layout)
+{
+	put8(VH_OP_DEVICE);
+	put8(q);
+	put32(type);
+	put64(sector);
+	put8(nsect);
+	put16(odd);
+	put8((uint8_t)(nbufs - 1));
+	put8(layout);
+	put8((uint8_t)(0x5a + sector));
+}
+
+/* A discard or write zeroes of n ranges (sector, count, flags). */
+static void blk_zero(uint8_t q, uint32_t type, unsigned int n,
+		     const uint64_t (*seg)[3])
+{
+	blk_req(q, type, 0, 0, 0, 1, 0);
+	put8((uint8_t)n);
+	for (unsigned int i = 0; i < n; i++) {
+		put64(seg[i][0]);
+		put32((uint32_t)seg[i][1]);
+		put32((uint32_t)seg[i][2]);
+	}
+}
+
+static void seeds_blk(void)
+{
+	static const uint64_t zero[][3] = {
+		{ 8, 4, 0 }, { 100, 300, VIRTIO_BLK_WRITE_ZEROES_UNMAP },
+	}, discard[][3] = { { 16, 16, 0 } }, bad[][3] = {
+		{ 2040, 16, 0 }, { 0, 1, 2 },
+	};
+	static const struct buf raw[] = {
+		{ DATA, 16, false }, { DATA + 0x200, 512, true },
+		{ DATA + 0x400, 1, true },
+	};
+	uint8_t hdr[16] = { 0 };
+
+	/* Read, write, read back, flush, the serial. */
+	blk_hdr(1, 0, "armz-fuzz-disk");
+	vq_start(1, 7);
+	blk_req(0, VIRTIO_BLK_T_IN, 0, 8, 0, 1, 0);
+	blk_req(0, VIRTIO_BLK_T_OUT, 4, 2, 0, 2, 0);
+	blk_req(0, VIRTIO_BLK_T_IN, 3, 4, 0, 3, 1);
+	blk_req(0, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 1, 0);
+	blk_req(0, VIRTIO_BLK_T_GET_ID, 0, 0, 20, 1, 0);
+	blk_req(0, VIRTIO_BLK_T_GET_ID, 0, 0, 7, 1, 2);
+	done("read-write");
+
+	/* Write zeroes and discard, then what they left. */
+	blk_hdr(1, 0, "");
+	vq_start(1, 6);
+	blk_req(0, VIRTIO_BLK_T_OUT, 8, 4, 0, 1, 0);
+	blk_zero(0, VIRTIO_BLK_T_WRITE_ZEROES, 2, zero);
+	blk_req(0, VIRTIO_BLK_T_IN, 8, 4, 0, 1, 0);
+	blk_zero(0, VIRTIO_BLK_T_DISCARD, 1, discard);
+	blk_zero(0, VIRTIO_BLK_T_WRITE_ZEROES, 2, bad);
+	blk_zero(0, VIRTIO_BLK_T_DISCARD, 0, discard);
+	done("zeroes");
+
+	/* What must fail: past the end, part of a sector, no status. */
+	blk_hdr(1, 0, "x");
+	vq_start(1, 5);
+	blk_req(0, VIRTIO_BLK_T_IN, 2047, 2, 0, 1, 0);
+	blk_req(0, VIRTIO_BLK_T_IN, 2048, 0, 0, 1, 0);
+	blk_req(0, VIRTIO_BLK_T_OUT, 0, 1, 100, 2, 0);
+	blk_req(0, VIRTIO_BLK_T_IN, 0, 1, 0, 1, 4);
+	blk_req(0, VIRTIO_BLK_T_IN, 0, 0, 511, 1, 2);
+	blk_req(0, 99, 0, 0, 0, 1, 0);
+	blk_req(0, VIRTIO_BLK_T_OUT, ~0ULL, 1, 0, 1, 0);
+	done("errors");
+
+	/* A read-only disk takes no writes. */
+	blk_hdr(1, 1, "ro");
+	vq_start(1, 4);
+	blk_req(0, VIRTIO_BLK_T_OUT, 0, 1, 0, 1, 0);
+	blk_zero(0, VIRTIO_BLK_T_WRITE_ZEROES, 1, discard);
+	blk_req(0, VIRTIO_BLK_T_IN, 0, 1, 0, 1, 0);
+	done("read-only");
+
+	/* Four queues, requests on each, a reset between. */
+	blk_hdr(4, 0, "mq");
+	vq_start(4, 4);
+	for (uint8_t q = 0; q < 4; q++)
+		blk_req(q, q & 1 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+			q * 8u, 8, 0, 2, 0);
+	op(VH_OP_RESET);
+	vq_start(4, 4);
+	blk_req(3, VIRTIO_BLK_T_IN, 8, 8, 0, 4, 0);
+	done("multiqueue");
+
+	/* A request the driver lays out itself, and the config space. */
+	blk_hdr(1, 2, "direct");
+	for (unsigned int off = 0; off < VIRTIO_BLK_CFG_SIZE; off += 4)
+		op_read((uint16_t)(VIRTIO_MMIO_CONFIG + off), 4);
+	op_read(VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY, 8);
+	op_read(VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_NUM_QUEUES, 2);
+	vq_start(1, 4);
+	le32_write(hdr, VIRTIO_BLK_T_IN);
+	le64_write(hdr + 8, 1);
+	op_poke(DATA, hdr, sizeof(hdr));
+	op_chain(0, 3, raw);
+	op_kick(0);
+	done("raw-chain");
+}
+
+/* --- net: fuzz_net.c's header, RAM, ops --- */
+
+static void net_hdr(uint8_t offloads, uint8_t flags)
+{
+	put8(offloads);
+	put8(flags);
+	putblob(NULL, 0);
+}
+
+static void net_vhdr(uint8_t flags, uint8_t gso, uint16_t gso_size,
+		     uint16_t csum_start, uint16_t csum_offset)
+{
+	put8(flags);
+	put8(gso);
+	put16(54);		/* hdr_len: Ethernet, IPv4, TCP */
+	put16(gso_size);
+	put16(csum_start);
+	put16(csum_offset);
+	put16(0);
+}
+
+/* An Ethernet, IPv4 and TCP header, then the payload's first bytes. */
+static const uint8_t net_frame[] = {
+	0x52, 0x54, 0, 1, 2, 3, 0x52, 0x54, 0, 9, 9, 9, 0x08, 0x00,
+	0x45, 0, 0, 0x28, 0, 1, 0x40, 0, 0x40, 6, 0, 0, 10, 0, 2, 15,
+	10, 0, 2, 2, 0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0,
+	0x50, 0x02, 0x72, 0x10, 0, 0, 0, 0, 'a', 'r', 'm', 'z',
+};
+
+static void net_tx(uint8_t nbufs, uint8_t flags, uint8_t gso, uint16_t len)
+{
+	put8(VH_OP_DEVICE + 0);
+	put8((uint8_t)(nbufs - 1));
+	net_vhdr(flags, gso, gso ? 1448 : 0, flags ? 34 : 0, flags ? 16 : 0);
+	put16(len);
+	putblob(net_frame, sizeof(net_frame));
+}
+
+static void net_rx_bufs(uint8_t n, uint16_t size, uint8_t pieces)
+{
+	put8(VH_OP_DEVICE + 1);
+	put8(n);
+	put16(size);
+	put8((uint8_t)(pieces - 1));
+}
+
+static void net_rx(bool lost, uint8_t flags, uint8_t gso, uint16_t len,
+		   uint16_t csum_start)
+{
+	put8(VH_OP_DEVICE + 2);
+	put8(lost);
+	net_vhdr(flags, gso, gso ? 1448 : 0, csum_start, flags ? 16 : 0);
+	put16(len);
+	putblob(net_frame, sizeof(net_frame));
+}
+
+static void seeds_net(void)
+{
+	/* Frames out: small, large in pieces, with offloads, too short. */
+	net_hdr(0x3f, 0);
+	vq_start(2, 6);
+	net_tx(1, 0, 0, 60);
+	net_tx(4, NET_HDR_F_NEEDS_CSUM, 0, 1514);
+	net_tx(8, NET_HDR_F_NEEDS_CSUM, NET_HDR_GSO_TCPV4, 9000);
+	net_tx(2, 0, 0, 10);
+	net_tx(1, NET_HDR_F_NEEDS_CSUM, 0, 40);
+	done("tx");
+
+	/* Frames in, one buffer each, the driver taking every offload. */
+	net_hdr(0x3f, 0);
+	vq_start(2, 6);
+	net_rx_bufs(8, 1600, 1);
+	net_rx(false, 0, 0, 60, 0);
+	net_rx(false, NET_HDR_F_NEEDS_CSUM, 0, 1514, 34);
+	net_rx(true, 0, 0, 60, 0);
+	net_rx(false, NET_HDR_F_NEEDS_CSUM, NET_HDR_GSO_TCPV4, 1590, 34);
+	net_rx(false, 0, 0, 1600, 0);
+	done("rx");
+
+	/* A frame over many merged buffers, and one too large for all. */
+	net_hdr(0, 0);
+	vq_start(2, 6);
+	net_rx_bufs(16, 256, 2);
+	net_rx(false, 0, 0, 1500, 0);
+	net_rx(false, 0, 0, 9000, 0);
+	net_rx(false, 0, 0, 100, 0);
+	done("rx-merged");
+
+	/* No offloads: the device fills checksums and drops GSO frames. */
+	net_hdr(0, 0);
+	op_features(~0ULL & ~(1ULL << VIRTIO_NET_F_MRG_RXBUF));
+	op_queue(0, 5, 0, 0x800, 0xc00);
+	op_queue(1, 5, 0x1000, 0x1800, 0x1c00);
+	op(VH_OP_DRIVER_OK);
+	net_rx_bufs(8, 1600, 3);
+	net_rx(false, NET_HDR_F_NEEDS_CSUM, 0, 200, 34);
+	net_rx(false, NET_HDR_F_NEEDS_CSUM, 0, 200, 199);
+	net_rx(false, 0, NET_HDR_GSO_TCPV6, 200, 0);
+	net_rx(false, 0, 0, 2000, 0);
+	net_tx(1, NET_HDR_F_NEEDS_CSUM, 0, 100);
+	done("no-offloads");
+
+	/* Frames before buffers wait; a reset drops them. */
+	net_hdr(0x09, 0);
+	net_rx(false, 0, 0, 70, 0);
+	vq_start(2, 4);
+	net_rx(false, 0, 0, 80, 0);
+	net_rx(false, 0, 0, 90, 0);
+	net_rx_bufs(1, 2048, 1);
+	net_rx_bufs(4, 2048, 1);
+	op(VH_OP_RESET);
+	net_rx(false, 0, 0, 100, 0);
+	vq_start(2, 4);
+	net_rx_bufs(2, 64, 1);
+	net_rx_bufs(2, 8, 1);
+	net_rx(false, 0, 0, 60, 0);
+	done("rx-waiting");
+
+	/* A backend that refuses, and the config space. */
+	net_hdr(0x3f, 1);
+	for (unsigned int off = 0; off < VIRTIO_NET_CFG_SIZE; off += 2)
+		op_read((uint16_t)(VIRTIO_MMIO_CONFIG + off), 2);
+	op_read(VIRTIO_MMIO_CONFIG, 8);
+	vq_start(2, 4);
+	op_read(VIRTIO_MMIO_STATUS, 4);
+	net_tx(1, 0, 0, 60);
+	done("start-fails");
+}
+
+/* --- console: fuzz_console.c's header, RAM, ops --- */
+
+static void con_output(uint8_t nbufs, bool writable, const char *text)
+{
+	put8(VH_OP_DEVICE + 0);
+	put8((uint8_t)(nbufs - 1));
+	put8(writable);
+	putblob(text, strlen(text));
+}
+
+static void con_bufs(uint8_t n, uint16_t size, uint8_t pieces)
+{
+	put8(VH_OP_DEVICE + 1);
+	put8(n);
+	put16(size);
+	put8((uint8_t)(pieces - 1));
+}
+
+static void con_input(const char *text)
+{
+	put8(VH_OP_DEVICE + 2);
+	putblob(text, strlen(text));
+}
+
+static void seeds_console(void)
+{
+	static const char lots[] = "0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef0123456789abcdef";
+
+	/* Output in one buffer and in several, a writable one ignored. */
+	put8(0);
+	putblob(NULL, 0);
+	vq_start(2, 5);
+	con_output(1, false, "hello from the guest\r\n");
+	con_output(4, true, "[    2.417532] armz-init: cannot load module 9p "
+		   "(/armz/mod/04-9p.ko)\r\n");
+	con_output(8, false, "x");
+	done("output");
+
+	/* Input into buffers, more than they hold, then more buffers. */
+	put8(0);
+	putblob(NULL, 0);
+	vq_start(2, 5);
+	con_bufs(4, 16, 1);
+	con_input("ls -l\n");
+	con_input(lots);
+	op(VH_OP_DEVICE + 3);
+	con_bufs(2, 64, 3);
+	con_input(lots);
+	op(VH_OP_DEVICE + 3);
+	done("input");
+
+	/* Input before the driver and its buffers; a failing output. */
+	put8(1);
+	putblob(NULL, 0);
+	con_input("early");
+	op(VH_OP_DEVICE + 3);
+	vq_start(2, 3);
+	con_input("no buffers yet");
+	con_output(2, false, "lost\n");
+	con_bufs(8, 8, 2);
+	op(VH_OP_RESET);
+	con_input("after reset");
+	vq_start(2, 3);
+	con_bufs(1, 100, 4);
+	con_input("again");
+	done("early");
+
+	/* The terminal size, before and after the driver is there. */
+	put8(2);
+	putblob(NULL, 0);
+	op_read(VIRTIO_MMIO_CONFIG, 4);
+	op_read(VIRTIO_MMIO_CONFIG + 4, 4);
+	op_read(VIRTIO_MMIO_CONFIG + 8, 4);
+	vq_start(2, 4);
+	put8(VH_OP_DEVICE + 4);
+	put16(132);
+	put16(43);
+	op_read(VIRTIO_MMIO_INTERRUPT_STATUS, 4);
+	op_read(VIRTIO_MMIO_CONFIG_GENERATION, 4);
+	op_write(VIRTIO_MMIO_CONFIG, 4, 0x00100020);
+	done("size");
+}
+
 int main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} targets[] = {
+		{ "p9", seeds_p9 },
+		{ "virtqueue", seeds_virtqueue },
+		{ "mmio", seeds_mmio },
+		{ "blk", seeds_blk },
+		{ "net", seeds_net },
+		{ "console", seeds_console },
+	};
+
 	if (argc != 3) {
-		fprintf(stderr, "usage: mkseeds p9|virtqueue DIR\n");
+		fprintf(stderr, "usage: mkseeds TARGET DIR\n");
 		return 2;
 	}
 	outdir = argv[2];
-	if (!strcmp(argv[1], "p9"))
-		seeds_p9();
-	else if (!strcmp(argv[1], "virtqueue"))
-		seeds_virtqueue();
-	else {
-		fprintf(stderr, "mkseeds: no target '%s'\n", argv[1]);
-		return 2;
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		if (!strcmp(argv[1], targets[i].name)) {
+			targets[i].fn();
+			return 0;
+		}
 	}
-	return 0;
+	fprintf(stderr, "mkseeds: no target '%s'\n", argv[1]);
+	return 2;
 }

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-20}
 out=out/fuzz
 mkdir -p "$out"
-all=(virtqueue p9)
+all=(virtqueue p9 mmio blk net console)
 
 # The seed corpora come from a generator, checked in with its output.
 clang -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -o "$out/mkseeds" \
@@ -38,9 +38,35 @@ fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
-# The code under test: loader/ and devices/, minus the slirp backend's
-# library needs (fuzzing never opens a network).
-srcs=$(ls loader/*.c devices/*.c)
+# The code under test, loader/ and devices/, and the targets' common part
+# (harness.c), built once for all targets: with coverage for libFuzzer,
+# ASan and UBSan. An object is rebuilt when its source or any header is
+# newer than it.
+cflags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+mkdir -p "$out/obj"
+objs=()
+pids=()
+for src in loader/*.c devices/*.c tests/fuzz/harness.c; do
+	obj=$out/obj/${src//\//-}
+	obj=${obj%.c}.o
+	objs+=("$obj")
+	if [ -f "$obj" ] && [ ! "$src" -nt "$obj" ] &&
+	   [ -z "$(find include loader devices tests/fuzz -name '*.h' \
+		-newer "$obj" | head -n 1)" ]; then
+		continue
+	fi
+	clang "${cflags[@]}" -fsanitize=fuzzer-no-link -c -o "$obj" "$src" &
+	pids+=($!)
+	if [ ${#pids[@]} -ge 2 ]; then
+		wait "${pids[0]}"
+		pids=("${pids[@]:1}")
+	fi
+done
+for p in "${pids[@]}"; do
+	wait "$p"
+done
+
 for t in "${targets[@]}"; do
 	seeds "$t" "$out/seeds-$t"
 	if ! diff -r "tests/fuzz/corpus/$t" "$out/seeds-$t" >/dev/null; then
@@ -50,24 +76,24 @@ for t in "${targets[@]}"; do
 	fi
 	dict=()
 	[ ! -f "tests/fuzz/$t.dict" ] || dict=(-dict="tests/fuzz/$t.dict")
-	# shellcheck disable=SC2086
-	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread \
-		-fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined \
-		-o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $srcs -lfdt \
-		-lz -lzstd -llzma
+	clang "${cflags[@]}" -fsanitize=fuzzer -o "$out/fuzz_$t" \
+		"tests/fuzz/fuzz_$t.c" "${objs[@]}" -lfdt -lz -lzstd -llzma
 	mkdir -p "$out/corpus-$t"
-	"$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 \
+	"$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -timeout=30 \
 		-print_final_stats=1 -artifact_prefix="$out/$t-" "${dict[@]}" \
 		"$out/corpus-$t" \
 		"tests/fuzz/corpus/$t" 2>"$out/$t.log" || {
 		tail -n 40 "$out/$t.log"
-		echo "fuzz $t: FAIL (log: $out/$t.log; the input: $out/$t-crash-* or -leak-*)"
+		input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' \
+			"$out/$t.log" | tail -n 1)
+		echo "fuzz $t: FAIL (log: $out/$t.log; the input:" \
+			"${input:-none written, see the log})"
 		exit 1
 	}
 	done=$(grep -a '	DONE ' "$out/$t.log" | tail -n 1)
 	cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) .*/cov \1, ft \2/p' \
 		<<<"$done")
-	echo "fuzz $t: PASS, ${cov:-no coverage line}," \
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out/$t.log")
+	echo "fuzz $t: PASS, ${cov:-no coverage line}, ${eps:-?} execs/s," \
 		"$(find "$out/corpus-$t" -type f | wc -l) corpus entries, ${secs}s"
 done
