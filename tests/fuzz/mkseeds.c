@@ -20,6 +20,7 @@
 #include <armz/p9.h>
 #include <armz/pvpanic.h>
 #include <armz/test-exit.h>
+#include <armz/uart.h>
 #include <armz/net-hdr.h>
 #include <armz/virtio-blk.h>
 #include <armz/virtio-net.h>
@@ -1092,6 +1093,134 @@ static void seeds_console(void)
 	done("size");
 }
 
+/* --- uart: fuzz_uart.c's ops --- */
+
+static void u_rd(uint8_t off)
+{
+	put8(0);
+	put8(off);
+	put8(0);
+}
+
+static void u_wr(uint8_t off, uint8_t v)
+{
+	put8(1);
+	put8(off);
+	put8(0);
+	put8(v);
+}
+
+static void u_text(const char *s)
+{
+	while (*s)
+		u_wr(UART_THR, (uint8_t)*s++);
+}
+
+static void u_input(const char *s)
+{
+	put8(2);
+	putblob(s, strlen(s));
+}
+
+static void u_line(const char *s)
+{
+	put8(5);
+	putblob(s, strlen(s));
+}
+
+static void seeds_uart(void)
+{
+	static const char lots[] = "0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef0123456789abcdef";
+
+	/* Linux's 8250 driver finding and setting up the port. */
+	put8(0);
+	u_wr(UART_LCR, UART_LCR_DLAB);
+	u_wr(UART_DLL, 1);
+	u_wr(UART_DLM, 0);
+	u_rd(UART_DLL);
+	u_rd(UART_DLM);
+	u_wr(UART_LCR, 3);
+	u_wr(UART_SCR, 0xa5);
+	u_rd(UART_SCR);
+	u_wr(UART_IER, 0);
+	u_rd(UART_IER);
+	u_wr(UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX |
+	     UART_FCR_CLEAR_TX);
+	u_rd(UART_IIR);
+	u_wr(UART_MCR, UART_MCR_LOOP | UART_MCR_RTS | UART_MCR_OUT2);
+	u_rd(UART_MSR);
+	u_wr(UART_THR, 0x55);
+	u_rd(UART_LSR);
+	u_rd(UART_RBR);
+	u_wr(UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+	u_rd(UART_MSR);
+	u_wr(UART_IER, UART_IER_ETBEI);
+	u_rd(UART_IIR);
+	u_rd(UART_IIR);
+	u_wr(UART_IER, UART_IER_ERBFI | UART_IER_ELSI | UART_IER_EDSSI);
+	u_text("ok\n");
+	done("probe");
+
+	/* The kernel console and armz-init's lines on it. */
+	put8(2);
+	u_wr(UART_LCR, 3);
+	u_text("[    0.000000] Booting Linux on physical CPU 0x0\r\n");
+	u_text("[    0.912000][    T1] armz-init: started\r\n");
+	u_text("[    2.417532] armz-init: cannot load module 9p\r\n");
+	u_text("armz-init: reporting on hvc1\n");
+	done("console");
+
+	/* Input: gated until the driver listens, a full FIFO, draining. */
+	put8(1);
+	u_input("typed ahead");
+	put8(3);
+	u_wr(UART_IER, UART_IER_ERBFI);
+	u_wr(UART_FCR, UART_FCR_ENABLE);
+	u_input(lots);
+	u_input("x");
+	put8(3);
+	u_rd(UART_LSR);
+	u_rd(UART_IIR);
+	for (int i = 0; i < 66; i++)
+		u_rd(UART_RBR);
+	u_input("after");
+	put8(4);
+	put8(0);
+	u_input("ungated");
+	done("input");
+
+	/* Every offset at every width, and a loopback overrun. */
+	put8(0);
+	for (uint8_t off = 0; off < 16; off++) {
+		for (uint8_t w = 0; w < 8; w++) {
+			put8(1);
+			put8(off);
+			put8(w);
+			put8((uint8_t)(off * 16 + w));
+			put8(0);
+			put8(off);
+			put8(w);
+		}
+	}
+	u_wr(UART_MCR, UART_MCR_LOOP);
+	for (int i = 0; i < 66; i++)
+		u_wr(UART_THR, (uint8_t)i);
+	u_rd(UART_LSR);
+	u_rd(UART_LSR);
+	done("widths");
+
+	/* Lines as armz reads them from the console. */
+	put8(2);
+	u_line("[    0.912000][    T1] armz-init: started");
+	u_line("[ 1.0] armz-init: reporting on hvc1\r");
+	u_line("armz-init: a message\r");
+	u_line("[    2.4 armz-init: unclosed");
+	u_line("armz-init:");
+	u_line("");
+	done("lines");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1104,6 +1233,7 @@ int main(int argc, char **argv)
 		{ "blk", seeds_blk },
 		{ "net", seeds_net },
 		{ "console", seeds_console },
+		{ "uart", seeds_uart },
 	};
 
 	if (argc != 3) {
