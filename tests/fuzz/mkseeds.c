@@ -1221,6 +1221,315 @@ static void seeds_uart(void)
 	done("lines");
 }
 
+/* --- kernel: fuzz_kernel.c's option byte, then the file --- */
+
+/*
+ * Compressed streams are written by hand, stored rather than compressed
+ * (deflate stored blocks, zstd raw and RLE blocks, LZMA2 uncompressed
+ * chunks): the decompressing is the libraries', what armz does with the
+ * stream is the same, and the seeds stay the same whatever the libraries'
+ * versions. There is no such way to write a .lzma stream.
+ */
+static uint32_t crc32_of(const uint8_t *p, size_t len)
+{
+	uint32_t c = 0xffffffff;
+
+	while (len--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = c >> 1 ^ (0xedb88320 & -(c & 1));
+	}
+	return ~c;
+}
+
+static uint8_t img[65536], gz[65536];
+static size_t img_len;
+
+static void img_put(const void *p, size_t len)
+{
+	memcpy(img + img_len, p, len);
+	img_len += len;
+}
+
+/* An arm64 Image header: image_size 0 for a kernel before 3.17. */
+static void img_header(uint64_t image_size)
+{
+	uint8_t h[64] = { 0 };
+
+	img_len = 0;
+	le32_write(h, 0x91005a4d);		/* "MZ", as EFI kernels have */
+	le64_write(h + 8, 0);			/* text_offset */
+	le64_write(h + 16, image_size);
+	le64_write(h + 24, 0xa);		/* LE, 4 KiB pages, anywhere */
+	le32_write(h + 0x38, 0x644d5241);	/* "ARM\x64" */
+	img_put(h, sizeof(h));
+}
+
+/* buf as a gzip member of stored deflate blocks, into out: its size. */
+static size_t gzip_stored(const uint8_t *buf, size_t len, uint8_t *out)
+{
+	static const uint8_t hdr[] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	size_t n = 0, at = 0;
+
+	memcpy(out, hdr, sizeof(hdr));
+	n = sizeof(hdr);
+	do {
+		size_t part = len - at < 0xffff ? len - at : 0xffff;
+
+		out[n++] = at + part == len;	/* BFINAL, stored */
+		le16_write(out + n, (uint16_t)part);
+		le16_write(out + n + 2, (uint16_t)~part);
+		n += 4;
+		memcpy(out + n, buf + at, part);
+		n += part;
+		at += part;
+	} while (at < len);
+	le32_write(out + n, crc32_of(buf, len));
+	le32_write(out + n + 4, (uint32_t)len);
+	return n + 8;
+}
+
+/* A release banner and an embedded config, as a kernel has them. */
+static void img_banner_config(void)
+{
+	static const char banner[] = "\0Linux version 6.1.0-armz-fuzz "
+		"(builder@host) (gcc 12.2.0) #1 SMP\n";
+	static const char config[] = "CONFIG_ARM64=y\nCONFIG_VIRTIO_MMIO=m\n"
+		"CONFIG_9P_FS=m\n# CONFIG_TMPFS is not set\n";
+	uint8_t z[256];
+	size_t n = gzip_stored((const uint8_t *)config, strlen(config), z);
+
+	img_put(banner, sizeof(banner) - 1);
+	img_put("IKCFG_ST", 8);
+	img_put(z, n);
+	img_put("IKCFG_ED", 8);
+}
+
+/* zstd: a frame without content size, blocks as they come. */
+static void zstd_begin(void)
+{
+	static const uint8_t hdr[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x50 };
+
+	putmem(hdr, sizeof(hdr));
+}
+
+static void zstd_block(bool last, int type, uint32_t size)
+{
+	uint32_t h = (uint32_t)last | (uint32_t)type << 1 | size << 3;
+
+	put8((uint8_t)h);
+	put8((uint8_t)(h >> 8));
+	put8((uint8_t)(h >> 16));
+}
+
+static void zstd_raw(bool last, const void *p, size_t len)
+{
+	zstd_block(last, 0, (uint32_t)len);
+	putmem(p, len);
+}
+
+static void zstd_rle(bool last, uint8_t byte, uint32_t count)
+{
+	zstd_block(last, 1, count);
+	put8(byte);
+}
+
+/* xz: one block of LZMA2 uncompressed chunks, no integrity check. */
+static void xz_stored(const uint8_t *buf, size_t len)
+{
+	static const uint8_t magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0, 0, 0 };
+	uint8_t bh[12] = { 2, 0, 0x21, 1, 0x16, 0, 0, 0 };
+	uint8_t idx[32], foot[12];
+	size_t start, unpadded, at = 0, n;
+
+	putmem(magic, sizeof(magic));
+	put32(crc32_of(magic + 6, 2));
+	le32_write(bh + 8, crc32_of(bh, 8));
+	start = in_len;
+	putmem(bh, sizeof(bh));
+	while (at < len) {
+		size_t part = len - at < 0x10000 ? len - at : 0x10000;
+
+		put8(at ? 2 : 1);	/* uncompressed; the first resets */
+		put8((uint8_t)((part - 1) >> 8));
+		put8((uint8_t)(part - 1));
+		putmem(buf + at, part);
+		at += part;
+	}
+	put8(0);
+	unpadded = in_len - start;
+	while ((in_len - start) % 4)
+		put8(0);
+	/* The index: one record of unpadded and uncompressed size. */
+	n = 0;
+	idx[n++] = 0;
+	idx[n++] = 1;
+	for (size_t v = unpadded; ; v >>= 7) {
+		idx[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	for (size_t v = len; ; v >>= 7) {
+		idx[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	while (n % 4)
+		idx[n++] = 0;
+	le32_write(idx + n, crc32_of(idx, n));
+	n += 4;
+	putmem(idx, n);
+	le32_write(foot + 4, (uint32_t)(n / 4 - 1));
+	foot[8] = 0;
+	foot[9] = 0;
+	le32_write(foot, crc32_of(foot + 4, 6));
+	foot[10] = 'Y';
+	foot[11] = 'Z';
+	putmem(foot, sizeof(foot));
+}
+
+/* Kernel options (fuzz_kernel.c): load and scan. */
+#define K_RAW		1
+#define K_LOAD		2
+#define K_SCAN		4
+#define K_INITRD	8
+
+static void elf64(uint16_t type, uint64_t entry, unsigned int nph)
+{
+	uint8_t e[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+
+	le16_write(e + 16, type);
+	le16_write(e + 18, 183);		/* EM_AARCH64 */
+	le32_write(e + 20, 1);
+	le64_write(e + 24, entry);
+	le64_write(e + 32, 64);			/* program headers follow */
+	le16_write(e + 52, 64);
+	le16_write(e + 54, 56);
+	le16_write(e + 56, (uint16_t)nph);
+	putmem(e, sizeof(e));
+}
+
+static void phdr(uint32_t type, uint64_t off, uint64_t addr, uint64_t filesz,
+		 uint64_t memsz)
+{
+	put32(type);
+	put32(7);
+	put64(off);
+	put64(addr);			/* p_vaddr */
+	put64(addr);			/* p_paddr */
+	put64(filesz);
+	put64(memsz);
+	put64(0x1000);
+}
+
+static void seeds_kernel(void)
+{
+	static const uint8_t code[] = {
+		0x00, 0x00, 0x80, 0xd2,		/* mov x0, #0 */
+		0x00, 0x00, 0x00, 0x14,		/* b . */
+	};
+	size_t n;
+
+	/* An Image with a banner and a config, loaded and scanned. */
+	img_header(0x10000);
+	img_banner_config();
+	put8(K_LOAD | K_SCAN | K_INITRD | 0x30);
+	putmem(img, 4096);
+	done("image");
+
+	/* Before 3.17: no image_size, the file's size counts. */
+	img_header(0);
+	img_banner_config();
+	put8(K_LOAD | K_SCAN);
+	putmem(img, img_len);
+	done("image-legacy");
+
+	/* gzip-compressed, as Ubuntu's vmlinuz. */
+	img_header(0x10000);
+	img_banner_config();
+	put8(K_LOAD | K_SCAN);
+	in_len += gzip_stored(img, 2048, in + in_len);
+	done("gzip");
+
+	/*
+	 * zstd, 200 KiB: the banner across the scan's 64 KiB windows, the
+	 * config after the second.
+	 */
+	img_header(0x40000);
+	put8(K_LOAD | K_SCAN);
+	zstd_begin();
+	zstd_raw(false, img, img_len);
+	zstd_rle(false, 0, 0x10000 - 64 - 20);
+	img_len = 0;
+	img_banner_config();
+	zstd_raw(false, img, img_len);
+	zstd_rle(false, 0x41, 0x20000);
+	zstd_rle(true, 0, 0x1000);
+	done("zstd");
+
+	/* zstd with no image_size: kernel_open() counts it all. */
+	img_header(0);
+	put8(K_LOAD | K_SCAN);
+	zstd_begin();
+	zstd_raw(false, img, img_len);
+	zstd_rle(false, 0xee, 0x20000);
+	zstd_rle(true, 0, 0x100);
+	done("zstd-legacy");
+
+	/* xz, as Debian's kernels are built. */
+	img_header(0x20000);
+	img_banner_config();
+	memset(img + img_len, 0x5a, 0x9000 - img_len);
+	img_len = 0x9000;
+	put8(K_LOAD | K_SCAN);
+	xz_stored(img, img_len);
+	done("xz");
+
+	/* An EFI zboot image around a gzip'd Image. */
+	img_header(0x10000);
+	img_banner_config();
+	n = gzip_stored(img, 1024, gz);
+	put8(K_LOAD | K_SCAN);
+	put8('M');
+	put8('Z');
+	put16(0);
+	putmem("zimg", 4);
+	put32(64);			/* payload offset */
+	put32((uint32_t)n);		/* payload size */
+	put64(0);
+	putmem("gzip\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+	       "\0", 32);
+	put64(0);
+	putmem(gz, n);
+	done("zboot");
+
+	/* A vmlinux: two segments with a gap the Image has zeros in. */
+	img_header(0x20000);
+	img_banner_config();
+	put8(K_LOAD | K_SCAN);
+	elf64(2, 0xffff800080000000ULL, 3);
+	phdr(1, 0x1000, 0x40200000, img_len, img_len);
+	phdr(4, 0, 0, 0, 0);
+	phdr(1, 0x1000 + img_len, 0x40210000, 16, 0x100);
+	while (in_len < 1 + 0x1000)
+		put8(0);
+	putmem(img, img_len);
+	putmem("second segment!!", 16);
+	done("vmlinux");
+
+	/* A raw binary, and the same as a payload at an address. */
+	put8(K_RAW | K_LOAD | K_SCAN | 0x20);
+	putmem(code, sizeof(code));
+	done("raw");
+
+	/* A payload ELF: one segment with a bss, the entry in it. */
+	put8(0);
+	elf64(2, 0x40000100, 1);
+	phdr(1, 0x78, 0x40000100, sizeof(code), 0x200);
+	putmem(code, sizeof(code));
+	done("payload-elf");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1234,6 +1543,7 @@ int main(int argc, char **argv)
 		{ "net", seeds_net },
 		{ "console", seeds_console },
 		{ "uart", seeds_uart },
+		{ "kernel", seeds_kernel },
 	};
 
 	if (argc != 3) {
