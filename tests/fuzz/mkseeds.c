@@ -1289,20 +1289,33 @@ static size_t gzip_stored(const uint8_t *buf, size_t len, uint8_t *out)
 	return n + 8;
 }
 
-/* A release banner and an embedded config, as a kernel has them. */
-static void img_banner_config(void)
+/* A release banner, as a kernel has it. */
+static void img_banner(const char *release)
 {
-	static const char banner[] = "\0Linux version 6.1.0-armz-fuzz "
-		"(builder@host) (gcc 12.2.0) #1 SMP\n";
-	static const char config[] = "CONFIG_ARM64=y\nCONFIG_VIRTIO_MMIO=m\n"
-		"CONFIG_9P_FS=m\n# CONFIG_TMPFS is not set\n";
-	uint8_t z[256];
+	char b[128];
+
+	snprintf(b, sizeof(b), "Linux version %s (builder@host) (gcc 12.2.0) "
+		 "#1 SMP\n", release);
+	img_put("\0", 1);
+	img_put(b, strlen(b));
+}
+
+/* An embedded config (CONFIG_IKCONFIG). */
+static void img_config(const char *config)
+{
+	uint8_t z[4096];
 	size_t n = gzip_stored((const uint8_t *)config, strlen(config), z);
 
-	img_put(banner, sizeof(banner) - 1);
 	img_put("IKCFG_ST", 8);
 	img_put(z, n);
 	img_put("IKCFG_ED", 8);
+}
+
+static void img_banner_config(void)
+{
+	img_banner("6.1.0-armz-fuzz");
+	img_config("CONFIG_ARM64=y\nCONFIG_VIRTIO_MMIO=m\nCONFIG_9P_FS=m\n"
+		   "# CONFIG_TMPFS is not set\n");
 }
 
 /* zstd: a frame without content size, blocks as they come. */
@@ -1530,6 +1543,243 @@ static void seeds_kernel(void)
 	done("payload-elf");
 }
 
+/* --- modules: fuzz_modules.c's records --- */
+
+static void m_file(const char *path, const void *data, size_t len)
+{
+	put8(0);
+	putstr(path);
+	putblob(data, len);
+}
+
+static void m_text(const char *path, const char *text)
+{
+	m_file(path, text, strlen(text));
+}
+
+static void m_want(const char *name)
+{
+	put8(1);
+	putstr(name);
+}
+
+static uint8_t ko[1024];
+
+/* A kernel module: an ELF with a .modinfo section. Its size. */
+static size_t ko_make(const char *name, const char *depends)
+{
+	static const char shstr[] = "\0.modinfo\0.shstrtab";
+	char info[256];
+	size_t ilen, off = 64, shoff;
+	uint8_t *sh;
+
+	memset(ko, 0, sizeof(ko));
+	memcpy(ko, "\177ELF\2\1\1", 7);
+	le16_write(ko + 16, 1);			/* ET_REL */
+	le16_write(ko + 18, 183);
+	le32_write(ko + 20, 1);
+	ilen = (size_t)snprintf(info, sizeof(info),
+				"license=GPL%cdepends=%s%cname=%s%c", 0,
+				depends, 0, name, 0);
+	memcpy(ko + off, info, ilen);
+	memcpy(ko + off + ilen, shstr, sizeof(shstr));
+	shoff = (off + ilen + sizeof(shstr) + 7) & ~(size_t)7;
+	le64_write(ko + 0x28, shoff);
+	le16_write(ko + 0x3a, 64);
+	le16_write(ko + 0x3c, 3);
+	le16_write(ko + 0x3e, 2);
+	sh = ko + shoff + 64;			/* [1] .modinfo */
+	le32_write(sh, 1);
+	le32_write(sh + 4, 1);
+	le64_write(sh + 0x18, off);
+	le64_write(sh + 0x20, ilen);
+	sh += 64;				/* [2] .shstrtab */
+	le32_write(sh, 10);
+	le32_write(sh + 4, 3);
+	le64_write(sh + 0x18, off + ilen);
+	le64_write(sh + 0x20, sizeof(shstr));
+	return shoff + 3 * 64;
+}
+
+static void m_ko(const char *path, const char *name, const char *depends)
+{
+	m_file(path, ko, ko_make(name, depends));
+}
+
+/* The same module, gzip'd. */
+static void m_ko_gz(const char *path, const char *name, const char *depends)
+{
+	size_t n = ko_make(name, depends);
+
+	m_file(path, gz, gzip_stored(ko, n, gz));
+}
+
+#define M_CONFIG	"CONFIG_ARM64=y\nCONFIG_BLK_DEV_INITRD=y\n" \
+			"CONFIG_DEVTMPFS=y\nCONFIG_PROC_FS=y\nCONFIG_SYSFS=y\n" \
+			"CONFIG_DEVMEM=y\nCONFIG_VIRTIO_MMIO=m\n" \
+			"CONFIG_VIRTIO_CONSOLE=y\nCONFIG_NET_9P=m\n" \
+			"CONFIG_NET_9P_VIRTIO=m\nCONFIG_9P_FS=m\n" \
+			"CONFIG_OVERLAY_FS=m\nCONFIG_TMPFS=y\n" \
+			"CONFIG_VIRTIO_FS=m\n"
+
+static void m_kernel(const char *path, const char *release, bool config)
+{
+	img_header(0x10000);
+	img_banner(release);
+	if (config)
+		img_config(M_CONFIG);
+	m_file(path, img, img_len);
+}
+
+static void m_plan(uint8_t opts, const char *kernel)
+{
+	put8(3);
+	put8(opts);
+	putstr(kernel);
+}
+
+static const char m_dep[] =
+	"kernel/fs/9p/9p.ko.xz: kernel/net/9p/9pnet.ko.xz "
+	"kernel/fs/netfs/netfs.ko.xz\n"
+	"kernel/net/9p/9pnet.ko.xz:\n"
+	"kernel/net/9p/9pnet_virtio.ko.xz: kernel/net/9p/9pnet.ko.xz "
+	"kernel/drivers/virtio/virtio_ring.ko.xz\n"
+	"kernel/fs/netfs/netfs.ko.xz:\n"
+	"kernel/drivers/virtio/virtio_ring.ko.xz:\n"
+	"kernel/drivers/virtio/virtio_mmio.ko.xz: "
+	"kernel/drivers/virtio/virtio_ring.ko.xz\n"
+	"kernel/fs/overlayfs/overlay.ko.xz:\n"
+	"kernel/fs/fuse/virtiofs.ko.xz: kernel/fs/fuse/fuse.ko.xz\n"
+	"kernel/fs/fuse/fuse.ko.xz:\n";
+
+static void seeds_modules(void)
+{
+	static const char *const dep_files[] = {
+		"kernel/fs/9p/9p.ko.xz", "kernel/net/9p/9pnet.ko.xz",
+		"kernel/net/9p/9pnet_virtio.ko.xz", "kernel/fs/netfs/netfs.ko.xz",
+		"kernel/drivers/virtio/virtio_ring.ko.xz",
+		"kernel/drivers/virtio/virtio_mmio.ko.xz",
+		"kernel/fs/overlayfs/overlay.ko.xz",
+		"kernel/fs/fuse/virtiofs.ko.xz", "kernel/fs/fuse/fuse.ko.xz",
+	};
+	char path[128];
+
+	/* An installed tree's modules.dep. */
+	m_text("modules.dep", m_dep);
+	m_want("9p");
+	m_want("virtio-mmio");
+	m_want("overlay");
+	m_want("not_there");
+	m_want("9pnet_virtio");
+	done("dep");
+
+	/* A line with no colon, blanks and tabs, an empty name. */
+	m_text("modules.dep", "a.ko: b.ko\nb.ko:\tc.ko  x.ko\nc.ko\n"
+	       "\n: e.ko\nx-y.ko.zst:\n");
+	m_want("a");
+	m_want("c");
+	m_want("x_y");
+	m_want("");
+	done("dep-odd");
+
+	/* A cycle. */
+	m_text("modules.dep", "a.ko: b.ko\nb.ko: a.ko\n");
+	m_want("a");
+	done("dep-cycle");
+
+	/* As many modules as the list holds, and one more. */
+	for (unsigned int n = 63; n <= 64; n++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		fprintf(f, "top.ko:");
+		for (unsigned int i = 0; i < n; i++)
+			fprintf(f, " m%u.ko", i);
+		for (unsigned int i = 0; i < n; i++)
+			fprintf(f, "\nm%u.ko:", i);
+		fclose(f);
+		m_file("modules.dep", text, len);
+		free(text);
+		m_want("top");
+		done(n == 63 ? "dep-64" : "dep-65");
+	}
+
+	/* A build tree's modules.order and the modules' .modinfo. */
+	m_text("modules.order", "fs/9p/9p.o\nnet/9p/9pnet.o\n"
+	       "net/9p/9pnet_virtio.o\nfs/netfs/netfs.ko\n"
+	       "drivers/virtio/virtio_mmio.o\r\n\nkernel/fs/fuse/fuse.ko\n");
+	m_ko("fs/9p/9p.ko", "9p", "9pnet,netfs");
+	m_ko("net/9p/9pnet.ko", "9pnet", "");
+	m_ko_gz("net/9p/9pnet_virtio.ko.gz", "9pnet_virtio", "9pnet");
+	m_ko("fs/netfs/netfs.ko", "netfs", "");
+	m_ko("kernel/fs/fuse/fuse.ko", "fuse", "");
+	m_ko("drivers/virtio/virtio_mmio.ko", "virtio_mmio", "");
+	m_want("9p");
+	m_want("9pnet_virtio");
+	m_want("fuse");
+	m_want("virtio_mmio");
+	done("order");
+
+	/* A module that is not one. */
+	m_text("modules.order", "drivers/virtio/virtio_mmio.o\n");
+	m_text("drivers/virtio/virtio_mmio.ko", "not an ELF");
+	m_want("virtio_mmio");
+	done("order-bad");
+
+	/* A config with every kind of line. */
+	put8(2);
+	putstr("#\n# Automatically generated file; DO NOT EDIT.\n"
+	       "CONFIG_ARM64=y\nCONFIG_VIRTIO_MMIO=m\nCONFIG_9P_FS=n\n"
+	       "# CONFIG_TMPFS is not set\nCONFIG_NET_9P=\n"
+	       "CONFIG_OVERLAY_FS=\"x\"\r\nCONFIG_LOG_BUF_SHIFT=17\n"
+	       "CONFIG_ARM64=m\n# CONFIG_9P_FS is not set here\n");
+	put8(2);
+	putstr(M_CONFIG);
+	done("config");
+
+	/* A kernel, its config inside, the root's lib/modules. */
+	for (size_t i = 0; i < sizeof(dep_files) / sizeof(dep_files[0]);
+	     i++) {
+		snprintf(path, sizeof(path), "lib/modules/6.1.0-fuzz/%s",
+			 dep_files[i]);
+		m_text(path, "module");
+	}
+	m_text("lib/modules/6.1.0-fuzz/modules.dep", m_dep);
+	m_kernel("boot/vmlinuz-6.1.0-fuzz", "6.1.0-fuzz", true);
+	m_plan(2, "boot/vmlinuz-6.1.0-fuzz");
+	done("plan-root");
+
+	/* A build tree: Makefile, .config, modules.order, the Image. */
+	m_text("build/Makefile", "# the kernel's\n");
+	m_text("build/.config", M_CONFIG);
+	m_text("build/modules.order", "fs/9p/9p.o\nnet/9p/9pnet.o\n"
+	       "fs/netfs/netfs.o\nnet/9p/9pnet_virtio.o\n"
+	       "drivers/virtio/virtio_mmio.o\nfs/overlayfs/overlay.o\n");
+	m_ko("build/fs/9p/9p.ko", "9p", "9pnet,netfs");
+	m_ko("build/net/9p/9pnet.ko", "9pnet", "");
+	m_ko("build/fs/netfs/netfs.ko", "netfs", "");
+	m_ko("build/net/9p/9pnet_virtio.ko", "9pnet_virtio", "9pnet");
+	m_ko("build/drivers/virtio/virtio_mmio.ko", "virtio_mmio", "");
+	m_ko("build/fs/overlayfs/overlay.ko", "overlay", "");
+	m_kernel("build/arch/arm64/boot/Image", "6.1.0-build", false);
+	m_plan(0, "build/arch/arm64/boot/Image");
+	done("plan-build");
+
+	/* --modules DIR as an install path, and a config beside. */
+	for (size_t i = 0; i < sizeof(dep_files) / sizeof(dep_files[0]);
+	     i++) {
+		snprintf(path, sizeof(path), "lib/modules/6.1.0-dir/%s",
+			 dep_files[i]);
+		m_text(path, "module");
+	}
+	m_text("lib/modules/6.1.0-dir/modules.dep", m_dep);
+	m_text("config-6.1.0-dir", M_CONFIG);
+	m_kernel("Image", "6.1.0-dir", false);
+	m_plan(1 | 4 | 8, "Image");
+	done("plan-dir");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1544,6 +1794,7 @@ int main(int argc, char **argv)
 		{ "console", seeds_console },
 		{ "uart", seeds_uart },
 		{ "kernel", seeds_kernel },
+		{ "modules", seeds_modules },
 	};
 
 	if (argc != 3) {

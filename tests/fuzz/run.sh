@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-20}
 out=out/fuzz
 mkdir -p "$out"
-all=(virtqueue p9 mmio blk net console uart kernel)
+all=(virtqueue p9 mmio blk net console uart kernel modules)
 
 # The seed corpora come from a generator, checked in with its output.
 clang -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -o "$out/mkseeds" \
