@@ -1780,6 +1780,103 @@ static void seeds_modules(void)
 	done("plan-dir");
 }
 
+/* --- initramfs: fuzz_initramfs.c's records --- */
+
+static void i_dir(const char *name, uint32_t mode)
+{
+	put8(0);
+	putstr(name);
+	put32(mode);
+}
+
+static void i_file(const char *name, uint32_t mode, const void *p, size_t len)
+{
+	put8(1);
+	putstr(name);
+	put32(mode);
+	putblob(p, len);
+}
+
+static void i_host(const char *name, uint32_t mode, uint8_t kind,
+		   const char *text)
+{
+	put8(2);
+	putstr(name);
+	put32(mode);
+	put8(kind);
+	putstr(text);
+}
+
+/* A module record; its content written by the caller as a blob. */
+static void i_module(const char *name)
+{
+	put8(3);
+	putstr(name);
+}
+
+static void seeds_initramfs(void)
+{
+	static const char argv[] = "ls\0-l\0/tmp";
+	static const char env[] = "PATH=/usr/bin:/bin\0TERM=xterm";
+	size_t n, at;
+
+	/* What run-a-command mode packs. */
+	i_dir("armz", 0755);
+	i_dir("armz/mod", 0755);
+	i_dir("dev", 0755);
+	i_dir("proc", 0755);
+	i_dir("sys", 0755);
+	i_host("init", 0755, 0, "\177ELF armz-init");
+	i_file("armz/argv", 0644, argv, sizeof(argv));
+	i_file("armz/env", 0644, env, sizeof(env));
+	i_file("armz/cwd", 0644, "/home/user", 10);
+	i_file("armz/config", 0644, "tty\nroot virtiofs\nshare t /x\n", 27);
+	n = ko_make("virtio_mmio", "");
+	i_module("armz/mod/00-virtio_mmio.ko");
+	putblob(ko, n);
+	n = ko_make("9pnet", "");
+	i_module("armz/mod/01-9pnet.ko");
+	putblob(gz, gzip_stored(ko, n, gz));
+	i_module("armz/mod/02-9p.ko");
+	put16(0);
+	at = in_len;
+	n = ko_make("9p", "9pnet,netfs");
+	xz_stored(ko, n);
+	le16_write(in + at - 2, (uint16_t)(in_len - at));
+	i_module("armz/mod/03-netfs.ko");
+	put16(0);
+	at = in_len;
+	n = ko_make("netfs", "");
+	zstd_begin();
+	zstd_raw(true, ko, n);
+	le16_write(in + at - 2, (uint16_t)(in_len - at));
+	i_file("armz/modules", 0644, "/armz/mod/00-virtio_mmio.ko\n", 28);
+	done("command");
+
+	/* Names and modes as they come; host files that are not files. */
+	i_dir("", 0);
+	i_dir("d\nwith newline", 0xffffffff);
+	i_file("TRAILER!!!x", 04755, "", 0);
+	i_file("a/b/c/d/e/f", 0644, "abc", 3);
+	i_host("dir", 0755, 1, "");
+	i_host("missing", 0755, 2, "");
+	i_host("link", 0700, 3, "through a link");
+	i_host("null", 0644, 4, "");
+	i_host("empty", 0644, 0, "");
+	i_module("not-compressed.ko");
+	putstr("plain bytes");
+	i_module("corrupt.ko");
+	putstr("\x1f\x8b\x08garbage");
+	done("odd");
+
+	/* FIFOs, which nobody writes to, as armz-init and as a module. */
+	i_host("init", 0755, 5, "");
+	i_module("armz/mod/00-fifo.ko");
+	putstr("");
+	i_file("after", 0644, "still here", 10);
+	done("fifo");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1795,6 +1892,7 @@ int main(int argc, char **argv)
 		{ "uart", seeds_uart },
 		{ "kernel", seeds_kernel },
 		{ "modules", seeds_modules },
+		{ "initramfs", seeds_initramfs },
 	};
 
 	if (argc != 3) {
