@@ -3,15 +3,34 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
 # FUZZ_SECONDS (default 20), starting from the checked-in seed corpus
 # tests/fuzz/corpus/TARGET and with tests/fuzz/TARGET.dict when there is
-# one. A crash, leak or sanitizer report fails; so does a seed corpus that
-# is not what tests/fuzz/mkseeds.c writes.
+# one. A crash, leak, sanitizer report, failed check or hang fails, naming
+# the input; so does a seed corpus that is not what tests/fuzz/mkseeds.c
+# writes.
 #
-#   tests/fuzz/run.sh [TARGET...]     virtqueue p9 (default: all)
+#   tests/fuzz/run.sh [TARGET...]     the targets below (default: all)
 #   tests/fuzz/run.sh --seeds         rewrite tests/fuzz/corpus/ from
 #                                     mkseeds.c, after changing it
 #
+# The targets, tests/fuzz/fuzz_TARGET.c, each what a guest or a host file
+# reaches (the file's comment has its input format and what it checks):
+#   virtqueue  split rings in guest RAM (devices/virtqueue.c)
+#   p9         9P2000.L sessions against a writable share (devices/p9*.c)
+#   mmio       the virtio-mmio registers and config space over a device of
+#              any shape; test-exit and pvpanic (devices/virtio-mmio.c)
+#   blk        virtio-blk requests on a memfd image, data checked
+#   net        virtio-net transmit and receive against a fake backend
+#   console    virtio-console output and input
+#   uart       the 16550A registers against a model; console lines
+#   kernel     kernel files: Image, gzip/zstd/xz/lzma, zboot, vmlinux,
+#              raw; layout, load, release and config; payload_load()
+#   modules    modules.dep, modules.order, .modinfo, .config, the plan
+#   initramfs  the cpio archive and the files it packs
+# The virtio targets share tests/fuzz/harness.c, a driver that waits for
+# the device's worker threads after every access, so runs repeat.
+#
 # New inputs found go to out/fuzz/corpus-TARGET, never into the seeds;
-# an input that fails is kept as out/fuzz/TARGET-crash-* (or -leak-*).
+# an input that fails is kept as out/fuzz/TARGET-crash-* (-leak-*,
+# -timeout-*, -oom-*), and the line saying FAIL names it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
