@@ -78,7 +78,7 @@ static void image_setup(void)
 
 /* The answer to the request just made, when it came alone. */
 static void check_answer(struct vh *h, unsigned int q, uint16_t before,
-			 uint16_t head, uint32_t type, uint64_t sector,
+			 int head, uint32_t type, uint64_t sector,
 			 uint32_t data_len, bool in, uint32_t status_len,
 			 const uint8_t *segs, unsigned int nseg)
 {
@@ -89,7 +89,7 @@ static void check_answer(struct vh *h, unsigned int q, uint16_t before,
 	if (vh_used_idx(h, q) != (uint16_t)(before + 1))
 		return;
 	vh_used_elem(h, q, before, &id, &len);
-	if (id != head)
+	if (id != (uint32_t)head)
 		return;
 	/* No status buffer: it went into the data's last byte, if any. */
 	if (!status_len) {
@@ -168,8 +168,9 @@ static void op_request(struct vh *h, struct fz *f)
 	uint32_t type = fz_u32(f), data_len, status_len, piece;
 	uint64_t sector = fz_u64(f);
 	uint8_t layout, fill;
-	uint16_t before, head;
+	uint16_t before;
 	bool in, sane;
+	int head;
 
 	data_len = (uint32_t)(fz_u8(f) % 41) * VIRTIO_BLK_SECTOR_SIZE +
 		   fz_u16(f) % VIRTIO_BLK_SECTOR_SIZE;
@@ -184,7 +185,7 @@ static void op_request(struct vh *h, struct fz *f)
 	}
 	if (data_len > REQ_DATA_MAX)
 		data_len = REQ_DATA_MAX;
-	if (q >= VIRTIO_QUEUES_MAX || !h->ring[q].set ||
+	if (q >= VH_RINGS || !h->ring[q].set ||
 	    h->ring[q].used + 4 + 8 * h->ring[q].num > VH_RAM_SIZE)
 		return;
 
@@ -222,9 +223,10 @@ static void op_request(struct vh *h, struct fz *f)
 	if (n > h->ring[q].num)
 		return;
 	before = vh_used_idx(h, q);
-	head = h->ring[q].next_desc;
 	sane = vh_ring_sane(h, q, REQ, VH_RAM_SIZE);
-	vh_chain(h, q, b, n);
+	head = vh_chain(h, q, b, n);
+	if (head < 0)
+		return;
 	vh_kick(h, q);
 	/* Answered on the rings this driver made, or not at all. */
 	if (!sane || !vh_ring_sane(h, q, REQ, VH_RAM_SIZE))
@@ -266,8 +268,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (virtio_blk_new(&cfg, nq, &dev))
 		fz_fail("virtio-blk refused the image: %s", err_msg());
 	ram = fz_blob(&f, VH_RAM_SIZE, &ram_len);
-	if (vh_init(&h, dev, ram, ram_len, 0))
-		return 0;
+	vh_init(&h, dev, ram, ram_len, 0);
 	vh_run(&h, &f, dev_op);
 	vh_fini(&h);
 	return 0;

@@ -67,8 +67,9 @@ static void op_output(struct vh *h, struct fz *f)
 	const struct vh_ring *r = &h->ring[1];
 	struct vh_buf b[10];
 	const uint8_t *p;
-	uint16_t before, head;
+	uint16_t before;
 	uint32_t id, len, piece;
+	int head;
 	size_t plen, was;
 	bool sane;
 
@@ -90,16 +91,17 @@ static void op_output(struct vh *h, struct fz *f)
 	if (!n || n > r->num)
 		return;
 	before = vh_used_idx(h, 1);
-	head = r->next_desc;
 	was = out_len;
 	sane = vh_ring_sane(h, 1, RX, VH_RAM_SIZE);
-	vh_chain(h, 1, b, n);
+	head = vh_chain(h, 1, b, n);
+	if (head < 0)
+		return;
 	vh_kick(h, 1);
 	if (!sane || !vh_ring_sane(h, 1, RX, VH_RAM_SIZE) ||
 	    vh_used_idx(h, 1) != (uint16_t)(before + 1))
 		return;
 	vh_used_elem(h, 1, before, &id, &len);
-	if (id != head)
+	if (id != (uint32_t)head)
 		return;
 	if (len)
 		fz_fail("output: used length %u", len);
@@ -221,8 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 2)
 		virtio_console_set_size(dev, 80, 25);
 	ram = fz_blob(&f, VH_RAM_SIZE, &ram_len);
-	if (vh_init(&h, dev, ram, ram_len, 0))
-		return 0;
+	vh_init(&h, dev, ram, ram_len, 0);
 	vh_rx_init(&rx, 0, RX, RX_END);
 	vh_run(&h, &f, dev_op);
 	vh_fini(&h);

@@ -321,5 +321,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(entries[i].owned);
 	}
 	cpio_free(&c);
+	fz_check_fds();
 	return 0;
 }

@@ -204,8 +204,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	payload(data, size, opts);
 
 	if (kernel_open(path, opts & 1 ? KERNEL_FORMAT_RAW : KERNEL_FORMAT_AUTO,
-			&k))
+			&k)) {
+		fz_check_fds();
 		return 0;
+	}
 	info = kernel_info(k);
 	if (info->file_size != size || strlen(kernel_describe(k)) >= 64 ||
 	    ((opts & 1) != (info->kind == KERNEL_RAW)))
@@ -226,5 +228,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kernel_config(k, &s, &n);
 	}
 	kernel_close(k);
+	fz_check_fds();
 	return 0;
 }

@@ -436,5 +436,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (do_plan)
 		plan(plan_opts, kernel_rel);
+	fz_check_fds();
 	return 0;
 }

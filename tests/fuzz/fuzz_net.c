@@ -175,9 +175,10 @@ static void op_tx(struct vh *h, struct fz *f)
 	struct vh_buf b[9];
 	struct net_hdr want;
 	uint32_t piece, id, len;
-	uint16_t before, head;
+	uint16_t before;
 	unsigned int sent;
 	bool sane;
+	int head;
 
 	for (i = 0; i < NET_HDR_LEN; i++)
 		fr.raw[i] = fz_u8(f);
@@ -203,17 +204,18 @@ static void op_tx(struct vh *h, struct fz *f)
 	if (n > h->ring[1].num)
 		return;
 	before = vh_used_idx(h, 1);
-	head = h->ring[1].next_desc;
 	sent = fbe->nsent;
 	sane = vh_ring_sane(h, 1, RX, VH_RAM_SIZE);
-	vh_chain(h, 1, b, n);
+	head = vh_chain(h, 1, b, n);
+	if (head < 0)
+		return;
 	vh_kick(h, 1);
 
 	if (!sane || !vh_ring_sane(h, 1, RX, VH_RAM_SIZE) ||
 	    vh_used_idx(h, 1) != (uint16_t)(before + 1))
 		return;
 	vh_used_elem(h, 1, before, &id, &len);
-	if (id != head)
+	if (id != (uint32_t)head)
 		return;
 	if (len)
 		fz_fail("transmit: used length %u", len);
@@ -419,8 +421,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (virtio_net_new(&fbe->be, mac, &dev))
 		fz_fail("virtio-net refused the backend: %s", err_msg());
 	ram = fz_blob(&f, VH_RAM_SIZE, &ram_len);
-	if (vh_init(&h, dev, ram, ram_len, 0))
-		return 0;
+	vh_init(&h, dev, ram, ram_len, 0);
 	vh_rx_init(&rx, VIRTIO_NET_Q_RX, RX, RX_END);
 	vh_run(&h, &f, dev_op);
 	vh_fini(&h);

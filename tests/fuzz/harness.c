@@ -4,6 +4,7 @@
  * driver with the waiting that makes a threaded device deterministic.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <armz/err.h>
 #include <armz/le.h>
 #include <armz/virtio.h>
 
@@ -69,6 +71,21 @@ const uint8_t *fz_blob(struct fz *f, size_t max, size_t *len)
 bool fz_more(const struct fz *f)
 {
 	return f->n != 0;
+}
+
+void fz_check_fds(void)
+{
+	static int lowest = -1;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fz_fail("no descriptor left: %s", strerror(errno));
+	close(fd);
+	if (lowest < 0)
+		lowest = fd;
+	else if (fd > lowest)
+		fz_fail("descriptors leak: %d is the lowest free, was %d", fd,
+			lowest);
 }
 
 void fz_fail(const char *fmt, ...)
@@ -237,8 +254,8 @@ void vh_settle(struct vh *h)
 
 /* --- Set up and tear down --- */
 
-int vh_init(struct vh *h, struct virtio_device *dev, const uint8_t *ram,
-	    size_t ram_len, unsigned int flags)
+void vh_init(struct vh *h, struct virtio_device *dev, const uint8_t *ram,
+	     size_t ram_len, unsigned int flags)
 {
 	struct irq_line irq = {
 		.ops = &vh_irq_ops, .ctx = h, .spi = 16, .fd = -1,
@@ -273,17 +290,11 @@ int vh_init(struct vh *h, struct virtio_device *dev, const uint8_t *ram,
 		h->ops.fd_ready = vh_fd_ready;
 	dev->ops = &h->ops;
 
+	/* The targets make only devices the transport takes. */
 	if (virtio_mmio_new(dev, &h->mem, &irq, VH_BASE, &h->t) ||
 	    mmio_bus_add(&h->bus, VH_BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_ops,
-			 h->t)) {
-		h->t = NULL;
-		free(h->mem.host);
-		pthread_cond_destroy(&h->cond);
-		pthread_mutex_destroy(&h->lock);
-		vh_cur = NULL;
-		return -1;
-	}
-	return 0;
+			 h->t))
+		fz_fail("%s refused: %s", dev->name, err_msg());
 }
 
 void vh_fini(struct vh *h)
@@ -295,6 +306,7 @@ void vh_fini(struct vh *h)
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
 	vh_cur = NULL;
+	fz_check_fds();
 }
 
 /* --- Register accesses --- */
@@ -303,20 +315,25 @@ int vh_access(struct vh *h, uint64_t addr, void *data, unsigned int len,
 	      bool is_write)
 {
 	unsigned int nq = h->dev->num_queues, q;
-	bool live[VIRTIO_QUEUES_MAX], pending[VIRTIO_QUEUES_MAX];
+	bool live[VIRTIO_QUEUES_MAX], pending[VIRTIO_QUEUES_MAX] = { 0 };
+	bool status = is_write && len == 4 &&
+		      addr == VH_BASE + VIRTIO_MMIO_STATUS;
 	int r;
 
+	/* A read sets nothing off. */
+	if (!is_write)
+		return mmio_bus_access(&h->bus, addr, data, len, false);
 	/*
 	 * A kick of a queue that is not live waits in its eventfd, and a
-	 * worker started later takes it at once: note those before the
-	 * write that may start the device.
+	 * worker started later takes it at once: note those before a
+	 * status write, which may start the device.
 	 */
 	for (q = 0; q < nq; q++) {
 		live[q] = virtio_dev_vq(h->dev, q) != NULL;
-		pending[q] = !live[q] &&
+		pending[q] = status && !live[q] &&
 			     fd_readable(virtio_mmio_kick_fd(h->t, q));
 	}
-	r = mmio_bus_access(&h->bus, addr, data, len, is_write);
+	r = mmio_bus_access(&h->bus, addr, data, len, true);
 	if (h->dev->external)
 		return r;
 	pthread_mutex_lock(&h->lock);
@@ -401,7 +418,7 @@ void vh_queue(struct vh *h, unsigned int q, unsigned int num, uint16_t desc,
 		memset(h->mem.host + avail, 0, 4);
 	if (used + 4u <= VH_RAM_SIZE)
 		memset(h->mem.host + used, 0, 4);
-	if (q < VIRTIO_QUEUES_MAX)
+	if (q < VH_RINGS)
 		h->ring[q] = (struct vh_ring){
 			.set = true, .num = num, .desc = desc,
 			.avail = avail, .used = used,
@@ -420,26 +437,60 @@ void vh_kick(struct vh *h, unsigned int q)
 	vh_write32(h, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 }
 
-void vh_chain(struct vh *h, unsigned int q, const struct vh_buf *bufs,
-	      unsigned int n)
+/* Takes back the descriptors of chains the device has used. */
+static void vh_reclaim(struct vh *h, struct vh_ring *r)
 {
-	struct vh_ring *r;
-	uint8_t *ram = h->mem.host;
-	uint16_t idx, head;
-	unsigned int i;
+	uint16_t idx = le16_read(h->mem.host + r->used + 2);
 
-	if (q >= VIRTIO_QUEUES_MAX || !h->ring[q].set || !n)
+	/* An index that jumped (a reset, a poke): nothing to trust. */
+	if ((uint16_t)(idx - r->last_used) > r->num) {
+		r->last_used = idx;
 		return;
+	}
+	for (; r->last_used != idx; r->last_used++) {
+		const uint8_t *e = h->mem.host + r->used + 4 +
+				   8 * (r->last_used % r->num);
+		uint32_t id = le32_read(e);
+		unsigned int k, s;
+
+		if (id >= r->num || !r->busy[id] || !r->count[id])
+			continue;
+		for (k = 0, s = id; k < r->count[id]; k++, s = r->next[s])
+			r->busy[s] = false;
+		r->count[id] = 0;
+	}
+}
+
+int vh_chain(struct vh *h, unsigned int q, const struct vh_buf *bufs,
+	     unsigned int n)
+{
+	uint16_t slots[VIRTQ_NUM_MAX];
+	uint8_t *ram = h->mem.host;
+	struct vh_ring *r;
+	unsigned int i, k, found = 0;
+	uint16_t idx;
+
+	if (q >= VH_RINGS || !h->ring[q].set || !n)
+		return -1;
 	r = &h->ring[q];
 	/* Rings the driver put where they do not fit: it writes nothing. */
 	if (!r->num || r->num > VIRTQ_NUM_MAX || n > r->num ||
 	    r->desc + VIRTQ_DESC_SIZE * r->num > VH_RAM_SIZE ||
-	    r->avail + 6 + 2 * r->num > VH_RAM_SIZE)
-		return;
-	head = r->next_desc % r->num;
+	    r->avail + 6 + 2 * r->num > VH_RAM_SIZE ||
+	    r->used + 6 + 8 * r->num > VH_RAM_SIZE)
+		return -1;
+	vh_reclaim(h, r);
+	for (k = 0; k < r->num && found < n; k++) {
+		unsigned int s = (r->cursor + k) % r->num;
+
+		if (!r->busy[s])
+			slots[found++] = (uint16_t)s;
+	}
+	if (found < n)
+		return -1;
+	r->cursor = (uint16_t)((slots[n - 1] + 1) % r->num);
 	for (i = 0; i < n; i++) {
-		unsigned int slot = (r->next_desc + i) % r->num;
-		uint8_t *d = ram + r->desc + VIRTQ_DESC_SIZE * slot;
+		uint8_t *d = ram + r->desc + VIRTQ_DESC_SIZE * slots[i];
 		uint16_t flags = bufs[i].write ? VIRTQ_DESC_F_WRITE : 0;
 
 		if (i + 1 < n)
@@ -447,12 +498,15 @@ void vh_chain(struct vh *h, unsigned int q, const struct vh_buf *bufs,
 		le64_write(d, VH_RAM_GPA + bufs[i].off);
 		le32_write(d + 8, bufs[i].len);
 		le16_write(d + 12, flags);
-		le16_write(d + 14, (uint16_t)((slot + 1) % r->num));
+		le16_write(d + 14, i + 1 < n ? slots[i + 1] : 0);
+		r->busy[slots[i]] = true;
+		r->next[slots[i]] = i + 1 < n ? slots[i + 1] : 0;
 	}
-	r->next_desc = (uint16_t)((r->next_desc + n) % r->num);
+	r->count[slots[0]] = (uint8_t)n;
 	idx = le16_read(ram + r->avail + 2);
-	le16_write(ram + r->avail + 4 + 2 * (idx % r->num), head);
+	le16_write(ram + r->avail + 4 + 2 * (idx % r->num), slots[0]);
 	le16_write(ram + r->avail + 2, (uint16_t)(idx + 1));
+	return slots[0];
 }
 
 static bool apart(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -466,7 +520,7 @@ bool vh_ring_sane(struct vh *h, unsigned int q, uint64_t lo, uint64_t hi)
 	struct virtq *vq;
 	uint64_t d, a, u;
 
-	if (q >= VIRTIO_QUEUES_MAX)
+	if (q >= VH_RINGS)
 		return false;
 	r = &h->ring[q];
 	if (!r->set || !r->num || r->num > VIRTQ_NUM_MAX)
@@ -517,7 +571,7 @@ void vh_rx_post(struct vh *h, struct vh_rx *rx, unsigned int n, uint16_t size,
 		unsigned int pieces,
 		void (*check)(struct vh *h, uint16_t from, uint16_t to))
 {
-	const struct vh_ring *r = &h->ring[rx->q];
+	const struct vh_ring *r = &h->ring[rx->q % VH_RINGS];
 	struct vh_buf b[4];
 	uint16_t piece, before;
 	unsigned int i, k;
@@ -538,8 +592,8 @@ void vh_rx_post(struct vh *h, struct vh_rx *rx, unsigned int n, uint16_t size,
 		return;
 	piece = (uint16_t)((size + pieces - 1) / pieces);
 	for (i = 0; i < n && rx->next + size <= rx->hi; i++) {
-		uint16_t head = r->next_desc;
 		unsigned int nb = 0;
+		int head;
 
 		for (k = 0; k < pieces && k * piece < size; k++)
 			b[nb++] = (struct vh_buf){
@@ -549,11 +603,12 @@ void vh_rx_post(struct vh *h, struct vh_rx *rx, unsigned int n, uint16_t size,
 				true,
 			};
 		memset(h->mem.host + rx->next, 0xcc, size);
-		vh_chain(h, rx->q, b, nb);
-		if (head < VIRTQ_NUM_MAX)
-			rx->chain[head] = (struct vh_rx_chain){
-				true, rx->next, size, b[0].len,
-			};
+		head = vh_chain(h, rx->q, b, nb);
+		if (head < 0)
+			break;
+		rx->chain[head] = (struct vh_rx_chain){
+			true, rx->next, size, b[0].len,
+		};
 		rx->next = (uint16_t)(rx->next + size);
 	}
 	before = vh_used_idx(h, rx->q);

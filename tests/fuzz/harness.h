@@ -42,6 +42,12 @@ uint64_t fz_u64(struct fz *f);
 const uint8_t *fz_blob(struct fz *f, size_t max, size_t *len);
 bool fz_more(const struct fz *f);
 
+/*
+ * After an input: every descriptor it opened is closed again (the
+ * lowest free one is where it was after the first input).
+ */
+void fz_check_fds(void);
+
 /* The device broke a rule the harness checks: report it as a crash. */
 void fz_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
@@ -53,12 +59,23 @@ void fz_fail(const char *fmt, ...)
 #define VH_BASE			0x0a000000ULL
 #define VH_SETTLE_SECONDS	10
 
-/* What the driver set up for one queue through vh_queue(). */
+/* Queues vh_queue() and vh_chain() look after; the rest take raw ops. */
+#define VH_RINGS		8
+
+/*
+ * What the driver set up for one queue through vh_queue(), and the
+ * descriptors it has given the device: as a driver should, it takes
+ * them back from the used ring before it writes them again.
+ */
 struct vh_ring {
 	bool set;
 	unsigned int num;
 	uint64_t desc, avail, used;	/* offsets into RAM */
-	uint16_t next_desc;		/* where vh_chain() writes next */
+	uint16_t last_used;		/* used entries taken back */
+	uint16_t cursor;		/* where the search for free ones starts */
+	bool busy[VIRTQ_NUM_MAX];
+	uint16_t next[VIRTQ_NUM_MAX];	/* by descriptor: the chain's next */
+	uint8_t count[VIRTQ_NUM_MAX];	/* by head: descriptors in its chain */
 };
 
 struct vh {
@@ -68,7 +85,7 @@ struct vh {
 	struct virtio_device *dev;
 	const struct virtio_device_ops *dev_ops;	/* the device's own */
 	struct virtio_device_ops ops;			/* wrapping them */
-	struct vh_ring ring[VIRTIO_QUEUES_MAX];
+	struct vh_ring ring[VH_RINGS];
 	unsigned int gen;	/* bumped when the driver redoes its rings */
 
 	/* What the workers did, under lock; cond says it changed. */
@@ -87,13 +104,14 @@ struct vh {
 #define VH_IRQ_FD		1
 
 /*
- * Puts dev (made by the target, owned by h from now on, also on failure)
- * behind a transport at VH_BASE on h->bus, with guest RAM of VH_RAM_SIZE
- * bytes at VH_RAM_GPA starting with ram[0, ram_len). 0, or -1 when the
- * device was refused (the input is then simply done with).
+ * Puts dev (made by the target, owned by h from now on) behind a
+ * transport at VH_BASE on h->bus, with guest RAM of VH_RAM_SIZE bytes at
+ * VH_RAM_GPA starting with ram[0, ram_len). A device the transport
+ * refuses is a failure: targets make only good ones.
  */
-int vh_init(struct vh *h, struct virtio_device *dev, const uint8_t *ram,
-	    size_t ram_len, unsigned int flags);
+void vh_init(struct vh *h, struct virtio_device *dev, const uint8_t *ram,
+	     size_t ram_len, unsigned int flags);
+/* Also checks that the input left no descriptor open (fz_check_fds()). */
 /* Waits for the workers (see above), stops and frees everything. */
 void vh_fini(struct vh *h);
 
@@ -115,9 +133,13 @@ struct vh_buf {
 	uint16_t len;
 	bool write;
 };
-/* A chain of n buffers made available on a queue set up by vh_queue(). */
-void vh_chain(struct vh *h, unsigned int q, const struct vh_buf *bufs,
-	      unsigned int n);
+/*
+ * A chain of n buffers made available on a queue set up by vh_queue(),
+ * in descriptors the device does not hold: its head, or -1 when the
+ * ring has no room (or does not fit in RAM).
+ */
+int vh_chain(struct vh *h, unsigned int q, const struct vh_buf *bufs,
+	     unsigned int n);
 
 /*
  * For checking answers: queue q was set up by vh_queue() with rings that
