@@ -23,6 +23,7 @@ struct virtio_console {
 	pthread_mutex_t rx_lock;
 	bool running;
 	bool open;		/* the guest has had time to hook the port */
+	unsigned int open_grace_us;	/* CON_OPEN_GRACE_US but in tests */
 	struct virtq_chain rx_chain;
 	uint8_t config[VIRTIO_CONSOLE_CFG_SIZE];
 };
@@ -73,7 +74,7 @@ static void con_rx_posted(struct virtio_console *con)
 	open = con->open;
 	pthread_mutex_unlock(&con->rx_lock);
 	if (!open) {
-		usleep(CON_OPEN_GRACE_US);
+		usleep(con->open_grace_us);
 		pthread_mutex_lock(&con->rx_lock);
 		con->open = con->running;
 		pthread_mutex_unlock(&con->rx_lock);
@@ -196,6 +197,12 @@ void virtio_console_set_size(struct virtio_device *dev, uint16_t cols,
 	virtio_dev_config_update(dev, 0, size, sizeof(size));
 }
 
+void virtio_console_set_open_grace(struct virtio_device *dev,
+				   unsigned int us)
+{
+	to_con(dev)->open_grace_us = us;
+}
+
 static void con_free(struct virtio_device *dev)
 {
 	struct virtio_console *con = to_con(dev);
@@ -221,6 +228,7 @@ int virtio_console_new(virtio_console_out_fn out, void *out_ctx,
 		return err_set(ENOMEM, "virtio-console: out of memory");
 	con->out = out;
 	con->out_ctx = out_ctx;
+	con->open_grace_us = CON_OPEN_GRACE_US;
 	pthread_mutex_init(&con->rx_lock, NULL);
 	/* Only max_nr_ports has meaning without features; say one port. */
 	le32_write(con->config + 4, 1);

@@ -83,7 +83,8 @@ int cpio_add_file(struct cpio *c, const char *name, mode_t mode,
 int cpio_add_host_file(struct cpio *c, const char *name, mode_t mode,
 		       const char *what, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A FIFO must not keep us waiting for a writer: see file_open(). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	uint8_t *data;
 	size_t done = 0;

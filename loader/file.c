@@ -34,7 +34,12 @@ int file_open(const char *what, const char *path, struct file_buf *fb)
 
 	memset(fb, 0, sizeof(*fb));
 	fb->fd = -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Without O_NONBLOCK a FIFO would keep armz waiting for a writer
+	 * here; it is not a regular file, which file_check() says. Reads of
+	 * a regular file do not block either way.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		e = errno;
 		return err_set(e, "cannot open %s '%s': %s", what, path,

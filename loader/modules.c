@@ -87,7 +87,7 @@ static int modlist_add(struct modlist *l, const char *line, unsigned int depth)
 
 	if (modlist_has(l, line, n))
 		return 0;
-	if (depth > MODULES_MAX || l->nout == MODULES_MAX)
+	if (depth > MODULES_MAX)
 		return err_set(ELOOP, "modules.dep: dependencies too deep");
 	while (*deps) {
 		size_t len;
@@ -105,6 +105,10 @@ static int modlist_add(struct modlist *l, const char *line, unsigned int depth)
 		}
 		deps += len;
 	}
+	/* Checked here, after the dependencies, which take room too. */
+	if (l->nout == MODULES_MAX)
+		return err_set(E2BIG, "modules.dep: more than %d modules to "
+			       "load", MODULES_MAX);
 	l->out[l->nout] = strndup(line, n);
 	if (!l->out[l->nout])
 		return err_set(ENOMEM, "out of memory");
@@ -343,12 +347,16 @@ static int order_add(struct order *o, const char *name, unsigned int depth)
 		free(rel);
 		return 0;
 	}
-	if (depth > MODULES_MAX || o->nout == MODULES_MAX) {
+	if (depth > MODULES_MAX) {
 		free(rel);
 		return err_set(ELOOP, "%s/modules.order: module dependencies "
 			       "too deep", o->dir);
 	}
 	r = order_add_deps(o, rel, depth);
+	/* Checked here, after the dependencies, which take room too. */
+	if (!r && !order_has(o, rel) && o->nout == MODULES_MAX)
+		r = err_set(E2BIG, "%s/modules.order: more than %d modules "
+			    "to load", o->dir, MODULES_MAX);
 	if (!r && !order_has(o, rel)) {
 		o->out[o->nout++] = rel;
 		rel = NULL;

@@ -68,4 +68,12 @@ bool virtio_console_rx_room(struct virtio_device *dev);
 void virtio_console_set_size(struct virtio_device *dev, uint16_t cols,
 			     uint16_t rows);
 
+/*
+ * For tests, before the vCPUs run: how long input waits past the first
+ * receive buffers for the guest to hook the port (250 ms otherwise), so
+ * that a harness that starts a device per input need not sleep.
+ */
+void virtio_console_set_open_grace(struct virtio_device *dev,
+				   unsigned int us);
+
 #endif

@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <armz/command.h>
+#include <armz/err.h>
 #include <armz/initramfs.h>
 #include <armz/kernel.h>
 #include <armz/modules.h>
+#include <armz/unpack.h>
 
 #include "unit.h"
 
@@ -196,12 +199,74 @@ static void test_init_lines(void)
 			COMMAND_INIT_NONE);
 }
 
+static int fifo_pack(const char *path)
+{
+	struct cpio c = { 0 };
+	int r = cpio_add_host_file(&c, "init", 0755, "armz-init", path);
+
+	cpio_free(&c);
+	return r;
+}
+
+static int fifo_module(const char *path)
+{
+	void *data = NULL;
+	size_t len;
+
+	return unpack_read_file("kernel module", path, 1 << 20, &data, &len);
+}
+
+static int fifo_kernel(const char *path)
+{
+	struct kernel *k;
+
+	return kernel_open(path, KERNEL_FORMAT_AUTO, &k);
+}
+
+/*
+ * fn(path) in a child given 2 s: 0 when it gave -EINVAL naming the file
+ * as no regular file, 1 for anything else, -1 when it had to be stopped.
+ */
+static int fifo_refused(int (*fn)(const char *), const char *path)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (!pid) {
+		alarm(2);
+		_exit(fn(path) == -EINVAL &&
+		      strstr(err_msg(), "is not a regular file") ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * A FIFO where a file should be (ARMZ_INIT, a module, the kernel) is
+ * refused at once: opening one waits for a writer that never comes.
+ */
+static void test_fifo_refused(void)
+{
+	char dir[] = "/tmp/armz-fifo-XXXXXX", path[64];
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CU_ASSERT_FATAL(mkfifo(path, 0644) == 0);
+	CU_ASSERT_EQUAL(fifo_refused(fifo_pack, path), 0);
+	CU_ASSERT_EQUAL(fifo_refused(fifo_module, path), 0);
+	CU_ASSERT_EQUAL(fifo_refused(fifo_kernel, path), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 static const CU_TestInfo initramfs_tests[] = {
 	{ "cpio layout", test_cpio_layout },
 	{ "cpio read by the host's cpio", test_cpio_host_tool },
 	{ "kernel release from the banner", test_kernel_release },
 	{ "modules and their dependencies", test_modules_resolve },
 	{ "armz-init's lines on the console", test_init_lines },
+	{ "a FIFO is no file to read", test_fifo_refused },
 	CU_TEST_INFO_NULL,
 };
 

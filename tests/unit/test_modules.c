@@ -51,7 +51,7 @@ static char *tmpdir(void)
 static uint8_t *fake_ko(const char *name, const char *depends, size_t *len)
 {
 	static const char strtab[] = "\0.modinfo\0.shstrtab";
-	char info[256];
+	char info[1024];
 	size_t ni, off_info = 64, off_str, off_sh;
 	uint8_t *b, *sh;
 
@@ -660,6 +660,61 @@ static void test_modules_plan_dir(void)
 	tf_rmtree(inst);
 }
 
+/*
+ * One module that needs n others: in modules.dep (installed) or through
+ * modules.order and depends= (build tree). The list holds 64 modules:
+ * 64 resolve, 65 are refused, and the last never lands past the list.
+ */
+static int resolve_fan_out(unsigned int n, bool dep, unsigned int *count)
+{
+	char *dir = tmpdir(), **paths = NULL, *text = NULL, name[32];
+	char depends[1024] = "";
+	const char *want[] = { "top" };
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int r;
+
+	*count = 0;
+	fprintf(f, dep ? "top.ko:" : "top.o\n");
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "m%u", i);
+		fprintf(f, dep ? " %s.ko" : "%s.o\n", name);
+		snprintf(depends + strlen(depends),
+			 sizeof(depends) - strlen(depends), "%s%s",
+			 i ? "," : "", name);
+		if (!dep)
+			put_ko(dir, name, name, "", UNPACK_NONE);
+	}
+	if (dep)
+		for (unsigned int i = 0; i < n; i++)
+			fprintf(f, "\nm%u.ko:", i);
+	fprintf(f, "\n");
+	fclose(f);
+	CU_ASSERT_EQUAL(tf_put(dir, dep ? "modules.dep" : "modules.order",
+			       text, len), 0);
+	if (!dep)
+		put_ko(dir, "top", "top", depends, UNPACK_NONE);
+	r = dep ? modules_resolve(dir, want, 1, &paths, count) :
+		  modules_resolve_order(dir, want, 1, &paths, count);
+	if (!r)
+		modules_free(paths, *count);
+	free(text);
+	tf_rmtree(dir);
+	return r;
+}
+
+static void test_modules_many(void)
+{
+	for (int dep = 0; dep < 2; dep++) {
+		unsigned int n;
+
+		CU_ASSERT_EQUAL(resolve_fan_out(63, dep, &n), 0);
+		CU_ASSERT_EQUAL(n, 64);
+		CU_ASSERT_NOT_EQUAL(resolve_fan_out(64, dep, &n), 0);
+		CU_ASSERT(msg_has("more than 64 modules"));
+	}
+}
+
 static const CU_TestInfo modules_tests[] = {
 	{ ".modinfo depends", test_modinfo_depends },
 	{ "build tree: modules.order and .modinfo", test_modules_build_tree },
@@ -671,6 +726,7 @@ static const CU_TestInfo modules_tests[] = {
 	{ "plan: virtiofs when the kernel has it", test_modules_plan_virtiofs },
 	{ "plan: build tree", test_modules_plan_build_tree },
 	{ "plan: --modules DIR", test_modules_plan_dir },
+	{ "more modules than the list holds", test_modules_many },
 	CU_TEST_INFO_NULL,
 };
 
