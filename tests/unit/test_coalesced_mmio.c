@@ -139,10 +139,72 @@ static void test_coalesced_none(void)
 	coalesced_mmio_destroy(&c);
 }
 
+/* What the UART sent to its console. */
+struct uart_sink {
+	uint8_t buf[64];
+	size_t len;
+};
+
+static int uart_sink_out(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct uart_sink *s = ctx;
+
+	for (size_t i = 0; i < len && s->len < sizeof(s->buf); i++)
+		s->buf[s->len++] = buf[i];
+	return (int)len;
+}
+
+/*
+ * The 8250 driver sets the divisor with DLAB set, through the address of
+ * THR: a byte the ring holds at that address is a divisor or a character
+ * depending on the LCR write before it, which is an exit. Draining before
+ * the exit keeps the two apart.
+ */
+static void test_coalesced_uart_dlab(void)
+{
+	struct mmio_bus bus = { 0 };
+	struct uart_sink out = { .len = 0 };
+	struct uart *u = NULL;
+	struct coalesced_mmio c;
+	_Atomic uint64_t count = 0;
+	struct az_kvm_coalesced_mmio_ring *r = calloc(1, PAGE);
+	uint32_t max = (uint32_t)AZ_KVM_COALESCED_MMIO_MAX(PAGE);
+	uint8_t b;
+
+	CU_ASSERT_EQUAL_FATAL(uart_new(NULL, uart_sink_out, &out, &u), 0);
+	CU_ASSERT_EQUAL(mmio_bus_add(&bus, BASE, 8, &uart_mmio_ops, u), 0);
+	coalesced_mmio_init(&c, r, PAGE, &bus, &count);
+
+	/* 'a' queued; then the LCR write exits: the ring goes first. */
+	CU_ASSERT(ring_push(r, max, BASE + UART_THR, 'a'));
+	coalesced_mmio_drain(&c);
+	b = UART_LCR_DLAB | 0x03;
+	mmio_bus_access(&bus, BASE + UART_LCR, &b, 1, true);
+	/* The divisor's low byte, queued at THR's address; LCR back. */
+	CU_ASSERT(ring_push(r, max, BASE + UART_DLL, 0x01));
+	coalesced_mmio_drain(&c);
+	b = 0x03;
+	mmio_bus_access(&bus, BASE + UART_LCR, &b, 1, true);
+	CU_ASSERT(ring_push(r, max, BASE + UART_THR, 'b'));
+	coalesced_mmio_drain(&c);
+
+	CU_ASSERT_EQUAL(out.len, 2);
+	CU_ASSERT_EQUAL(memcmp(out.buf, "ab", 2), 0);
+	CU_ASSERT_EQUAL(count, 3);
+	/* The divisor took the byte meant for it. */
+	b = UART_LCR_DLAB | 0x03;
+	mmio_bus_access(&bus, BASE + UART_LCR, &b, 1, true);
+	mmio_bus_access(&bus, BASE + UART_DLL, &b, 1, false);
+	CU_ASSERT_EQUAL(b, 0x01);
+	mmio_bus_free(&bus);
+	free(r);
+}
+
 static CU_TestInfo coalesced_mmio_tests[] = {
 	{ "in order, across the end", test_coalesced_in_order },
 	{ "bad entries and indexes", test_coalesced_bad_entries },
 	{ "no ring", test_coalesced_none },
+	{ "the UART's divisor and characters apart", test_coalesced_uart_dlab },
 	CU_TEST_INFO_NULL,
 };
 
