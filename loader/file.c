@@ -27,6 +27,29 @@ static int file_check(const char *what, const char *path,
 	return 0;
 }
 
+FILE *file_fopen(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), e;
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		e = S_ISREG(st.st_mode) ? errno : EINVAL;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 int file_open(const char *what, const char *path, struct file_buf *fb)
 {
 	struct stat st;

@@ -111,7 +111,7 @@ int kconfig_read(const char *path, struct kconfig **out)
 {
 	char *buf = NULL;
 	size_t cap = 0, len = 0;
-	FILE *f = fopen(path, "r");
+	FILE *f = file_fopen(path);
 	int r;
 
 	*out = NULL;

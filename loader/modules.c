@@ -123,7 +123,7 @@ static int modlist_read(struct modlist *l, const char *moddir)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/modules.dep", moddir);
-	f = fopen(path, "r");
+	f = file_fopen(path);
 	if (!f)
 		return err_set(errno, "cannot read '%s': %s (run depmod?)",
 			       path, strerror(errno));
@@ -372,7 +372,7 @@ static int order_read(struct order *o)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/modules.order", o->dir);
-	f = fopen(path, "r");
+	f = file_fopen(path);
 	if (!f)
 		return err_set(errno, "cannot read '%s': %s", path,
 			       strerror(errno));

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <armz/guest-mem.h>
@@ -43,6 +44,12 @@ void file_unmap(struct file_buf *fb);
  * is -1 and file_close() is a no-op.
  */
 int file_open(const char *what, const char *path, struct file_buf *fb);
+/*
+ * A text file for reading line by line, as fopen(path, "r") but never
+ * waiting on a FIFO: NULL with errno set, EINVAL for anything that is not
+ * a regular file.
+ */
+FILE *file_fopen(const char *path);
 /* len bytes at off; -EIO naming the file when they are not all there. */
 int file_read(const struct file_buf *fb, uint64_t off, void *dst,
 	      size_t len);

@@ -223,28 +223,60 @@ static int fifo_kernel(const char *path)
 	return kernel_open(path, KERNEL_FORMAT_AUTO, &k);
 }
 
+/* The kernel's config, and modules.dep in the directory of path. */
+static int fifo_config(const char *path)
+{
+	struct kconfig *c = NULL;
+	int r = kconfig_read(path, &c);
+
+	kconfig_free(c);
+	return r;
+}
+
+static int fifo_moddep(const char *path)
+{
+	static const char *const want[] = { "9p" };
+	char dir[64], **paths = NULL;
+	unsigned int n = 0;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path),
+		 path);
+	r = modules_resolve(dir, want, 1, &paths, &n);
+	modules_free(paths, n);
+	return r;
+}
+
 /*
- * fn(path) in a child given 2 s: 0 when it gave -EINVAL naming the file
- * as no regular file, 1 for anything else, -1 when it had to be stopped.
+ * fn(path) in a child given 2 s: 0 when it gave -EINVAL (naming the file
+ * as no regular file, when named), 1 for anything else, -1 when it had
+ * to be stopped.
  */
-static int fifo_refused(int (*fn)(const char *), const char *path)
+static int fifo_refused_as(int (*fn)(const char *), const char *path,
+			   bool named)
 {
 	pid_t pid = fork();
 	int st;
 
 	if (!pid) {
 		alarm(2);
-		_exit(fn(path) == -EINVAL &&
-		      strstr(err_msg(), "is not a regular file") ? 0 : 1);
+		_exit(fn(path) == -EINVAL && (!named ||
+		      strstr(err_msg(), "is not a regular file")) ? 0 : 1);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)
 		return 1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+static int fifo_refused(int (*fn)(const char *), const char *path)
+{
+	return fifo_refused_as(fn, path, true);
+}
+
 /*
- * A FIFO where a file should be (ARMZ_INIT, a module, the kernel) is
- * refused at once: opening one waits for a writer that never comes.
+ * A FIFO where a file should be (ARMZ_INIT, a module, the kernel, its
+ * config, modules.dep) is refused at once: opening one waits for a
+ * writer that never comes.
  */
 static void test_fifo_refused(void)
 {
@@ -256,6 +288,11 @@ static void test_fifo_refused(void)
 	CU_ASSERT_EQUAL(fifo_refused(fifo_pack, path), 0);
 	CU_ASSERT_EQUAL(fifo_refused(fifo_module, path), 0);
 	CU_ASSERT_EQUAL(fifo_refused(fifo_kernel, path), 0);
+	CU_ASSERT_EQUAL(fifo_refused_as(fifo_config, path, false), 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/modules.dep", dir);
+	CU_ASSERT_FATAL(mkfifo(path, 0644) == 0);
+	CU_ASSERT_EQUAL(fifo_refused_as(fifo_moddep, path, false), 0);
 	unlink(path);
 	rmdir(dir);
 }
