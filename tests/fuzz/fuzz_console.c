@@ -67,11 +67,8 @@ static void op_output(struct vh *h, struct fz *f)
 	const struct vh_ring *r = &h->ring[1];
 	struct vh_buf b[10];
 	const uint8_t *p;
-	uint16_t before;
-	uint32_t id, len, piece;
-	int head;
+	uint32_t len, piece;
 	size_t plen, was;
-	bool sane;
 
 	p = fz_blob(f, VH_RAM_SIZE - TX - 16, &plen);
 	if (!r->set || r->used + 4 + 8 * r->num > VH_RAM_SIZE)
@@ -90,18 +87,8 @@ static void op_output(struct vh *h, struct fz *f)
 					  true };
 	if (!n || n > r->num)
 		return;
-	before = vh_used_idx(h, 1);
 	was = out_len;
-	sane = vh_ring_sane(h, 1, RX, VH_RAM_SIZE);
-	head = vh_chain(h, 1, b, n);
-	if (head < 0)
-		return;
-	vh_kick(h, 1);
-	if (!sane || !vh_ring_sane(h, 1, RX, VH_RAM_SIZE) ||
-	    vh_used_idx(h, 1) != (uint16_t)(before + 1))
-		return;
-	vh_used_elem(h, 1, before, &id, &len);
-	if (id != (uint32_t)head)
+	if (vh_send(h, 1, b, n, RX, VH_RAM_SIZE, &len))
 		return;
 	if (len)
 		fz_fail("output: used length %u", len);

@@ -174,11 +174,8 @@ static void op_tx(struct vh *h, struct fz *f)
 	struct frame fr = { 0 };
 	struct vh_buf b[9];
 	struct net_hdr want;
-	uint32_t piece, id, len;
-	uint16_t before;
+	uint32_t piece, len;
 	unsigned int sent;
-	bool sane;
-	int head;
 
 	for (i = 0; i < NET_HDR_LEN; i++)
 		fr.raw[i] = fz_u8(f);
@@ -203,19 +200,8 @@ static void op_tx(struct vh *h, struct fz *f)
 		};
 	if (n > h->ring[1].num)
 		return;
-	before = vh_used_idx(h, 1);
 	sent = fbe->nsent;
-	sane = vh_ring_sane(h, 1, RX, VH_RAM_SIZE);
-	head = vh_chain(h, 1, b, n);
-	if (head < 0)
-		return;
-	vh_kick(h, 1);
-
-	if (!sane || !vh_ring_sane(h, 1, RX, VH_RAM_SIZE) ||
-	    vh_used_idx(h, 1) != (uint16_t)(before + 1))
-		return;
-	vh_used_elem(h, 1, before, &id, &len);
-	if (id != (uint32_t)head)
+	if (vh_send(h, 1, b, n, RX, VH_RAM_SIZE, &len))
 		return;
 	if (len)
 		fz_fail("transmit: used length %u", len);

@@ -556,6 +556,24 @@ void vh_used_elem(struct vh *h, unsigned int q, uint16_t i, uint32_t *id,
 	*len = le32_read(e + 4);
 }
 
+int vh_send(struct vh *h, unsigned int q, const struct vh_buf *bufs,
+	    unsigned int n, uint64_t lo, uint64_t hi, uint32_t *len)
+{
+	uint16_t before = vh_used_idx(h, q);
+	bool sane = vh_ring_sane(h, q, lo, hi);
+	int head = vh_chain(h, q, bufs, n);
+	uint32_t id;
+
+	if (head < 0)
+		return -1;
+	vh_kick(h, q);
+	if (!sane || !vh_ring_sane(h, q, lo, hi) ||
+	    vh_used_idx(h, q) != (uint16_t)(before + 1))
+		return -1;
+	vh_used_elem(h, q, before, &id, len);
+	return id == (uint32_t)head ? 0 : -1;
+}
+
 /* --- Receive buffers --- */
 
 void vh_rx_init(struct vh_rx *rx, unsigned int q, uint16_t lo, uint16_t hi)

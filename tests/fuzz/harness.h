@@ -153,6 +153,14 @@ bool vh_ring_sane(struct vh *h, unsigned int q, uint64_t lo, uint64_t hi);
 uint16_t vh_used_idx(struct vh *h, unsigned int q);
 void vh_used_elem(struct vh *h, unsigned int q, uint16_t i, uint32_t *id,
 		  uint32_t *len);
+/*
+ * Sends bufs as one chain on queue q and kicks: 0, with the length the
+ * device wrote, when the device used exactly that chain, once, on a ring
+ * sane before and after (vh_ring_sane() with lo, hi); -1 otherwise, an
+ * answer the targets do not judge.
+ */
+int vh_send(struct vh *h, unsigned int q, const struct vh_buf *bufs,
+	    unsigned int n, uint64_t lo, uint64_t hi, uint32_t *len);
 
 /*
  * Device-writable chains the driver posts on one queue, each one buffer
