@@ -261,10 +261,18 @@ if want boot; then
 	unset ARMZ_FEATURES
 	bench_boot boot-uart armz.test=boot
 	bench_boot boot-hvc0 armz.test=boot --console virtio
+fi
+# (quiet: the quiet boots alone, ARMZ_BENCH=quiet.)
+if want boot || want quiet; then
 	bench_boot boot-quiet "armz.test=boot quiet"
 	# The same with the console on hvc0: userspace's lines go out
 	# through virtio and ioeventfd, not 2 UART accesses a byte.
 	bench_boot boot-quiet-hvc0 "armz.test=boot quiet" --console virtio
+	# And with no early console (a console= of the user's own replaces
+	# armz's): the errors a quiet kernel still prints before hvc0 is up
+	# wait in the log buffer instead of costing an exit a byte.
+	bench_boot boot-quiet-hvc0-only "quiet console=hvc0 armz.test=boot" \
+		--console virtio
 	# quiet before the console options: the early console never
 	# replays the messages a quiet boot does not print.
 	bench_boot boot-quiet-first "quiet console=ttyS0 \

@@ -10,7 +10,7 @@
 # Prints one table. A benchmark, not a test: no thresholds, and the numbers
 # are those of nested KVM under TCG, good for comparing armz with itself.
 #
-# ARMZ_BENCH=boot,fs runs only those groups (boot, fs, blk, net).
+# ARMZ_BENCH=boot,fs runs only those groups (boot, quiet, fs, blk, net).
 # The serial log is kept in out/e2e/bench.log.
 set -euo pipefail
 
