@@ -120,34 +120,44 @@ exits() {
 		tr ',' '\n' | awk -F: '{ n += $2 } END { if (NR) print n }'
 }
 
-# bench_boot NAME PARAMS ARG...: the report's userspace time (first vCPU
-# entry to init's BOOTED write) and the exits to userspace of the whole
-# run, over $BOOTS boots; the medians and all of them. PARAMS is the
-# kernel command line.
-bench_boot() {
+# boot_once NAME PARAMS ARG...: one boot; its report's userspace time
+# (first vCPU entry to init's BOOTED write) and exits to userspace of the
+# whole run go on the lists NAME_all and NAME_ex.
+boot_once() {
 	_name=$1 _params=$2
 	shift 2
-	_all= _ex=
+	rm -f "$LOGDIR/$_name.json"
+	run "$_name" "$ARMZ" run -k "$KERNEL" -i "$INITRD" \
+		--report "$LOGDIR/$_name.json" "$@" -p "$_params" || return 0
+	_ms=$(sed -n 's/^ *"userspace": \([0-9.]*\).*/\1/p' \
+		"$LOGDIR/$_name.json")
+	_var=$(echo "$_name" | tr -c 'a-z0-9\n' _)
+	eval "${_var}_all=\"\$${_var}_all ${_ms:-?}\""
+	eval "${_var}_ex=\"\$${_var}_ex $(exits "$LOGDIR/$_name.json")\""
+	eval "${_var}_q=$(sed -n 's/^ *"queued_writes": \([0-9]*\).*/\1/p' \
+		"$LOGDIR/$_name.json")"
+	eval "${_var}_by='$(tr -d ' \n' <"$LOGDIR/$_name.json" |
+		grep -o '"mmio_exits":{[^}]*}')'"
+}
+
+# boot_results NAME PARAMS: the medians of what boot_once gathered.
+boot_results() {
+	_var=$(echo "$1" | tr -c 'a-z0-9\n' _)
+	eval "_all=\$${_var}_all _ex=\$${_var}_ex _q=\$${_var}_q _by=\$${_var}_by"
+	result "$1" "$(median $_all)" ms \
+		"median of:$_all (report's userspace)"
+	result "$1-exits" "$(median $_ex)" exits \
+		"median of:$_ex (report's vcpu_exits, whole run; UART writes without an exit: ${_q:-?}; the last run's $_by), -p '$2'"
+}
+
+# bench_boot NAME PARAMS ARG...: $BOOTS boots, the medians and all.
+bench_boot() {
 	_i=0
 	while [ "$_i" -lt "$BOOTS" ]; do
 		_i=$((_i + 1))
-		rm -f "$LOGDIR/$_name.json"
-		run "$_name" "$ARMZ" run -k "$KERNEL" -i "$INITRD" \
-			--report "$LOGDIR/$_name.json" "$@" -p "$_params" ||
-			continue
-		_ms=$(sed -n 's/^ *"userspace": \([0-9.]*\).*/\1/p' \
-			"$LOGDIR/$_name.json")
-		_all="$_all ${_ms:-?}"
-		_ex="$_ex $(exits "$LOGDIR/$_name.json")"
-		_q=$(sed -n 's/^ *"queued_writes": \([0-9]*\).*/\1/p' \
-			"$LOGDIR/$_name.json")
-		_by=$(tr -d ' \n' <"$LOGDIR/$_name.json" |
-			grep -o '"mmio_exits":{[^}]*}')
+		boot_once "$@"
 	done
-	result "$_name" "$(median $_all)" ms \
-		"median of:$_all (report's userspace)"
-	result "$_name-exits" "$(median $_ex)" exits \
-		"median of:$_ex (report's vcpu_exits, whole run; UART writes without an exit: ${_q:-?}; the last run's $_by), -p '$_params'"
+	boot_results "$1" "$2"
 }
 
 # Which groups of measurements run: armz_bench=boot,fs on the host's
@@ -255,11 +265,18 @@ bench_fs() {
 
 if want boot; then
 	# The full log on the UART with every write an exit (as before
-	# coalesced MMIO), then as armz runs it: the same kernel, this run.
-	export ARMZ_FEATURES=no-coalesced-mmio
-	bench_boot boot-uart-plain armz.test=boot
-	unset ARMZ_FEATURES
-	bench_boot boot-uart armz.test=boot
+	# coalesced MMIO), and as armz runs it: the same kernel, this run,
+	# boots taken in turn so that the machine's load falls on both.
+	_i=0
+	while [ "$_i" -lt "$BOOTS" ]; do
+		_i=$((_i + 1))
+		export ARMZ_FEATURES=no-coalesced-mmio
+		boot_once boot-uart-plain armz.test=boot
+		unset ARMZ_FEATURES
+		boot_once boot-uart armz.test=boot
+	done
+	boot_results boot-uart-plain armz.test=boot
+	boot_results boot-uart armz.test=boot
 	bench_boot boot-hvc0 armz.test=boot --console virtio
 fi
 # (quiet: the quiet boots alone, ARMZ_BENCH=quiet.)
