@@ -93,7 +93,7 @@ int cli_parse_u64(const char *s, uint64_t *out)
 
 /* --- Setters: the options whose value needs more than storing --- */
 
-static int set_cpus(struct vm_config *cfg, const char *arg)
+int cli_set_cpus(struct vm_config *cfg, const char *arg)
 {
 	uint64_t v;
 
@@ -263,7 +263,7 @@ const struct cli_option cli_options[] = {
 	  .not_command = "a command runs from armz's own initramfs: drop --initrd" },
 	{ "params", 'p', "CMDLINE", STR(params),
 	  .help = "kernel command line; armz adds\n'console=ttyS0 earlycon=uart8250,mmio,0x9000000'\nafter it unless it already names a console=" },
-	{ "cpus", 'c', "N", .help = "vCPUs (default 1)", .set = set_cpus },
+	{ "cpus", 'c', "N", .help = "vCPUs (default 1)", .set = cli_set_cpus },
 	{ "mem", 'm', "SIZE", .help = "RAM, with K/M/G suffix (default 256M)",
 	  .set = set_mem },
 	{ "name", 0, "NAME", .help = "name of this VM", .set = set_name },

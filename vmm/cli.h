@@ -35,6 +35,8 @@ extern const struct cli_option cli_options[];
 int cli_parse_size(const char *s, uint64_t *out);
 int cli_parse_duration(const char *s, uint64_t *ms);
 int cli_parse_u64(const char *s, uint64_t *out);
+/* --cpus N into cfg, 1 to MEMMAP_MAX_CPUS; both command lines use it. */
+int cli_set_cpus(struct vm_config *cfg, const char *arg);
 /*
  * argv starts after "run". Returns 0, 1 when help was asked for, or a
  * negative errno for a usage error (err_msg() says which option and why).

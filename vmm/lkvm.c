@@ -52,17 +52,6 @@ static int lkvm_set_mem(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
-static int lkvm_set_cpus(struct vm_config *cfg, const char *arg)
-{
-	uint64_t v;
-
-	if (cli_parse_u64(arg, &v) || v < 1 || v > MEMMAP_MAX_CPUS)
-		return err_set(EINVAL, "--cpus '%s': give a number from 1 to %llu",
-			       arg, (unsigned long long)MEMMAP_MAX_CPUS);
-	cfg->cpus = (unsigned int)v;
-	return 0;
-}
-
 static int lkvm_set_console(struct vm_config *cfg, const char *arg)
 {
 	if (!strcmp(arg, "serial"))
@@ -275,7 +264,7 @@ static int lkvm_run_option(int val, const char *arg, struct vm_config *cfg)
 	case OPT_KERNEL:	cfg->kernel = arg; return 0;
 	case OPT_INITRD:	cfg->initrd = arg; return 0;
 	case OPT_PARAMS:	cfg->params = arg; return 0;
-	case OPT_CPUS:		return lkvm_set_cpus(cfg, arg);
+	case OPT_CPUS:		return cli_set_cpus(cfg, arg);
 	case OPT_MEM:		return lkvm_set_mem(cfg, arg);
 	case OPT_DISK:		return lkvm_set_disk(cfg, arg);
 	case OPT_NETWORK:	return lkvm_set_network(cfg, arg);
