@@ -121,24 +121,34 @@ static unsigned int gk_nr_vcpus(void *ctx)
 	return gk->vcpus->count;
 }
 
-static int gk_read_reg(void *ctx, unsigned int vcpu, unsigned int regno,
-		       uint8_t *val)
+/*
+ * gdb's register regno of v as a ONE_REG id (which depends on the
+ * exception level PSTATE gives), and its current value in raw: 0, or
+ * -ENOENT for one this KVM does not give (gdb shows <unavailable>).
+ */
+static int gk_reg_get(struct gdb_kvm *gk, struct vcpu *v, unsigned int regno,
+		      uint64_t *id, uint64_t *raw)
 {
-	struct gdb_kvm *gk = ctx;
-	struct vcpu *v = gk_vcpu(gk, vcpu);
-	uint64_t pstate, id, raw[2];
+	uint64_t pstate;
 	int r;
 
 	r = vcpu_reg_read(v, AZ_REG_PSTATE, &pstate);
 	if (r)
 		return r;
-	id = gdb_reg_kvm_id(regno, pstate);
-	if (!id || (!gk->sysregs && !AZ_KVM_REG_IS_CORE(id)))
+	*id = gdb_reg_kvm_id(regno, pstate);
+	if (!*id || (!gk->sysregs && !AZ_KVM_REG_IS_CORE(*id)))
 		return -ENOENT;
-	r = vcpu_reg_read(v, id, raw);
-	/* A register this KVM does not have: gdb shows <unavailable>. */
-	if (r == -EINVAL)
-		r = -ENOENT;
+	r = vcpu_reg_read(v, *id, raw);
+	return r == -EINVAL ? -ENOENT : r;
+}
+
+static int gk_read_reg(void *ctx, unsigned int vcpu, unsigned int regno,
+		       uint8_t *val)
+{
+	struct gdb_kvm *gk = ctx;
+	uint64_t id, raw[2];
+	int r = gk_reg_get(gk, gk_vcpu(gk, vcpu), regno, &id, raw);
+
 	if (!r)
 		gdb_reg_from_kvm(regno, id, raw, val);
 	return r;
@@ -150,18 +160,11 @@ static int gk_write_reg(void *ctx, unsigned int vcpu, unsigned int regno,
 {
 	struct gdb_kvm *gk = ctx;
 	struct vcpu *v = gk_vcpu(gk, vcpu);
-	uint64_t pstate, id, raw[2];
-	int r;
+	uint64_t id, raw[2];
+	int r = gk_reg_get(gk, v, regno, &id, raw);
 
-	r = vcpu_reg_read(v, AZ_REG_PSTATE, &pstate);
 	if (r)
 		return r;
-	id = gdb_reg_kvm_id(regno, pstate);
-	if (!id || (!gk->sysregs && !AZ_KVM_REG_IS_CORE(id)))
-		return -ENOENT;
-	r = vcpu_reg_read(v, id, raw);
-	if (r)
-		return r == -EINVAL ? -ENOENT : r;
 	gdb_reg_to_kvm(regno, id, val, raw);
 	return vcpu_reg_write(v, id, raw);
 }
