@@ -244,7 +244,8 @@ boot:
 bench:
 	tests/e2e/bench.sh
 
-# The fuzz targets (tests/fuzz/run.sh lists them), FUZZ_SECONDS each.
+# The fuzz targets (tests/fuzz/run.sh lists them), FUZZ_SECONDS each, or
+# FUZZ_RUNS inputs when that comes first.
 fuzz:
 	tests/fuzz/run.sh
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
-# FUZZ_SECONDS (default 20), starting from the checked-in seed corpus
+# FUZZ_SECONDS (default 20), or until FUZZ_RUNS inputs when that comes
+# first (default: no cap), starting from the checked-in seed corpus
 # tests/fuzz/corpus/TARGET and with tests/fuzz/TARGET.dict when there is
 # one. A crash, leak, sanitizer report, failed check or hang fails, naming
 # the input; so does a seed corpus that is not what tests/fuzz/mkseeds.c
@@ -35,6 +36,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 secs=${FUZZ_SECONDS:-20}
+runs=${FUZZ_RUNS:--1}
 # A unit slower than this is a hang, reported with its input. It must be
 # shorter than the run: libFuzzer ends a run that is out of time with
 # success, even with a unit stuck.
@@ -105,7 +107,8 @@ for t in "${targets[@]}"; do
 	# -print_funcs=0: naming a newly covered function starts the
 	# symbolizer, whose pipe would look like a descriptor the input
 	# leaked (fz_check_fds()).
-	"$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -timeout="$timeout" \
+	"$out/fuzz_$t" -max_total_time="$secs" -runs="$runs" \
+		-max_len=65536 -timeout="$timeout" \
 		-print_final_stats=1 -print_funcs=0 -artifact_prefix="$out/$t-" \
 		"${dict[@]}" \
 		"$out/corpus-$t" \
@@ -121,6 +124,8 @@ for t in "${targets[@]}"; do
 	cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) .*/cov \1, ft \2/p' \
 		<<<"$done")
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out/$t.log")
-	echo "fuzz $t: PASS, ${cov:-no coverage line}, ${eps:-?} execs/s," \
-		"$(find "$out/corpus-$t" -type f | wc -l) corpus entries, ${secs}s"
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log")
+	echo "fuzz $t: PASS, ${execs:-?} inputs, ${cov:-no coverage line}," \
+		"${eps:-?} execs/s, $(find "$out/corpus-$t" -type f | wc -l)" \
+		"corpus entries, at most ${secs}s"
 done
