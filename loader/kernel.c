@@ -529,6 +529,8 @@ int kernel_load(struct kernel *k, const struct guest_mem *mem,
 /*
  * The release after a banner at p: printable, up to outlen - 1 bytes.
  * 1 when the data ends before the release does and more may come.
+ * It names a directory (lib/modules/RELEASE, boot/config-RELEASE), so a
+ * file that makes it '.', '..' or anything with a '/' has no release.
  */
 static int release_parse(const char *p, const char *end, bool more,
 			 char *out, size_t outlen)
@@ -539,7 +541,8 @@ static int release_parse(const char *p, const char *end, bool more,
 		n++;
 	if (p + n == end && more)
 		return 1;
-	if (!n || n == outlen - 1)
+	if (!n || n == outlen - 1 || memchr(p, '/', n) ||
+	    (n <= 2 && !strncmp(p, "..", n)))
 		return err_set(ENOENT, "kernel's version banner is malformed");
 	memcpy(out, p, n);
 	out[n] = '\0';

@@ -13,6 +13,7 @@
 #include <armz/kernel.h>
 #include <armz/modules.h>
 #include <armz/unpack.h>
+#include <armz/util.h>
 
 #include "unit.h"
 
@@ -110,6 +111,25 @@ static void test_kernel_release(void)
 	/* A release longer than the buffer is refused, not cut. */
 	CU_ASSERT_EQUAL(image_kernel_release(image, sizeof(image), rel, 8),
 			-ENOENT);
+}
+
+/* A release is a path component of lib/modules/: nothing that leaves it. */
+static void test_kernel_release_path(void)
+{
+	static const char *const bad[] = {
+		"Linux version ../../etc #1", "Linux version .. #1",
+		"Linux version . #1", "Linux version 6.1/../x #1",
+	};
+	static const char good[] = "Linux version 6.1..rc1 #1";
+	char rel[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		CU_ASSERT_EQUAL(image_kernel_release(bad[i], strlen(bad[i]),
+						     rel, sizeof(rel)), -ENOENT);
+	CU_ASSERT_EQUAL(image_kernel_release(good, strlen(good), rel,
+					     sizeof(rel)), 0);
+	CU_ASSERT_STRING_EQUAL(rel, "6.1..rc1");
 }
 
 static void test_modules_resolve(void)
@@ -301,6 +321,7 @@ static const CU_TestInfo initramfs_tests[] = {
 	{ "cpio layout", test_cpio_layout },
 	{ "cpio read by the host's cpio", test_cpio_host_tool },
 	{ "kernel release from the banner", test_kernel_release },
+	{ "a release that is not one path component", test_kernel_release_path },
 	{ "modules and their dependencies", test_modules_resolve },
 	{ "armz-init's lines on the console", test_init_lines },
 	{ "a FIFO is no file to read", test_fifo_refused },
