@@ -313,6 +313,13 @@ static int gdb_bp_insert(struct gdb_server *srv, uint64_t addr)
 	if (gdb_bp_find(srv, addr))
 		return 0;	/* gdb plants an address once: idempotent */
 	/*
+	 * A64 instructions are 4-byte aligned (PC alignment fault else), so
+	 * no BRK elsewhere would run; and breakpoints that overlap would
+	 * each remember a part of the other as their original.
+	 */
+	if (addr & 3)
+		return -EINVAL;
+	/*
 	 * Can the target trap a BRK? Else the guest would take it. A
 	 * refusal is an error, not the empty reply: on that gdb would
 	 * write a BRK into memory itself.

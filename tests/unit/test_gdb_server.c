@@ -456,6 +456,15 @@ static void test_sw_breakpoints(void)
 	snprintf(pkt, sizeof(pkt), "Z0,%llx,2",
 		 (unsigned long long)FAKE_CODE_VA);
 	expect(r, pkt, "E16");
+	/*
+	 * Not an instruction's address: a BRK there would never run, and
+	 * it would overlap the next one gdb plants, whose original would
+	 * then hold half of this BRK.
+	 */
+	snprintf(pkt, sizeof(pkt), "Z0,%llx,4",
+		 (unsigned long long)FAKE_CODE_VA + 0x102);
+	expect(r, pkt, "E16");
+	CU_ASSERT_EQUAL(memcmp(code + 0x100, nops, 8), 0);
 	snprintf(pkt, sizeof(pkt), "Z0,%llx,4",
 		 (unsigned long long)FAKE_CODE_VA + 0x1000);
 	expect(r, pkt, "E0e");
