@@ -11,7 +11,7 @@
 #                                 armz built with ASan and UBSan
 #   make boot                     boot a guest in the emulated arm64 KVM host
 #   make bench                    benchmarks in the emulated arm64 KVM host
-#   make fuzz                     libFuzzer on what guests and host files reach
+#   make fuzz                     libFuzzer on what guests, host files and gdb reach
 #   make fresh-check              as root, with mmdebstrap: the README's two
 #                                 commands in a fresh Debian 12 root, as root
 #                                 and as a user with sudo (about an hour)

@@ -5,6 +5,7 @@
  *
  *   mkseeds p9 DIR          9P sessions against fuzz_p9.c's tree
  *   mkseeds virtqueue DIR   guest RAM with well-formed split rings
+ *   ...                     and the other targets run.sh lists
  *
  * The checked-in tests/fuzz/corpus/ is this program's output; run.sh
  * regenerates it and fails when the two differ, so a change here (or to
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <armz/gdb-packet.h>
 #include <armz/le.h>
 #include <armz/p9.h>
 #include <armz/pvpanic.h>
@@ -1877,6 +1879,211 @@ static void seeds_initramfs(void)
 	done("fifo");
 }
 
+/* --- The guest's console as armz reads it (fuzz_guestlog.c) --- */
+
+static void g_text(const char *text)
+{
+	put8(0);
+	putblob(text, strlen(text));
+}
+
+static void seeds_guestlog(void)
+{
+	/* A run-a-command boot: armz-init's markers and a message. */
+	put8(0);
+	g_text("[    0.000000] Booting Linux on physical CPU 0x0\r\n");
+	g_text("[    0.912000] Run /init as init process\r\n");
+	g_text("armz-init: started\r\n");
+	g_text("armz-init: cannot mount the root over 9p: No such device\r\n");
+	g_text("armz-init: reporting on hvc1\n");
+	g_text("armz-init: after the marker\n");
+	g_text("reboot: Restarting system\r\n");
+	put8(2);
+	put8(8);
+	put8(1);
+	done("command");
+
+	/* An oops that leads to a panic, split across reads. */
+	put8(0);
+	g_text("armz-init: started\n");
+	g_text("[    3.1] ------------[ cut here ]------------\n");
+	g_text("[    3.2] Unable to handle kernel NULL pointer dereference\n");
+	g_text("[    3.3] Internal error: Oops: 96000004 [#1] SMP\n");
+	g_text("[    3.4] Kernel pa");
+	g_text("nic - not syncing: Oops: Fatal exception\r\n");
+	g_text("[    3.5] SMP: stopping secondary CPUs\n");
+	g_text("[    3.6] ---[ end Kernel panic - not syncing: Oops ]---");
+	put8(1);
+	g_text("\n");
+	done("panic");
+
+	/* A boot that dies early and the last words it leaves. */
+	put8(0);
+	for (int i = 0; i < 70; i++)
+		g_text("[    0.1] line of a long boot\n");
+	g_text("\x1b[0mVFS: Unable to mount root fs\t\x7f\x01\n");
+	g_text("a line the kernel never finished");
+	put8(2);
+	put8(10);
+	put8(1);
+	done("last-words");
+
+	/* The console in front of the user: events, nothing forwarded. */
+	put8(1);
+	g_text("Kernel panic - not syncing: VFS\n");
+	g_text("---[ end Kernel panic - not syncing: VFS ]---\n");
+	put8(2);
+	put8(4);
+	put8(0);
+	done("quiet");
+}
+
+/* --- gdb's side of the stub's socket (fuzz_gdb.c) --- */
+
+/* A packet as gdb frames it, from the bytes gdb sends. */
+static void gdb_put(const char *data)
+{
+	char framed[256];
+	size_t n = gdb_frame(framed, sizeof(framed), data, strlen(data), 0);
+
+	put8(0);
+	putblob(framed, n);
+}
+
+static void gdb_raw(const void *p, size_t len)
+{
+	put8(0);
+	putblob(p, len);
+}
+
+static void gdb_run(uint16_t insns)
+{
+	put8(1);
+	put16(insns);
+}
+
+static void gdb_stop(uint8_t vcpu, uint8_t why, uint64_t addr)
+{
+	put8(2);
+	put8(vcpu);
+	put8(why);
+	put64(addr);
+}
+
+/* What gdb-multiarch says first, connecting. */
+static void gdb_attach(void)
+{
+	gdb_put("qSupported:multiprocess+;swbreak+;hwbreak+;"
+		"qRelocInsn+;fork-events+;vfork-events+;exec-events+;"
+		"vContSupported+;QThreadEvents+;no-resumed+;"
+		"xmlRegisters=aarch64");
+	gdb_raw("+", 1);
+	gdb_put("vMustReplyEmpty");
+	gdb_put("Hg0");
+	gdb_put("qXfer:features:read:target.xml:0,ffb");
+	gdb_put("qTStatus");
+	gdb_put("?");
+	gdb_put("qfThreadInfo");
+	gdb_put("qsThreadInfo");
+	gdb_put("qAttached");
+	gdb_put("Hc-1");
+	gdb_put("qC");
+	gdb_put("qOffsets");
+	gdb_put("g");
+}
+
+static void seeds_gdb(void)
+{
+	/* Attach, break, continue, hit it, step, detach. */
+	put8(1);
+	put8(0);
+	gdb_attach();
+	gdb_put("mffff000010000000,40");
+	gdb_put("Z0,ffff000010000010,4");
+	gdb_put("vCont?");
+	gdb_put("vCont;c");
+	gdb_run(100);
+	gdb_put("p20");
+	gdb_put("mffff000010000010,4");
+	gdb_put("z0,ffff000010000010,4");
+	gdb_put("vCont;s:1");
+	gdb_run(1);
+	gdb_put("D");
+	done("session");
+
+	/* Watchpoints and hardware breakpoints on two vCPUs. */
+	put8(1);
+	put8(0);
+	gdb_attach();
+	gdb_put("Z2,ffff000020000008,8");
+	gdb_put("Z3,ffff000020001000,4");
+	gdb_put("Z4,ffff000020000100,2");
+	gdb_put("Z1,ffff000010000020,4");
+	gdb_put("Hg2");
+	gdb_put("c");
+	gdb_stop(1, 4, 0xffff000020000008ULL);
+	gdb_put("z2,ffff000020000008,8");
+	gdb_put("Tffff");
+	gdb_put("T2");
+	gdb_put("k");
+	done("watch");
+
+	/* Writes: registers, memory in hex and binary, over a breakpoint. */
+	put8(0);
+	put8(1);
+	gdb_attach();
+	gdb_put("Z0,ffff000010000000,4");
+	gdb_put("Mffff000010000000,8:1f2003d51f2003d5");
+	gdb_put("Xffff000020000000,4:a}]}\x03\x7f");
+	gdb_put("P20=00000010" "0000ffff");
+	gdb_put("P1f=0010000000000000");
+	gdb_put("p44");
+	gdb_put("mffff000020000ff0,20");
+	gdb_put("mffff000020001ffc,8");
+	gdb_put("qRcmd,68656c70");
+	gdb_put("S05;ffff000010000004");
+	gdb_run(3);
+	done("write");
+
+	/* No acks; a bad checksum; Ctrl-C while it runs; a resent reply. */
+	put8(0);
+	put8(0);
+	gdb_put("QStartNoAckMode");
+	gdb_raw("+$?#00", 6);
+	gdb_put("?");
+	gdb_put("c");
+	gdb_raw("\x03", 1);
+	gdb_stop(0, 7, 0);
+	gdb_raw("-", 1);
+	gdb_put("vCont;s:1;c");
+	gdb_run(0);
+	done("noack");
+
+	/* The guest powers off under gdb; gdb still asks. */
+	put8(1);
+	put8(0);
+	gdb_attach();
+	gdb_put("c");
+	put8(3);
+	put8(7);
+	gdb_put("?");
+	gdb_put("g");
+	gdb_put("qfThreadInfo");
+	done("exit");
+
+	/* The connection drops with breakpoints planted and the guest running. */
+	put8(2);
+	put8(0);
+	gdb_attach();
+	gdb_put("Z0,ffff000010000100,4");
+	gdb_put("Z0,ffff000010000104,4");
+	gdb_put("Z0,ffff000020000002,4");
+	gdb_put("c");
+	put8(4);
+	gdb_run(500);
+	done("drop");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1893,6 +2100,8 @@ int main(int argc, char **argv)
 		{ "kernel", seeds_kernel },
 		{ "modules", seeds_modules },
 		{ "initramfs", seeds_initramfs },
+		{ "guestlog", seeds_guestlog },
+		{ "gdb", seeds_gdb },
 	};
 
 	if (argc != 3) {

@@ -26,6 +26,10 @@
 #              raw; layout, load, release and config; payload_load()
 #   modules    modules.dep, modules.order, .modinfo, .config, the plan
 #   initramfs  the cpio archive and the files it packs
+#   guestlog   the guest's console as armz reads it for the user: lines,
+#              panics, armz-init's markers (vmm/guest-log.c)
+#   gdb        the gdb stub's protocol in front of a fake machine
+#              (vmm/gdb-*.c), and memory as gdb leaves it
 # The virtio targets share tests/fuzz/harness.c, a driver that waits for
 # the device's worker threads after every access, so runs repeat.
 #
@@ -43,11 +47,12 @@ runs=${FUZZ_RUNS:--1}
 timeout=$(( secs / 2 > 30 ? 30 : secs / 2 > 2 ? secs / 2 : 2 ))
 out=out/fuzz
 mkdir -p "$out"
-all=(virtqueue p9 mmio blk net console uart kernel modules initramfs)
+all=(virtqueue p9 mmio blk net console uart kernel modules initramfs guestlog
+     gdb)
 
 # The seed corpora come from a generator, checked in with its output.
 clang -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -o "$out/mkseeds" \
-	tests/fuzz/mkseeds.c
+	tests/fuzz/mkseeds.c vmm/gdb-packet.c
 seeds() {
 	rm -rf "$2"
 	mkdir -p "$2"
@@ -66,19 +71,33 @@ targets=("$@")
 # The code under test, loader/ and devices/, and the targets' common part
 # (harness.c), built once for all targets: with coverage for libFuzzer,
 # ASan and UBSan. An object is rebuilt when its source or any header is
-# newer than it.
+# newer than it. The parts of vmm/ a target needs are linked into it alone.
+vmm_objs() {
+	case $1 in
+	gdb)	echo vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
+		     vmm/mmu-walk.c tests/unit/fake-target.c ;;
+	guestlog) echo vmm/guest-log.c ;;
+	esac
+}
 cflags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -pthread
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined)
 mkdir -p "$out/obj"
+obj_of() {
+	local obj=$out/obj/${1//\//-}
+
+	echo "${obj%.c}.o"
+}
 objs=()
-pids=()
 for src in loader/*.c devices/*.c tests/fuzz/harness.c; do
-	obj=$out/obj/${src//\//-}
-	obj=${obj%.c}.o
-	objs+=("$obj")
+	objs+=("$(obj_of "$src")")
+done
+pids=()
+for src in loader/*.c devices/*.c tests/fuzz/harness.c \
+	   $(for t in "${targets[@]}"; do vmm_objs "$t"; done | sort -u); do
+	obj=$(obj_of "$src")
 	if [ -f "$obj" ] && [ ! "$src" -nt "$obj" ] &&
-	   [ -z "$(find include loader devices tests/fuzz -name '*.h' \
-		-newer "$obj" | head -n 1)" ]; then
+	   [ -z "$(find include loader devices vmm tests/fuzz tests/unit \
+		-name '*.h' -newer "$obj" | head -n 1)" ]; then
 		continue
 	fi
 	clang "${cflags[@]}" -fsanitize=fuzzer-no-link -c -o "$obj" "$src" &
@@ -101,8 +120,13 @@ for t in "${targets[@]}"; do
 	fi
 	dict=()
 	[ ! -f "tests/fuzz/$t.dict" ] || dict=(-dict="tests/fuzz/$t.dict")
+	extra=()
+	for src in $(vmm_objs "$t"); do
+		extra+=("$(obj_of "$src")")
+	done
 	clang "${cflags[@]}" -fsanitize=fuzzer -o "$out/fuzz_$t" \
-		"tests/fuzz/fuzz_$t.c" "${objs[@]}" -lfdt -lz -lzstd -llzma
+		"tests/fuzz/fuzz_$t.c" "${objs[@]}" "${extra[@]}" \
+		-lfdt -lz -lzstd -llzma
 	mkdir -p "$out/corpus-$t"
 	# -print_funcs=0: naming a newly covered function starts the
 	# symbolizer, whose pipe would look like a descriptor the input

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <armz/gdb-regs.h>
 #include <armz/kvm-arm64-abi.h>
@@ -167,9 +168,13 @@ int fake_target_init(struct fake_target *t, unsigned int nr_vcpus)
 	memset(t, 0, sizeof(*t));
 	t->mem.gpa = FAKE_RAM_GPA;
 	t->mem.size = FAKE_RAM_SIZE;
-	t->mem.host = calloc(1, FAKE_RAM_SIZE);
-	if (!t->mem.host)
+	/* Zero pages from the kernel: the fuzzer makes one per input. */
+	t->mem.host = mmap(NULL, FAKE_RAM_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->mem.host == MAP_FAILED) {
+		t->mem.host = NULL;
 		return -ENOMEM;
+	}
 	t->nr_vcpus = nr_vcpus;
 	for (unsigned int i = 0; i < nr_vcpus; i++)
 		fake_vcpu_init(t, i);
@@ -184,7 +189,8 @@ int fake_target_init(struct fake_target *t, unsigned int nr_vcpus)
 
 void fake_target_free(struct fake_target *t)
 {
-	free(t->mem.host);
+	if (t->mem.host)
+		munmap(t->mem.host, FAKE_RAM_SIZE);
 	t->mem.host = NULL;
 }
 
