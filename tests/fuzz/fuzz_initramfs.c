@@ -23,7 +23,9 @@
  * and padded to 4 bytes with zeros, each entry's type, permissions,
  * link count, size and bytes as added, TRAILER!!! last and nothing
  * after it. An entry that could not be added is not in it. Nothing
- * waits: reading a FIFO (no writer) is refused at once.
+ * waits: reading a FIFO (no writer) is refused at once; one that waited
+ * would hang for good, which run.sh's -timeout reports with its input
+ * (a clock here would only measure how busy the machine is).
  */
 #include <fcntl.h>
 #include <ftw.h>
@@ -32,7 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <armz/initramfs.h>
@@ -229,7 +230,6 @@ static bool record(struct cpio *c, struct fz *f, unsigned int *hosts)
 	size_t len;
 	uint32_t mode;
 	void *mod;
-	time_t t;
 	int r;
 
 	p = fz_blob(f, sizeof(name) - 1, &len);
@@ -257,12 +257,8 @@ static bool record(struct cpio *c, struct fz *f, unsigned int *hosts)
 		kind = fz_u8(f);
 		p = fz_blob(f, 65536, &len);
 		path = make_host((*hosts)++, kind, p, len);
-		t = time(NULL);
+		/* A FIFO has no writer: waiting on it would hang. */
 		r = cpio_add_host_file(c, name, mode, "armz-init", path);
-		/* Nothing here may wait: a FIFO has no writer. */
-		if (time(NULL) - t > 1)
-			fz_fail("host file of kind %u: %ld s", kind % 6,
-				(long)(time(NULL) - t));
 		/* Only regular files, and links to them, can be packed. */
 		if (!r != (kind % 6 == 0 || kind % 6 == 3))
 			fz_fail("host file of kind %u: %d", kind % 6, r);
@@ -280,11 +276,8 @@ static bool record(struct cpio *c, struct fz *f, unsigned int *hosts)
 		} else {
 			write_file(path, p, len);
 		}
-		t = time(NULL);
 		r = unpack_read_file("kernel module", path, MODULE_MAX, &mod,
 				     &len);
-		if (time(NULL) - t > 1)
-			fz_fail("module: %ld s", (long)(time(NULL) - t));
 		if (r)
 			return true;
 		r = cpio_add_file(c, name, 0644, mod, len);
