@@ -514,6 +514,23 @@ static bool apart(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a + alen <= b || b + blen <= a;
 }
 
+/* Ring q's three areas and ring o's share no byte. */
+static bool rings_apart(const struct vh_ring *r, const struct vh_ring *o)
+{
+	const uint64_t ra[3] = { r->desc, r->avail, r->used };
+	const uint64_t rl[3] = { VIRTQ_DESC_SIZE * r->num, 6 + 2 * r->num,
+				 6 + 8 * r->num };
+	const uint64_t oa[3] = { o->desc, o->avail, o->used };
+	const uint64_t ol[3] = { VIRTQ_DESC_SIZE * o->num, 6 + 2 * o->num,
+				 6 + 8 * o->num };
+
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < 3; k++)
+			if (!apart(ra[i], rl[i], oa[k], ol[k]))
+				return false;
+	return true;
+}
+
 bool vh_ring_sane(struct vh *h, unsigned int q, uint64_t lo, uint64_t hi)
 {
 	const struct vh_ring *r;
@@ -534,6 +551,13 @@ bool vh_ring_sane(struct vh *h, unsigned int q, uint64_t lo, uint64_t hi)
 	    !apart(r->desc, d, r->avail, a) || !apart(r->desc, d, r->used, u) ||
 	    !apart(r->avail, a, r->used, u))
 		return false;
+	/*
+	 * A driver that gives two queues one table scrambles its own
+	 * chains: what the device then does is right, and not checkable.
+	 */
+	for (unsigned int o = 0; o < VH_RINGS; o++)
+		if (o != q && h->ring[o].set && !rings_apart(r, &h->ring[o]))
+			return false;
 	vq = virtio_dev_vq(h->dev, q);
 	return vq && vq->num == r->num && vq->desc == h->mem.host + r->desc &&
 	       vq->avail == h->mem.host + r->avail &&

@@ -143,9 +143,9 @@ int vh_chain(struct vh *h, unsigned int q, const struct vh_buf *bufs,
 
 /*
  * For checking answers: queue q was set up by vh_queue() with rings that
- * lie apart from each other and outside RAM [lo, hi) where the target
- * keeps its buffers, and the device runs it on exactly those rings, its
- * used index what the ring says. True before and after an op: the used
+ * lie apart from each other, from every other queue's rings, and outside
+ * RAM [lo, hi) where the target keeps its buffers, and the device runs it
+ * on exactly those rings, its used index what the ring says. True before and after an op: the used
  * entries the op added are the device's answer to it.
  */
 bool vh_ring_sane(struct vh *h, unsigned int q, uint64_t lo, uint64_t hi);
