@@ -211,14 +211,12 @@ static void session_end(struct fake_target *t, struct gdb_server *srv)
 		view_check(t, &views[i]);
 }
 
-static void guest_stops(struct fake_target *t, struct gdb_server *srv,
-			struct fz *f)
+static void guest_stops(struct gdb_server *srv, struct fz *f)
 {
 	unsigned int vcpu = fz_u8(f);
 	enum gdb_stop_reason why = fz_u8(f) % (GDB_STOP_INTERRUPT + 1);
 	uint64_t addr = fz_u64(f);
 
-	(void)t;
 	gdb_server_stopped(srv, vcpu, why, addr);
 }
 
@@ -264,7 +262,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			gdb_server_stopped(srv, v, why, 0);
 			break;
 		case 2:
-			guest_stops(&t, srv, &f);
+			guest_stops(srv, &f);
 			break;
 		case 3:
 			gdb_server_exited(srv, fz_u8(&f));

@@ -71,8 +71,9 @@ targets=("$@")
 # The code under test, loader/ and devices/, and the targets' common part
 # (harness.c), built once for all targets: with coverage for libFuzzer,
 # ASan and UBSan. An object is rebuilt when its source or any header is
-# newer than it. The parts of vmm/ a target needs are linked into it alone.
-vmm_objs() {
+# newer than it. What a target needs from vmm/ (and the unit tests' fake
+# machine) is linked into that target alone.
+target_srcs() {
 	case $1 in
 	gdb)	echo vmm/gdb-packet.c vmm/gdb-regs.c vmm/gdb-server.c \
 		     vmm/mmu-walk.c tests/unit/fake-target.c ;;
@@ -93,7 +94,7 @@ for src in loader/*.c devices/*.c tests/fuzz/harness.c; do
 done
 pids=()
 for src in loader/*.c devices/*.c tests/fuzz/harness.c \
-	   $(for t in "${targets[@]}"; do vmm_objs "$t"; done | sort -u); do
+	   $(for t in "${targets[@]}"; do target_srcs "$t"; done | sort -u); do
 	obj=$(obj_of "$src")
 	if [ -f "$obj" ] && [ ! "$src" -nt "$obj" ] &&
 	   [ -z "$(find include loader devices vmm tests/fuzz tests/unit \
@@ -121,7 +122,7 @@ for t in "${targets[@]}"; do
 	dict=()
 	[ ! -f "tests/fuzz/$t.dict" ] || dict=(-dict="tests/fuzz/$t.dict")
 	extra=()
-	for src in $(vmm_objs "$t"); do
+	for src in $(target_srcs "$t"); do
 		extra+=("$(obj_of "$src")")
 	done
 	clang "${cflags[@]}" -fsanitize=fuzzer -o "$out/fuzz_$t" \
